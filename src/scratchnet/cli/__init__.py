@@ -1,0 +1,97 @@
+"""The ``scratchnet`` command: one sub-command per module in this package.
+
+Each sub-command module exposes ``register(subparsers)``, which adds its parser and sets
+``func`` (a callable taking the parsed namespace and returning an exit status). Heavy imports
+stay inside those functions so that ``scratchnet --help`` is instant.
+
+Errors a user can cause (:class:`~scratchnet.errors.ScratchnetError`, a missing file, a bad
+option) print one line and exit with status 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from scratchnet.errors import ScratchnetError
+
+#: Sub-command modules, in the order ``--help`` lists them.
+COMMAND_MODULES = (
+    "train",
+    "evaluate",
+    "data",
+    "explain",
+    "sweep",
+    "reproduce",
+    "report",
+)
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit status 2 and a one-line message for every usage error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every available sub-command registered."""
+    parser = _Parser(
+        prog="scratchnet",
+        description="Neural networks from scratch on NumPy: train, sweep, explain, reproduce.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"scratchnet.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"scratchnet.cli.{name}":
+                raise
+            continue  # a sub-command not built yet
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except (ScratchnetError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        if args.debug:
+            raise
+        print(f"scratchnet {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("scratchnet: interrupted", file=sys.stderr)
+        return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) if not isinstance(exc, OSError) or not exc.filename else (
+        f"{exc.strerror}: {exc.filename}"
+    )
+    return " ".join(text.split())
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scratchnet")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

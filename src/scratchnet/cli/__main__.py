@@ -1,0 +1,5 @@
+import sys
+
+from scratchnet.cli import main
+
+sys.exit(main())

@@ -1,0 +1,82 @@
+"""Atomic file writes: a temp file in the same folder, flushed, fsynced, then ``os.replace``.
+
+A reader never sees a half-written file: either the old content or the new one. Temp files carry
+the marker ``.scratchnet-tmp`` so that :func:`remove_stray_temp_files` can clean up after a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+TEMP_MARKER = ".scratchnet-tmp"
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temp path beside ``path``; on success fsync it and move it into place.
+
+    The caller writes the whole file to the yielded path (by name, e.g. ``np.savez``). On an
+    exception the temp file is removed and ``path`` is untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_MARKER, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Open a temp file for writing that replaces ``path`` atomically when the block ends."""
+    if not mode.startswith("w"):
+        raise ValueError(f"atomic_open writes whole files; mode must start with 'w', got {mode!r}")
+    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as handle:
+        yield handle
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def write_json(path: str | os.PathLike[str], obj: Any) -> None:
+    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
+def remove_stray_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete temp files left in ``folder`` (recursively) by a killed writer; return them."""
+    removed = []
+    for stray in Path(folder).rglob(f"*{TEMP_MARKER}"):
+        with contextlib.suppress(FileNotFoundError):
+            stray.unlink()
+            removed.append(stray)
+    return removed
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Persist a rename on POSIX by syncing the directory entry (no-op where unsupported)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
