@@ -1,0 +1,207 @@
+"""Activation functions, each beside its derivative, in one registry.
+
+Every :class:`Activation` works in place on a pre-activation array and gives its derivative in
+terms of its *output* ``a = f(z)``, which is what the backward pass has at hand (the trick
+scikit-learn's ``DERIVATIVES`` use): no pre-activation needs to be kept.
+
+>>> import numpy as np
+>>> relu = get("relu")
+>>> a = relu(np.array([-1.0, 2.0]))
+>>> relu.backward(a, np.ones(2))
+array([0., 1.])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+
+from scratchnet.errors import ConfigError
+
+@dataclass(frozen=True)
+class Activation:
+    """An element-wise activation with its derivative written from the output.
+
+    Parameters
+    ----------
+    name : str
+        Registry name, stored in model files.
+    forward_inplace : callable
+        ``forward_inplace(z)`` overwrites ``z`` (any shape) with ``f(z)``.
+    backward_inplace : callable
+        ``backward_inplace(a, grad)`` multiplies ``grad`` in place by ``f'(z)``, computed from
+        the output ``a = f(z)`` of the same shape.
+    params : dict
+        Settings that define the function (for example the leaky ReLU slope).
+    """
+
+    name: str
+    forward_inplace: Callable[[np.ndarray], None] = field(repr=False, compare=False)
+    backward_inplace: Callable[[np.ndarray, np.ndarray], None] = field(repr=False, compare=False)
+    params: dict = field(default_factory=dict)
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        """Return ``f(z)`` as a new array of the same shape and float dtype as ``z``."""
+        out = np.array(z, dtype=np.result_type(z, np.float32), copy=True)
+        self.forward_inplace(out)
+        return out
+
+    def backward(self, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """Return ``grad * f'(z)`` as a new array, given the output ``a = f(z)``."""
+        out = np.array(grad, copy=True)
+        self.backward_inplace(a, out)
+        return out
+
+    def derivative(self, a: np.ndarray) -> np.ndarray:
+        """Return ``f'(z)`` computed from the output ``a = f(z)``."""
+        return self.backward(a, np.ones_like(a))
+
+
+# --- sigmoid: f = 1 / (1 + e^-z), f' = a (1 - a) -------------------------------------------
+
+
+def _sigmoid_forward(z: np.ndarray) -> None:
+    # 1 / (1 + exp(-z)) overflows in exp for z << 0; tanh form is stable for every z.
+    np.multiply(z, 0.5, out=z)
+    np.tanh(z, out=z)
+    np.add(z, 1.0, out=z)
+    np.multiply(z, 0.5, out=z)
+
+
+def _sigmoid_backward(a: np.ndarray, grad: np.ndarray) -> None:
+    grad *= a
+    grad *= 1.0 - a
+
+
+# --- tanh: f' = 1 - a^2 ----------------------------------------------------------------------
+
+
+def _tanh_forward(z: np.ndarray) -> None:
+    np.tanh(z, out=z)
+
+
+def _tanh_backward(a: np.ndarray, grad: np.ndarray) -> None:
+    grad *= 1.0 - a * a
+
+
+# --- relu: f = max(0, z), f' = [a > 0] -------------------------------------------------------
+
+
+def _relu_forward(z: np.ndarray) -> None:
+    np.maximum(z, 0.0, out=z)
+
+
+def _relu_backward(a: np.ndarray, grad: np.ndarray) -> None:
+    grad[a <= 0.0] = 0.0
+
+
+# --- identity: f' = 1 ------------------------------------------------------------------------
+
+
+def _identity_forward(z: np.ndarray) -> None:
+    pass
+
+
+def _identity_backward(a: np.ndarray, grad: np.ndarray) -> None:
+    pass
+
+
+def _leaky_relu_forward(z: np.ndarray, slope: float) -> None:
+    np.maximum(z, z * slope, out=z)  # max(z, slope z) for 0 <= slope < 1
+
+
+def _leaky_relu_backward(a: np.ndarray, grad: np.ndarray, slope: float) -> None:
+    grad[a <= 0.0] *= slope  # the output keeps the input's sign, so f' is read from it
+
+
+def leaky_relu(slope: float = 0.01) -> Activation:
+    """Leaky ReLU ``f(z) = z if z > 0 else slope * z``, ``f' = 1 or slope``, 0 <= slope < 1."""
+    slope = float(slope)
+    if not 0.0 <= slope < 1.0:
+        raise ConfigError(f"leaky_relu slope must be in [0, 1), got {slope}")
+    return Activation(
+        "leaky_relu",
+        partial(_leaky_relu_forward, slope=slope),
+        partial(_leaky_relu_backward, slope=slope),
+        {"slope": slope},
+    )
+
+
+def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum so that it never overflows.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n_samples, n_classes)
+    out : ndarray of the same shape, optional
+        Where to write the result (may be ``z`` itself).
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes), rows summing to 1.
+    """
+    out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation("sigmoid", _sigmoid_forward, _sigmoid_backward),
+    "tanh": Activation("tanh", _tanh_forward, _tanh_backward),
+    "relu": Activation("relu", _relu_forward, _relu_backward),
+    "leaky_relu": leaky_relu(),
+    "identity": Activation("identity", _identity_forward, _identity_backward),
+}
+
+#: Other names users know these by (scikit-learn says "logistic").
+ALIASES = {"logistic": "sigmoid", "linear": "identity", "leakyrelu": "leaky_relu"}
+
+#: Output-layer activations; their gradient is fused into the loss (see ``losses``).
+OUTPUT_ONLY = ("softmax",)
+
+
+def get(identifier: str | Activation, **params: float) -> Activation:
+    """Return the activation named ``identifier`` (or ``identifier`` itself if an Activation).
+
+    Parameters
+    ----------
+    identifier : str or Activation
+        A registry name or alias (``sigmoid``/``logistic``, ``tanh``, ``relu``,
+        ``leaky_relu``, ``identity``).
+    **params
+        Settings of a parameterised activation, e.g. ``get("leaky_relu", slope=0.1)``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown name, naming the valid ones; for ``softmax``, which only the output
+        layer may use.
+    """
+    if isinstance(identifier, Activation):
+        return identifier
+    if not isinstance(identifier, str):
+        raise ConfigError(
+            f"activation must be a name or an Activation, got {type(identifier).__name__}"
+        )
+    name = ALIASES.get(identifier.lower(), identifier.lower())
+    if name in OUTPUT_ONLY:
+        raise ConfigError(
+            f"activation {identifier!r} is only used by the classifier's output layer; "
+            f"hidden layers take one of {', '.join(names())}"
+        )
+    if name not in ACTIVATIONS:
+        raise ConfigError(f"unknown activation {identifier!r}; valid: {', '.join(names())}")
+    if name == "leaky_relu" and params:
+        return leaky_relu(**params)
+    if params:
+        raise ConfigError(f"activation {identifier!r} takes no parameters, got {sorted(params)}")
+    return ACTIVATIONS[name]
+
+
+def names() -> list[str]:
+    """Valid activation names and aliases, sorted."""
+    return sorted([*ACTIVATIONS, *ALIASES])

@@ -1,0 +1,220 @@
+"""The network math: a fully connected stack of (W, b) layers, forward and backward.
+
+Pure computation, no I/O and no scikit-learn. All weights and biases live in one flat vector
+``params`` (weights first, then biases), and ``coefs``/``intercepts`` are views into it, as the
+gradients are into ``grads``; an optimizer then updates the whole network in a few vectorised
+calls. Activations and deltas are written into a :class:`Workspace` of buffers reused from one
+batch to the next, so a training step allocates next to nothing.
+
+Shapes, for layer sizes ``[n_0, n_1, ..., n_L]`` and a batch of ``n`` samples:
+
+* ``coefs[i]``: (n_i, n_{i+1}); ``intercepts[i]``: (n_{i+1},)
+* ``activations[i]``: (n, n_i), ``activations[0]`` being the input batch
+* the output layer is linear: its activation (softmax) is fused into the loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from scratchnet.nn.activations import Activation
+from scratchnet.nn.initializers import Initializer
+
+
+class Workspace:
+    """Preallocated activation and delta buffers for batches of one size.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_0, ..., n_L]``.
+    n_samples : int
+        Rows in the batches this workspace serves.
+    dtype : numpy dtype
+    """
+
+    def __init__(self, layer_sizes: Sequence[int], n_samples: int, dtype: np.dtype) -> None:
+        #: ``activations[i]`` for i >= 1: (n_samples, n_i); slot 0 is the input batch.
+        self.activations: list[np.ndarray | None] = [None] + [
+            np.empty((n_samples, size), dtype) for size in layer_sizes[1:]
+        ]
+        #: ``deltas[i]``: gradient of the loss with respect to the pre-activation of layer i
+        #: (1 <= i < L); the input layer needs none.
+        self.deltas: list[np.ndarray | None] = [None] + [
+            np.empty((n_samples, size), dtype) for size in layer_sizes[1:-1]
+        ]
+
+
+class MLP:
+    """Weights, biases and activations of a fully connected network.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_inputs, hidden_1, ..., n_outputs]``, at least two entries.
+    hidden_activations : sequence of Activation
+        One per hidden layer (``len(layer_sizes) - 2`` of them).
+    dtype : numpy dtype
+        Compute dtype of parameters, activations and gradients.
+    """
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        hidden_activations: Sequence[Activation],
+        dtype: np.dtype | type = np.float32,
+    ) -> None:
+        self.layer_sizes = [int(size) for size in layer_sizes]
+        self.hidden_activations = list(hidden_activations)
+        self.dtype = np.dtype(dtype)
+        shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        self.n_weights = sum(fan_in * fan_out for fan_in, fan_out in shapes)
+        self.params = np.zeros(self.n_weights + sum(self.layer_sizes[1:]), self.dtype)
+        self.grads = np.zeros_like(self.params)
+        self.coefs, self.intercepts = _layer_views(self.params, shapes)
+        self.coef_grads, self.intercept_grads = _layer_views(self.grads, shapes)
+        self._workspaces: dict[int, Workspace] = {}
+
+    def __getstate__(self) -> dict:
+        # The views and buffers are rebuilt on unpickling: pickled apart from ``params`` the
+        # views would come back as copies, detached from it.
+        state = self.__dict__.copy()
+        for name in ("coefs", "intercepts", "coef_grads", "intercept_grads", "_workspaces"):
+            del state[name]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        self.coefs, self.intercepts = _layer_views(self.params, shapes)
+        self.coef_grads, self.intercept_grads = _layer_views(self.grads, shapes)
+        self._workspaces = {}
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers, L."""
+        return len(self.coefs)
+
+    def initialize(self, initializer: Initializer, rng: np.random.Generator) -> None:
+        """Draw every weight matrix from ``initializer``; set every bias to zero."""
+        for coef in self.coefs:
+            coef[...] = initializer(rng, *coef.shape)
+        for intercept in self.intercepts:
+            intercept[...] = 0.0
+
+    def set_parameters(self, coefs: Sequence[np.ndarray], intercepts: Sequence[np.ndarray]) -> None:
+        """Copy given weights (n_i, n_{i+1}) and biases (n_{i+1},) into the network."""
+        for target, source in zip([*self.coefs, *self.intercepts], [*coefs, *intercepts]):
+            target[...] = source
+
+    def workspace(self, n_samples: int) -> Workspace:
+        """The (cached) buffers for batches of ``n_samples`` rows."""
+        workspace = self._workspaces.get(n_samples)
+        if workspace is None:
+            workspace = self._workspaces[n_samples] = Workspace(
+                self.layer_sizes, n_samples, self.dtype
+            )
+        return workspace
+
+    def forward(self, X: np.ndarray, workspace: Workspace | None = None) -> np.ndarray:
+        """Run a batch through the network; return the linear output (n, n_L).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, n_0), of the network's dtype
+        workspace : Workspace, optional
+            Buffers for ``n`` rows; ``workspace.activations`` holds every layer's output
+            afterwards, for :meth:`backward`. Defaults to the cached workspace for ``n``.
+        """
+        ws = workspace or self.workspace(X.shape[0])
+        ws.activations[0] = X
+        a = X
+        for i, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
+            z = ws.activations[i + 1]
+            np.matmul(a, coef, out=z)
+            z += intercept
+            if i < len(self.hidden_activations):
+                self.hidden_activations[i].forward_inplace(z)
+            a = z
+        return a
+
+    def backward(self, workspace: Workspace, output_delta: np.ndarray, alpha: float = 0.0) -> None:
+        """Fill ``grads`` from the loss gradient at the output, after :meth:`forward`.
+
+        Parameters
+        ----------
+        workspace : Workspace
+            The one the forward pass wrote into.
+        output_delta : ndarray of shape (n, n_L)
+            Gradient of the batch loss with respect to the network's linear output.
+        alpha : float
+            L2 penalty: adds ``alpha * W / n`` to each weight gradient (scikit-learn's
+            ``alpha``, the gradient of ``alpha * ||W||^2 / (2 n)``).
+        """
+        activations = workspace.activations
+        n = output_delta.shape[0]
+        delta = output_delta
+        for i in reversed(range(self.n_layers)):
+            np.matmul(activations[i].T, delta, out=self.coef_grads[i])
+            if alpha:
+                self.coef_grads[i] += (alpha / n) * self.coefs[i]
+            np.sum(delta, axis=0, out=self.intercept_grads[i])
+            if i == 0:
+                break  # no gradient with respect to the input is needed
+            previous = workspace.deltas[i]
+            np.matmul(delta, self.coefs[i].T, out=previous)
+            self.hidden_activations[i - 1].backward_inplace(activations[i], previous)
+            delta = previous
+
+    def predict_raw(self, X: np.ndarray, layer: int | None = None) -> np.ndarray:
+        """Outputs of layer ``layer`` (default: the linear output) for all rows of ``X``.
+
+        Rows go through in chunks of exactly :data:`PREDICT_CHUNK` (the last one zero-padded),
+        so every matrix product has the same shape and each row's result is bitwise the same
+        however the rows are batched: predicting one sample or ten thousand agrees exactly.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, n_0)
+        layer : int, optional
+            Index into ``layer_sizes`` (1 is the first hidden layer, -1 the output).
+
+        Returns
+        -------
+        ndarray of shape (n, layer_sizes[layer]), a new array of the network's dtype.
+        """
+        stop = self.n_layers if layer is None else range(self.n_layers + 1)[layer]
+        n = X.shape[0]
+        out = np.empty((n, self.layer_sizes[stop]), self.dtype)
+        padded = np.zeros((PREDICT_CHUNK, X.shape[1]), self.dtype)
+        for begin in range(0, n, PREDICT_CHUNK):
+            rows = min(PREDICT_CHUNK, n - begin)
+            padded[:rows] = X[begin : begin + rows]
+            a = padded
+            for i in range(stop):
+                a = a @ self.coefs[i]
+                a += self.intercepts[i]
+                if i < len(self.hidden_activations):
+                    self.hidden_activations[i].forward_inplace(a)
+            out[begin : begin + rows] = a[:rows]
+        return out
+
+
+#: Rows per matrix product in :meth:`MLP.predict_raw` (fixed, for batch-invariant results).
+PREDICT_CHUNK = 256
+
+
+def _layer_views(
+    flat: np.ndarray, shapes: Sequence[tuple[int, int]]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Split a flat vector into weight views (n_in, n_out) then bias views (n_out,)."""
+    coefs, intercepts, offset = [], [], 0
+    for fan_in, fan_out in shapes:
+        coefs.append(flat[offset : offset + fan_in * fan_out].reshape(fan_in, fan_out))
+        offset += fan_in * fan_out
+    for _, fan_out in shapes:
+        intercepts.append(flat[offset : offset + fan_out])
+        offset += fan_out
+    return coefs, intercepts

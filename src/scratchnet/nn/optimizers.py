@@ -1,0 +1,174 @@
+"""Optimizers as small objects with one in-place update step.
+
+Each works on one flat parameter vector (every weight matrix and bias of the network laid end
+to end, see :class:`scratchnet.nn.network.MLP`), so an update is a handful of vectorised
+NumPy calls whatever the depth of the network. The formulas are scikit-learn's (so that a
+training run can be checked against ``MLPClassifier`` to 1e-10):
+
+* SGD with momentum ``mu``: ``v <- mu v - lr g``; the step is ``v``, or ``mu v - lr g`` with
+  Nesterov. Plain SGD is momentum 0.
+* Adam (Kingma & Ba, Algorithm 1 in its efficient form): ``m <- b1 m + (1-b1) g``,
+  ``v <- b2 v + (1-b2) g^2``, step ``-lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + eps)``.
+
+Decoupled weight decay (Loshchilov & Hutter; "AdamW" when paired with Adam) shrinks the
+weights, not the biases, by ``lr * weight_decay`` before the step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from scratchnet.errors import ConfigError
+
+
+class Optimizer:
+    """Base class: decoupled weight decay and the ``step`` interface.
+
+    Parameters
+    ----------
+    weight_decay : float
+        Decoupled decay rate applied to the weights each step (0 turns it off).
+    """
+
+    def __init__(self, weight_decay: float = 0.0) -> None:
+        _check_range("weight_decay", weight_decay, 0.0, math.inf)
+        self.weight_decay = float(weight_decay)
+
+    def init(self, n_params: int, dtype: np.dtype) -> None:
+        """Allocate the optimizer's state for ``n_params`` parameters of ``dtype``."""
+
+    def step(self, params: np.ndarray, grads: np.ndarray, lr: float, n_weights: int) -> None:
+        """Update ``params`` (n_params,) in place from ``grads`` (n_params,).
+
+        ``params[:n_weights]`` are the weights (decayed), the rest are biases. ``grads`` may be
+        overwritten.
+        """
+        if self.weight_decay:
+            params[:n_weights] *= 1.0 - lr * self.weight_decay
+        self._update(params, grads, lr)
+
+    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum."""
+
+    def __init__(
+        self, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0
+    ) -> None:
+        super().__init__(weight_decay)
+        _check_range("momentum", momentum, 0.0, 1.0, high_open=True)
+        if nesterov and momentum == 0.0:
+            raise ConfigError("nesterov=True needs momentum > 0")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def init(self, n_params: int, dtype: np.dtype) -> None:
+        self.velocity = np.zeros(n_params, dtype) if self.momentum else None
+
+    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+        grads *= -lr
+        if self.velocity is None:
+            params += grads
+            return
+        self.velocity *= self.momentum
+        self.velocity += grads
+        if self.nesterov:
+            params += grads
+            params += self.momentum * self.velocity
+        else:
+            params += self.velocity
+
+
+class Adam(Optimizer):
+    """Adam; with ``weight_decay > 0`` this is AdamW."""
+
+    def __init__(
+        self,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(weight_decay)
+        _check_range("beta_1", beta_1, 0.0, 1.0, high_open=True)
+        _check_range("beta_2", beta_2, 0.0, 1.0, high_open=True)
+        _check_range("epsilon", epsilon, 0.0, math.inf, low_open=True)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def init(self, n_params: int, dtype: np.dtype) -> None:
+        self.t = 0
+        self.m = np.zeros(n_params, dtype)
+        self.v = np.zeros(n_params, dtype)
+        self._scratch = np.empty(n_params, dtype)
+
+    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+        self.t += 1
+        b1, b2, tmp = self.beta_1, self.beta_2, self._scratch
+        # 1. first moment: m += (1 - b1) (g - m)
+        np.subtract(grads, self.m, out=tmp)
+        tmp *= 1.0 - b1
+        self.m += tmp
+        # 2. second moment: v += (1 - b2) (g^2 - v)
+        np.multiply(grads, grads, out=tmp)
+        tmp -= self.v
+        tmp *= 1.0 - b2
+        self.v += tmp
+        # 3. bias-corrected step size and the update
+        lr_t = lr * math.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
+        np.sqrt(self.v, out=tmp)
+        tmp += self.epsilon
+        np.divide(self.m, tmp, out=tmp)
+        tmp *= -lr_t
+        params += tmp
+
+
+def make(
+    name: str,
+    *,
+    momentum: float = 0.0,
+    nesterov: bool = False,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    epsilon: float = 1e-8,
+    weight_decay: float | None = None,
+) -> Optimizer:
+    """Build the optimizer ``name`` (``sgd``, ``adam`` or ``adamw``) from flat settings.
+
+    ``weight_decay=None`` means 0 for ``sgd``/``adam`` and 0.01 for ``adamw`` (PyTorch's
+    default).
+    """
+    if name == "sgd":
+        return SGD(momentum, nesterov, weight_decay or 0.0)
+    if name in ("adam", "adamw"):
+        default_decay = 0.01 if name == "adamw" else 0.0
+        decay = default_decay if weight_decay is None else weight_decay
+        return Adam(beta_1, beta_2, epsilon, decay)
+    raise ConfigError(f"unknown optimizer {name!r}; valid: {', '.join(NAMES)}")
+
+
+NAMES = ("sgd", "adam", "adamw")
+
+
+def _check_range(
+    name: str,
+    value: float,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
+    """Raise ConfigError unless ``value`` is a real number in the stated interval."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    too_low = value <= low if low_open else value < low
+    too_high = value >= high if high_open else value > high
+    if math.isnan(value) or too_low or too_high:
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ConfigError(f"{name} must be in {interval}, got {value!r}")
