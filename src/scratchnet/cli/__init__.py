@@ -78,8 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc) if not isinstance(exc, OSError) or not exc.filename else (
-        f"{exc.strerror}: {exc.filename}"
+    text = (
+        str(exc)
+        if not isinstance(exc, OSError) or not exc.filename
+        else (f"{exc.strerror}: {exc.filename}")
     )
     return " ".join(text.split())
 

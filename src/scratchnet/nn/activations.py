@@ -21,6 +21,7 @@ import numpy as np
 
 from scratchnet.errors import ConfigError
 
+
 @dataclass(frozen=True)
 class Activation:
     """An element-wise activation with its derivative written from the output.
