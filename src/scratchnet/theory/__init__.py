@@ -1,0 +1,9 @@
+"""Section A of the seed, exactly: a backpropagation trace, a linear SVM solved from its dual,
+and the margins of a given hyperplane, each comparable with a student's (or the seed's) answers.
+
+Import the modules directly; nothing heavy is imported here::
+
+    from scratchnet.theory import backprop, hyperplane, seed, svm
+"""
+
+from __future__ import annotations
