@@ -1,0 +1,101 @@
+"""Export a dataset as the seed's author did: CSV files and PNG images sorted by label.
+
+Layout under ``out``::
+
+    <name>_train.csv, <name>_test.csv      label,pixel1..pixelN with a header
+    train/<label>/train_00000.png ...      one grayscale PNG per image
+    test/<label>/test_00000.png ...
+    train_manifest.csv, test_manifest.csv  filename,label,image_path
+
+Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+from scratchnet.data.csvio import write_csv_dataset
+from scratchnet.data.datasets import Dataset
+from scratchnet.errors import ConfigError, DataError
+from scratchnet.fileio import atomic_open
+
+MANIFEST_COLUMNS = ("filename", "label", "image_path")
+
+
+def export_dataset(
+    dataset: Dataset,
+    out: str | os.PathLike[str],
+    *,
+    limit: int | None = None,
+    images: bool = True,
+) -> dict[str, list[Path]]:
+    """Write CSVs (and PNGs with manifests) for both splits of ``dataset`` under ``out``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    out : path-like
+        Output folder (created).
+    limit : int, optional
+        Export only the first ``limit`` images of each split.
+    images : bool
+        Also write the PNG files and manifests.
+
+    Returns
+    -------
+    dict
+        ``{"csv": [...], "manifests": [...], "images": [...]}`` paths written.
+    """
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit must be at least 1, got {limit}")
+    out = Path(out)
+    written: dict[str, list[Path]] = {"csv": [], "manifests": [], "images": []}
+    for split in ("train", "test"):
+        X, y = dataset.split(split)
+        X, y = X[:limit], y[:limit]
+        written["csv"].append(write_csv_dataset(out / f"{dataset.name}_{split}.csv", X, y))
+        if images:
+            pngs = export_images(X, y, out, split)
+            written["images"].extend(pngs)
+            written["manifests"].append(write_manifest(out / f"{split}_manifest.csv", pngs, y, out))
+    return written
+
+
+def export_images(X: np.ndarray, y: np.ndarray, out: Path, split: str) -> list[Path]:
+    """Write each image as ``out/split/<label>/<split>_<index>.png``; return the paths in order.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, rows, cols), uint8
+    y : ndarray of shape (n,)
+    """
+    from PIL import Image
+
+    X = np.asarray(X)
+    if X.ndim != 3 or X.dtype != np.uint8:
+        raise DataError(f"expected uint8 images of shape (n, rows, cols), got {X.dtype} {X.shape}")
+    width = max(5, len(str(len(X) - 1)))
+    paths = []
+    for index, (image, label) in enumerate(zip(X, y, strict=True)):
+        path = out / split / str(int(label)) / f"{split}_{index:0{width}d}.png"
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, format="PNG")
+        with atomic_open(path, "wb") as handle:
+            handle.write(buffer.getvalue())
+        paths.append(path)
+    return paths
+
+
+def write_manifest(path: Path, images: list[Path], labels: np.ndarray, root: Path) -> Path:
+    """Write ``filename,label,image_path`` rows (paths relative to ``root``)."""
+    with atomic_open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(MANIFEST_COLUMNS)
+        for image, label in zip(images, labels, strict=True):
+            writer.writerow([image.name, int(label), image.relative_to(root).as_posix()])
+    return path

@@ -1,0 +1,108 @@
+"""A grid of random images with their labels (the seed shows 10 random test images).
+
+Figures are built with :class:`matplotlib.figure.Figure` directly: no pyplot global state.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from scratchnet.errors import ConfigError
+from scratchnet.fileio import atomic_path
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def sample_grid(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    n: int = 10,
+    indices: Sequence[int] | None = None,
+    class_names: Sequence[str] | None = None,
+    random_state: int | np.random.Generator | None = 0,
+    ncols: int = 5,
+    title: str | None = None,
+) -> Figure:
+    """A figure of ``n`` images drawn at random (without replacement), each titled by its label.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, rows, cols) or (n_samples, rows * cols) for square images
+    y : ndarray of shape (n_samples,)
+    n : int
+        Number of images shown.
+    indices : sequence of int, optional
+        Show these samples instead of a random draw (``n`` is then ignored).
+    class_names : sequence of str, optional
+        Shown as ``"label: name"`` when given.
+    random_state : int or Generator, optional
+    ncols : int
+        Images per row.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+
+    images = _as_images(np.asarray(X))
+    if indices is None:
+        chosen = sample_indices(len(images), n, random_state=random_state)
+    else:
+        chosen = np.asarray(indices, dtype=np.intp)
+        n = len(chosen)
+    cols = min(ncols, n)
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(1.8 * cols, 2.0 * rows + (0.4 if title else 0)), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    for ax, index in zip(axes.ravel(), chosen):
+        label = int(y[index])
+        name = f"{label}: {class_names[label]}" if class_names is not None else str(label)
+        ax.imshow(images[index], cmap="gray", vmin=0, vmax=_vmax(images))
+        ax.set_title(name, fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def sample_indices(
+    n_total: int, n: int, *, random_state: int | np.random.Generator | None = 0
+) -> np.ndarray:
+    """``n`` distinct indices out of ``n_total``, drawn at random and sorted."""
+    if not 1 <= n <= n_total:
+        raise ConfigError(f"n must be between 1 and {n_total}, got {n}")
+    rng = np.random.default_rng(random_state)
+    return np.sort(rng.choice(n_total, size=n, replace=False))
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 100) -> Path:
+    """Save ``fig`` atomically; the format follows the suffix (``.png``, ``.pdf``, ``.svg``)."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=fmt, dpi=dpi)
+    return path
+
+
+def _as_images(X: np.ndarray) -> np.ndarray:
+    if X.ndim == 3:
+        return X
+    side = math.isqrt(X.shape[1]) if X.ndim == 2 else 0
+    if X.ndim == 2 and side * side == X.shape[1]:
+        return X.reshape(len(X), side, side)
+    raise ConfigError(f"expected images (n, rows, cols) or square flat rows, got shape {X.shape}")
+
+
+def _vmax(images: np.ndarray) -> float:
+    return 255.0 if images.dtype == np.uint8 else 1.0
