@@ -131,6 +131,16 @@ def leaky_relu(slope: float = 0.01) -> Activation:
     )
 
 
+def exp_nonpositive_inplace(shifted: np.ndarray) -> np.ndarray:
+    """``exp`` of an array of values <= 0, in place, without floating-point underflow.
+
+    Values below ``log(smallest normal)`` are raised to it first, so ``exp`` gives a tiny
+    normal number instead of underflowing (the difference is below any sum's rounding).
+    """
+    np.maximum(shifted, np.log(np.finfo(shifted.dtype).tiny), out=shifted)
+    return np.exp(shifted, out=shifted)
+
+
 def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Row-wise softmax, shifted by the row maximum so that it never overflows.
 
@@ -145,7 +155,7 @@ def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     ndarray of shape (n_samples, n_classes), rows summing to 1.
     """
     out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
-    np.exp(out, out=out)
+    exp_nonpositive_inplace(out)
     out /= out.sum(axis=1, keepdims=True)
     return out
 

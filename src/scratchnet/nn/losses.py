@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from scratchnet.errors import ConfigError
+from scratchnet.nn.activations import exp_nonpositive_inplace
 
 Loss = Callable[..., tuple[float, np.ndarray]]
 
@@ -25,7 +26,8 @@ def _gather(matrix: np.ndarray, columns: np.ndarray) -> np.ndarray:
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise log-softmax of logits (n_samples, n_classes), stable for any finite input."""
     shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    sums = exp_nonpositive_inplace(shifted.copy()).sum(axis=1, keepdims=True)
+    return shifted - np.log(sums)
 
 
 def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
@@ -56,7 +58,7 @@ def softmax_cross_entropy(
     n = logits.shape[0]
     grad = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
     true_shifted = _gather(grad, y)
-    np.exp(grad, out=grad)
+    exp_nonpositive_inplace(grad)
     sums = grad.sum(axis=1)
     loss = float(np.mean(np.log(sums) - true_shifted))
     grad /= sums[:, None]

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+
+from scratchnet.nn import activations, initializers, losses
+from scratchnet.nn.network import MLP, PREDICT_CHUNK
+
+from gradcheck import numeric_gradient, relative_error
+
+ARCHITECTURES = [[4, 3], [5, 6, 3], [3, 5, 4, 2], [6, 4, 5, 3, 4]]
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
+
+
+def _network(sizes, activation, seed=0):
+    act = activations.get(activation)
+    net = MLP(sizes, [act] * (len(sizes) - 2), np.float64)
+    net.initialize(initializers.get("xavier"), np.random.default_rng(seed))
+    net.params[net.n_weights :] = np.random.default_rng(seed + 1).normal(
+        scale=0.1, size=net.params.size - net.n_weights
+    )
+    return net
+
+
+def _loss(net, X, y, task, alpha):
+    out = net.predict_raw(X)
+    penalty = alpha * sum((w**2).sum() for w in net.coefs) / (2 * X.shape[0])
+    if task == "classification":
+        return losses.cross_entropy(out, y) + penalty
+    return losses.squared_error(out, y)[0] + penalty
+
+
+@pytest.mark.parametrize("sizes", ARCHITECTURES, ids=lambda s: "-".join(map(str, s)))
+@pytest.mark.parametrize("activation", HIDDEN)
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_backward_matches_central_differences(sizes, activation, task):
+    rng = np.random.default_rng(len(sizes))
+    net = _network(sizes, activation)
+    X = rng.normal(size=(9, sizes[0]))
+    if task == "classification":
+        y = rng.integers(0, sizes[-1], 9)
+        loss_and_grad = losses.softmax_cross_entropy
+    else:
+        y = rng.normal(size=(9, sizes[-1]))
+        loss_and_grad = losses.squared_error
+    alpha = 0.3
+    workspace = net.workspace(9)
+    _, delta = loss_and_grad(net.forward(X, workspace), y)
+    net.backward(workspace, delta, alpha)
+    numeric = numeric_gradient(lambda: _loss(net, X, y, task, alpha), net.params)
+    assert relative_error(net.grads, numeric) < 1e-6
+
+
+def test_forward_and_predict_raw_agree_and_layer_picks_hidden_output():
+    net = _network([5, 7, 4, 3], "tanh")
+    X = np.random.default_rng(0).normal(size=(11, 5))
+    np.testing.assert_allclose(net.forward(X), net.predict_raw(X), rtol=1e-12)
+    hidden = np.tanh(X @ net.coefs[0] + net.intercepts[0])
+    np.testing.assert_allclose(net.predict_raw(X, layer=1), hidden, rtol=1e-12)
+
+
+def test_prediction_is_bitwise_independent_of_batching():
+    net = _network([30, 64, 10], "relu")
+    net.params[...] = net.params.astype(np.float32)
+    net32 = MLP(net.layer_sizes, net.hidden_activations, np.float32)
+    net32.params[...] = net.params
+    X = np.random.default_rng(0).normal(size=(PREDICT_CHUNK + 37, 30)).astype(np.float32)
+    whole = net32.predict_raw(X)
+    one_by_one = np.vstack([net32.predict_raw(X[i : i + 1]) for i in range(0, len(X), 41)])
+    assert np.array_equal(whole[::41], one_by_one)
+
+
+def test_parameters_are_views_of_one_flat_vector_and_survive_pickling():
+    import pickle
+
+    net = _network([3, 4, 2], "relu")
+    net.params[0] = 42.0
+    assert net.coefs[0][0, 0] == 42.0
+    clone = pickle.loads(pickle.dumps(net))
+    clone.params[0] = -1.0
+    assert clone.coefs[0][0, 0] == -1.0 and net.coefs[0][0, 0] == 42.0
