@@ -75,7 +75,7 @@ def check_value(
     given_text = given if isinstance(given, str) else repr(given)
     if agrees(given, correct):
         places = decimals_of(given)
-        why = "matches" if places is None else f"matches to the {places} decimals given"
+        why = f"matches to the {places} decimal places given" if places else "matches"
         return Comparison(quantity, given_text, correct_text, CORRECT, _join(why, note))
     for value, reason in explanations:
         if agrees(given, value):

@@ -66,7 +66,8 @@ def mark_backprop(trace: BackpropTrace, answers: Mapping[str, Any]) -> list[Comp
             explanations = gradient_explanations(correct, n)
         elif name.startswith("new_"):
             explanations = _update_explanations(steps[name[4:]], trace, answers)
-        out.append(check_value(name, answers[name], correct, explanations=explanations))
+        note = f"sum of squared errors {fmt(correct * n)}, divided by {n}" if name == "mse" else ""
+        out.append(check_value(name, answers[name], correct, explanations=explanations, note=note))
     return out
 
 
@@ -152,3 +153,126 @@ def _point(p: Sequence[Number]) -> str:
 
 def _text(values: Sequence[Number]) -> str:
     return "[" + ", ".join(fmt(v) for v in values) + "]"
+
+
+def plane_text(w: Sequence[Number], b: Number) -> str:
+    """``-2 x1 - 2 x2 + 3 = 0``."""
+    parts = []
+    for k, v in enumerate(w, 1):
+        if v != 0:
+            sign = "-" if v < 0 else "+"
+            mag = "" if abs(v) == 1 else f"{fmt(abs(v))} "
+            parts.append(f"{sign} {mag}x{k}")
+    if b != 0:
+        parts.append(f"{'-' if b < 0 else '+'} {fmt(abs(b))}")
+    text = " ".join(parts).lstrip("+ ")
+    return (text if not text.startswith("- ") else "-" + text[2:]) + " = 0"
+
+
+def mark_plane(given_w: Any, given_b: Any, w: Sequence[Number], b: Number) -> Comparison:
+    """Compare a given ``(w, b)`` with the canonical one, recognizing rescaled or flipped planes."""
+    correct_text = f"w = {_text(w)}, b = {fmt(b)}"
+    if given_w is None or given_b is None:
+        return Comparison("(w, b)", "-", correct_text, "not given", "no answer given")
+    gw = [to_fraction(v, name="w") for v in given_w]
+    gb = to_fraction(given_b, name="b")
+    given_text = f"w = {_text(gw)}, b = {fmt(gb)}"
+    if len(gw) != len(w):
+        return Comparison("(w, b)", given_text, correct_text, WRONG, "w has the wrong dimension")
+    same_line, ratio = _proportional([*gw, gb], [*w, b])
+    if ratio == 1 and same_line:
+        return Comparison("(w, b)", given_text, correct_text, CORRECT, "canonical (w, b)")
+    if same_line and ratio > 0:
+        why = (
+            f"the right hyperplane scaled by {fmt(ratio)}: the canonical scaling makes the "
+            "support vectors' functional margin 1"
+        )
+    elif same_line:
+        why = (
+            f"the right line with the orientation flipped (scaled by {fmt(ratio)}): it scores "
+            "the +1 points negative"
+        )
+    else:
+        why = f"a different hyperplane: {plane_text(gw, gb)}, not {plane_text(w, b)}"
+    return Comparison("(w, b)", given_text, correct_text, WRONG, why)
+
+
+def _proportional(given: Sequence[Fraction], ref: Sequence[Number]) -> tuple[bool, Number]:
+    """Whether ``given = ratio * ref`` for some non-zero ratio (exact, or to 1e-9 for floats)."""
+    pivot = max(range(len(ref)), key=lambda k: abs(ref[k]))
+    exact = all(isinstance(v, Fraction | int) for v in ref)
+    ratio = given[pivot] / Fraction(ref[pivot]) if exact else float(given[pivot]) / ref[pivot]
+    if ratio == 0:
+        return False, ratio
+    if exact:
+        return all(g == ratio * r for g, r in zip(given, ref, strict=True)), ratio
+    scale = max(abs(float(v)) for v in given)
+    close = all(abs(float(g) - ratio * r) <= 1e-9 * scale for g, r in zip(given, ref, strict=True))
+    return close, ratio
+
+
+def mark_svm(result: Any, answers: Mapping[str, Any]) -> list[Comparison]:
+    """Mark ``w``/``b``, ``margin``, ``support_vectors``, ``alphas``, ``dual_objective``."""
+    _require_known(answers, {"w", "b", "margin", "support_vectors", "alphas", "dual_objective"})
+    out = []
+    if "w" in answers or "b" in answers:
+        out.append(mark_plane(answers.get("w"), answers.get("b"), result.w, result.b))
+    if "margin" in answers:
+        out.append(_mark_margin(answers["margin"], result.w, result.margin))
+    if "support_vectors" in answers:
+        out.append(
+            mark_point_set("support vectors", answers["support_vectors"], result.support_vectors)
+        )
+    if "alphas" in answers:
+        out.append(mark_numbers("alphas", answers["alphas"], result.alphas))
+    if "dual_objective" in answers:
+        out.append(check_value("dual objective", answers["dual_objective"], result.dual_objective))
+    return out
+
+
+def mark_hyperplane(analysis: Any, answers: Mapping[str, Any]) -> list[Comparison]:
+    """Mark ``margin``, ``functional_margins``, ``support_vectors``, ``class`` (of new points)."""
+    _require_known(answers, {"margin", "functional_margins", "support_vectors", "class"})
+    out = []
+    if "margin" in answers:
+        out.append(_mark_margin(answers["margin"], analysis.w, analysis.margin))
+    if "functional_margins" in answers:
+        out.append(
+            mark_numbers(
+                "functional margins", answers["functional_margins"], analysis.functional_margins
+            )
+        )
+    if "support_vectors" in answers:
+        points = [analysis.points[i] for i in analysis.support_vectors]
+        out.append(mark_point_set("support vectors", answers["support_vectors"], points))
+    if "class" in answers:
+        given = (
+            answers["class"] if isinstance(answers["class"], list | tuple) else [answers["class"]]
+        )
+        out.append(mark_numbers("class of new point(s)", given, analysis.new_classes))
+    return out
+
+
+def _mark_margin(given: Any, w: Sequence[Number], margin: float) -> Comparison:
+    from scratchnet.theory.svm import margin_text
+
+    half = margin / 2
+    comparison = check_value(
+        "margin 2/||w||",
+        given,
+        margin,
+        explanations=[
+            (half, "is 1/||w||, the distance to a support vector: the street is twice that")
+        ],
+    )
+    return Comparison(
+        comparison.quantity, comparison.given, margin_text(w), comparison.verdict, comparison.why
+    )
+
+
+def _require_known(answers: Mapping[str, Any], known: set[str]) -> None:
+    unknown = sorted(set(answers) - known)
+    if unknown:
+        raise ConfigError(
+            f"answers: unknown quantity {unknown[0]!r}; expected some of {', '.join(sorted(known))}"
+        )

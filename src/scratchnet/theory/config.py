@@ -1,0 +1,97 @@
+"""Read the theory exercises' inputs and a student's answers from TOML (or JSON) files.
+
+A backprop config holds ``x``, ``y``, ``learning_rate`` and one ``[[layers]]`` table per layer
+with ``weights`` (a number, or a list of rows), ``bias`` and ``activation``; an ``[answers]``
+table may hold the student's answers. Answer files map quantity names to values; write decimals
+as strings (``mse = "16.3213"``) to keep the places you wrote.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from scratchnet.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+def read_mapping(path: str | Path) -> dict[str, Any]:
+    """Parse a ``.toml`` or ``.json`` file into a dict; ConfigError naming the file if invalid."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            data = tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a table of names and values")
+    return data
+
+
+def read_answers(path: str | Path) -> dict[str, Any]:
+    """Answers from a file: its ``[answers]`` table if present, else the whole file."""
+    data = read_mapping(path)
+    answers = data.get("answers", data)
+    if not isinstance(answers, dict):
+        raise ConfigError(f"{path}: 'answers' must be a table")
+    return answers
+
+
+def backprop_settings(path: str | Path) -> dict[str, Any]:
+    """A backprop config as keyword lists: x, y, learning_rate, weights, biases, activations."""
+    data = read_mapping(path)
+    layers = data.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise ConfigError(f"{path}: expected one or more [[layers]] tables")
+    out: dict[str, Any] = {"weights": [], "biases": [], "activations": []}
+    for i, layer in enumerate(layers, 1):
+        missing = {"weights", "bias", "activation"} - set(layer)
+        if missing:
+            raise ConfigError(f"{path}: layer {i} lacks {', '.join(sorted(missing))}")
+        out["weights"].append(layer["weights"])
+        out["biases"].append(layer["bias"])
+        out["activations"].append(layer["activation"])
+    for key in ("x", "y", "learning_rate"):
+        if key in data:
+            out[key] = data[key]
+    unknown = set(data) - {"x", "y", "learning_rate", "layers", "answers"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {sorted(unknown)[0]!r}")
+    return out
+
+
+def read_points_csv(path: str | Path) -> tuple[list[list[str]], list[str]]:
+    """Points from a CSV with the label in the last column (a header row is skipped)."""
+    points, labels = [], []
+    with open(path, newline="", encoding="utf-8") as handle:
+        for n, row in enumerate(csv.reader(handle), 1):
+            cells = [c.strip() for c in row if c.strip()]
+            if not cells:
+                continue
+            if n == 1 and not _numeric(cells[0]):
+                continue
+            if len(cells) < 2:
+                raise ConfigError(f"{path}: line {n} needs coordinates and a label")
+            points.append(cells[:-1])
+            labels.append(cells[-1])
+    if not points:
+        raise ConfigError(f"{path}: no points")
+    return points, labels
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
