@@ -127,11 +127,21 @@ def _paren(value: Number) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+WIDE = 48
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= WIDE else text[: WIDE - 3] + "..."
+
+
 def comparisons_text(title: str, comparisons: Sequence[Comparison]) -> str:
     """A table of quantity / given / correct / verdict, then the reasons numbered below it."""
-    rows = [[c.quantity, c.given, c.correct, c.verdict] for c in comparisons]
+    rows = [[c.quantity, _short(c.given), _short(c.correct), c.verdict] for c in comparisons]
     lines = [title, table(["quantity", "given", "correct", "verdict"], rows), ""]
-    lines += [f"  {c.quantity}: {c.why}" for c in comparisons if c.verdict != "correct"]
+    for c in comparisons:
+        if c.verdict != "correct" or len(c.correct) > WIDE:
+            full = f" [correct: {c.correct}]" if len(c.correct) > WIDE else ""
+            lines.append(f"  {c.quantity}: {c.why}{full}")
     return "\n".join(lines).rstrip()
 
 
