@@ -234,8 +234,10 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         if first_call:
             network = self._init_network(X.shape[1], dtype)
             trainer = self._init_trainer(network, epochs * steps_per_epoch, batch_size)
-        else:
-            trainer = self._trainer
+        else:  # a loaded model has no optimizer state yet: it starts afresh
+            trainer = getattr(self, "_trainer", None) or self._init_trainer(
+                self.network_, steps_per_epoch, batch_size
+            )
             trainer.batch_size = batch_size
             trainer.total_steps = trainer.steps_done + steps_per_epoch
         stopper = self._stopper()

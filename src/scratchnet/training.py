@@ -87,6 +87,9 @@ class BatchGatherer:
     def __init__(self) -> None:
         self._buffers: dict[tuple[int, int, np.dtype], np.ndarray] = {}
 
+    def __getstate__(self) -> dict:
+        return {"_buffers": {}}  # scratch space: not worth pickling
+
     def __call__(self, data: np.ndarray, batch: slice | np.ndarray) -> np.ndarray:
         """``data[batch]``: a view for a slice, a reused buffer for an index array."""
         if isinstance(batch, slice):
