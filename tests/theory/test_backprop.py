@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -55,11 +56,18 @@ def trace_gradients(trace, weights, biases):
         scalar = W.shape == (1, 1)
         gw.append(
             np.array(
-                [[by_name[f"w{l}" if scalar else f"W{l}[{j + 1},{k + 1}]"] for k in range(W.shape[1])]
-                 for j in range(W.shape[0])]
+                [
+                    [
+                        by_name[f"w{l}" if scalar else f"W{l}[{j + 1},{k + 1}]"]
+                        for k in range(W.shape[1])
+                    ]
+                    for j in range(W.shape[0])
+                ]
             )
         )
-        gb.append(np.array([by_name[f"b{l}" if len(b) == 1 else f"b{l}[{j + 1}]"] for j in range(len(b))]))
+        gb.append(
+            np.array([by_name[f"b{l}" if len(b) == 1 else f"b{l}[{j + 1}]"] for j in range(len(b))])
+        )
     return gw, gb
 
 
@@ -114,7 +122,7 @@ def test_seed_matches_central_differences():
 )
 def test_random_networks_match_central_differences(sizes, acts, seed_):
     rng = np.random.default_rng(seed_)
-    W = [rng.normal(size=(o, i)) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
+    W = [rng.normal(size=(o, i)) for i, o in itertools.pairwise(sizes)]
     B = [rng.normal(size=o) * 0.5 for o in sizes[1:]]
     X = rng.normal(size=(5, sizes[0]))
     Y = rng.normal(size=(5, sizes[-1]))
@@ -131,7 +139,9 @@ def test_random_networks_match_central_differences(sizes, acts, seed_):
 
 
 def test_exact_and_float_traces_agree():
-    net = backprop.Network.from_lists([[[1, -2], [3, 1]], [[2, "-1/2"]]], [[0, 1], ["0.5"]], ["leaky_relu", "identity"])
+    net = backprop.Network.from_lists(
+        [[[1, -2], [3, 1]], [[2, "-1/2"]]], [[0, 1], ["0.5"]], ["leaky_relu", "identity"]
+    )
     exact = backprop.trace(net, [[1, 2], [-1, 0.5], [2, -3]], [1, 0, 2], "0.05")
     approx = backprop.trace(net, [[1, 2], [-1, 0.5], [2, -3]], [1, 0, 2], "0.05", exact=False)
     assert exact.exact and not approx.exact
@@ -157,7 +167,10 @@ def test_relu_kink_is_reported():
     ("kwargs", "message"),
     [
         ({"weights": [1, 2], "biases": [0], "acts": ["relu", "identity"]}, "one of each per layer"),
-        ({"weights": [1, 2], "biases": [0, 0], "acts": ["relu", "swish"]}, "unknown activation 'swish'"),
+        (
+            {"weights": [1, 2], "biases": [0, 0], "acts": ["relu", "swish"]},
+            "unknown activation 'swish'",
+        ),
         ({"weights": [[[1, 2]], 2], "biases": [0, 0], "acts": ["relu", "identity"]}, None),
         ({"weights": [[[1, 2]], [[1, 2]]], "biases": [0, 0], "acts": ["relu", "identity"]}, "w2"),
         ({"weights": ["abc", 1], "biases": [0, 0], "acts": ["relu", "identity"]}, "w1"),

@@ -109,7 +109,7 @@ def test_rounded_random_data_is_solved_exactly():
     r = svm.fit_hard_margin([[str(v) for v in row] for row in X], y.tolist())
     assert r.exact and all(isinstance(v, Fraction) for v in r.w)
     assert min(r.functional_margins) == 1
-    w, b, _ = sklearn_fit(X, y)
+    w, _b, _ = sklearn_fit(X, y)
     np.testing.assert_allclose([float(v) for v in r.w], w, rtol=1e-4, atol=1e-5)
 
 
@@ -159,7 +159,7 @@ def test_soft_margin_matches_sklearn(C):
     X = np.vstack([rng.normal(size=(15, 2)) + 1, rng.normal(size=(15, 2)) - 1])
     y = np.array([1] * 15 + [-1] * 15)
     r = svm.fit_soft_margin(X.tolist(), y.tolist(), C)
-    w, b, alphas = sklearn_fit(X, y, C=C)
+    w, b, _alphas = sklearn_fit(X, y, C=C)
     np.testing.assert_allclose([float(v) for v in r.w], w, rtol=1e-4, atol=1e-5)
     assert float(r.b) == pytest.approx(b, rel=1e-3, abs=1e-4)
     assert_kkt(r, C)
@@ -172,7 +172,7 @@ def test_soft_margin_seed_is_exact():
     assert r.exact
     assert r.w == [Fraction(-9, 10), Fraction(-7, 10)] and r.b == Fraction(17, 10)
     assert r.dual_objective == r.primal_objective
-    w, b, _ = sklearn_fit(np.array(seed.SVM_POINTS, float), np.array(seed.SVM_LABELS), C=1)
+    w, _b, _ = sklearn_fit(np.array(seed.SVM_POINTS, float), np.array(seed.SVM_LABELS), C=1)
     np.testing.assert_allclose([float(v) for v in r.w], w, atol=1e-6)
 
 

@@ -69,7 +69,8 @@ class SVMResult:
     @property
     def margin(self) -> float:
         """Geometric margin (width of the street) ``2 / ||w||``."""
-        return 2.0 / math.sqrt(float(self.w_norm_squared))
+        q = float(self.w_norm_squared)
+        return 2.0 / math.sqrt(q) if q > 0 else math.inf
 
     @property
     def margin_text(self) -> str:
@@ -113,7 +114,7 @@ class SVMResult:
             "functional_margins": [f(m) for m in self.functional_margins],
             "slacks": [f(s) for s in self.slacks],
             "w_norm_squared": f(self.w_norm_squared),
-            "margin": self.margin,
+            "margin": self.margin if math.isfinite(self.margin) else None,
             "margin_text": self.margin_text,
             "dual_objective": f(self.dual_objective),
             "primal_objective": f(self.primal_objective),
@@ -135,6 +136,8 @@ class SVMResult:
 def margin_text(w: Sequence[Number]) -> str:
     """``2/||w||`` as text, exact if ``||w||^2`` is a square rational, else ``2/sqrt(q) = ...``."""
     q = _dot(w, w)
+    if q == 0:
+        return "infinite (w = 0: the soft margin gave up separating, every point has slack)"
     value = 2.0 / math.sqrt(float(q))
     if isinstance(q, Fraction):
         num, den = math.isqrt(q.numerator), math.isqrt(q.denominator)
