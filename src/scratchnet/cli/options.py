@@ -1,0 +1,65 @@
+"""Command-line flags for every estimator parameter, derived from the constructor's signature.
+
+Deriving them keeps the CLI in step with the estimators: a new parameter gets a flag for free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+from typing import Any
+
+#: Types of the parameters whose default is None (the signature cannot tell).
+_NONE_DEFAULT_TYPES = {
+    "layers": int,
+    "N": int,
+    "weight_decay": float,
+    "validation_fraction": float,
+    "random_state": int,
+}
+_LIST_PARAMS = {"layers", "activations"}
+
+
+def add_estimator_flags(parser: argparse.ArgumentParser) -> None:
+    """Add ``--<param>`` for every estimator parameter; unset flags stay ``None``."""
+    from scratchnet.estimators import NeuralNetwork
+
+    group = parser.add_argument_group("network (each overrides the config file's [model])")
+    for name, param in inspect.signature(NeuralNetwork.__init__).parameters.items():
+        if name == "self":
+            continue
+        flag = "--" + name.replace("_", "-")
+        default = param.default
+        helptext = f"default: {default!r}"
+        if isinstance(default, bool):
+            group.add_argument(
+                flag,
+                dest=f"model_{name}",
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=helptext,
+            )
+            continue
+        kind = _NONE_DEFAULT_TYPES.get(name) or (str if name == "activations" else type(default))
+        nargs = "+" if name in _LIST_PARAMS else None
+        group.add_argument(
+            flag,
+            dest=f"model_{name}",
+            type=kind,
+            nargs=nargs,
+            default=None,
+            metavar=name.upper(),
+            help=helptext,
+        )
+
+
+def estimator_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The estimator parameters given on the command line."""
+    overrides = {}
+    for key, value in vars(args).items():
+        if key.startswith("model_") and value is not None:
+            name = key.removeprefix("model_")
+            if name == "activations" and len(value) == 1:
+                value = value[0]
+            overrides[name] = value
+    return overrides

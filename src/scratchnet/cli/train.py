@@ -1,0 +1,103 @@
+"""``scratchnet train``: train one network on a named dataset and write it to a folder."""
+
+from __future__ import annotations
+
+import argparse
+
+from scratchnet.cli.options import add_estimator_flags, estimator_overrides
+
+MODEL_FILE = "model.npz"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train one network and save it with its history and loss curves",
+        description="Train one network on a dataset. Settings come from --config (a TOML file "
+        "with [data] and [model] tables) and from flags, which win. Writes model.npz, "
+        "history.json, metrics.json and curves.png to --out.",
+    )
+    parser.add_argument("--config", help="TOML file with [data] and [model] tables")
+    parser.add_argument("--dataset", choices=("mnist", "fashion-mnist", "digits"))
+    parser.add_argument(
+        "--task",
+        choices=("classify", "autoencode"),
+        default=None,
+        help="classify labels (default) or regenerate the input",
+    )
+    parser.add_argument("--train-subset", type=int, help="use only the first N training images")
+    parser.add_argument("--data-dir", help="folder holding the four IDX files")
+    parser.add_argument("--out", default="runs/train", help="output folder (default: %(default)s)")
+    add_estimator_flags(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import time
+
+    from scratchnet import persistence
+    from scratchnet.config import check_keys, dataclass_from, estimator_param_names, read_toml
+    from scratchnet.errors import ConfigError
+    from scratchnet.estimators import NeuralNetwork, NeuralNetworkRegressor
+    from scratchnet.experiments.prepare import DataConfig, prepare
+    from scratchnet.fileio import write_json
+    from scratchnet.report import figures
+
+    config = read_toml(args.config) if args.config else {}
+    where = args.config or "command line"
+    check_keys(config, {"data", "model", "task"}, where)
+    data_table = dict(config.get("data", {}))
+    for key in ("dataset", "train_subset", "data_dir"):
+        if getattr(args, key) is not None:
+            data_table[key] = getattr(args, key)
+    data_config = dataclass_from(DataConfig, data_table, f"{where} [data]")
+    params = dict(config.get("model", {}))
+    check_keys(params, estimator_param_names(), f"{where} [model]")
+    params.update(estimator_overrides(args))
+    task = args.task or config.get("task", "classify")
+    if task not in ("classify", "autoencode"):
+        raise ConfigError(f"{where}: task must be 'classify' or 'autoencode', got {task!r}")
+
+    data = prepare(data_config)
+    if params.get("batch_size", 128) > len(data.y_train):
+        raise ConfigError(
+            f"batch_size={params['batch_size']} is larger than the {len(data.y_train)} "
+            f"training samples"
+        )
+    if task == "classify":
+        model = NeuralNetwork(**params)
+        y_train, y_val, y_test = data.y_train, data.y_val, data.y_test
+    else:
+        model = NeuralNetworkRegressor(**params)
+        y_train, y_val, y_test = data.X_train, data.X_val, data.X_test
+    print(f"training {model!r} on {data_config.dataset} {data.sizes} ({data.source})")
+    start = time.perf_counter()
+    model.fit(data.X_train, y_train, validation_data=(data.X_val, y_val))
+    seconds = time.perf_counter() - start
+    metrics = {
+        "task": task,
+        "dataset": data_config.dataset,
+        "sizes": data.sizes,
+        "train_seconds": seconds,
+        "epochs": model.n_iter_,
+        "best_epoch": model.best_epoch_,
+        "test_score": model.score(data.X_test, y_test),
+    }
+    if data.official_test is not None and task == "classify":
+        metrics["official_test_score"] = model.score(*data.official_test)
+
+    from pathlib import Path
+
+    out = Path(args.out)
+    persistence.save(model, out / MODEL_FILE)
+    write_json(out / "history.json", model.history_)
+    write_json(out / "metrics.json", metrics)
+    figures.save(
+        figures.history_figure(model.history_, title=f"{data_config.dataset}"), out / "curves.png"
+    )
+    score_name = "accuracy" if task == "classify" else "R^2"
+    print(
+        f"{model.n_iter_} epochs in {seconds:.1f} s; test {score_name} "
+        f"{metrics['test_score']:.4f}; wrote {out}/"
+    )
+    return 0

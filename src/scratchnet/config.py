@@ -1,0 +1,78 @@
+"""Config files (TOML): reading them and checking their keys against what they configure.
+
+Every error names the file and the key, and says what was expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from scratchnet.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Parse a TOML file; a missing or malformed file raises ConfigError naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def check_keys(table: Mapping[str, Any], allowed: set[str] | list[str], where: str) -> None:
+    """Raise ConfigError for the first key of ``table`` not in ``allowed``."""
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"valid keys: {', '.join(sorted(allowed))}"
+        )
+
+
+def estimator_param_names() -> list[str]:
+    """The constructor parameters every scratchnet estimator accepts."""
+    from scratchnet.estimators import NeuralNetwork
+
+    return sorted(NeuralNetwork().get_params())
+
+
+def dataclass_from(cls: type, table: Mapping[str, Any], where: str) -> Any:
+    """Build dataclass ``cls`` from ``table``, refusing unknown keys and mistyped values."""
+    fields = {field.name: field for field in dataclasses.fields(cls)}
+    check_keys(table, fields, where)
+    values = {}
+    for name, value in table.items():
+        expected = _default_type(fields[name])
+        if expected is not None and not _conforms(value, expected):
+            raise ConfigError(f"{where}: {name} must be {expected.__name__}, got {value!r}")
+        values[name] = tuple(value) if isinstance(value, list) else value
+    return cls(**values)
+
+
+def _default_type(field: dataclasses.Field) -> type | None:
+    if field.default is dataclasses.MISSING or field.default is None:
+        return None
+    return type(field.default)
+
+
+def _conforms(value: Any, expected: type) -> bool:
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if expected is tuple:
+        return isinstance(value, list | tuple)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
