@@ -109,7 +109,7 @@ def load_dataset(
         label = source.describe()
         try:
             arrays = source.load(spec)
-            verify_arrays(arrays, spec.digests, label)
+            verify_arrays(arrays, spec.digests)
         except (DataError, DataSourceError, OSError) as exc:
             reason = " ".join(str(exc).split())
             failures.append(f"{label}: {reason}")

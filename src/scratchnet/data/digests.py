@@ -39,7 +39,7 @@ def array_digest(array: np.ndarray) -> ArrayDigest:
 
 
 def verify_arrays(
-    arrays: Mapping[str, np.ndarray], pins: Mapping[str, ArrayDigest], origin: str
+    arrays: Mapping[str, np.ndarray], pins: Mapping[str, ArrayDigest], origin: str = ""
 ) -> None:
     """Raise :class:`DataError` unless every pinned array is present and matches its pin.
 
@@ -47,16 +47,17 @@ def verify_arrays(
     ----------
     arrays : mapping of role name (``"X_train"``...) to ndarray
     pins : mapping of role name to the expected :class:`ArrayDigest`
-    origin : str
-        Where the arrays came from, for the message.
+    origin : str, optional
+        Where the arrays came from, to start the message with.
     """
+    prefix = f"{origin}: " if origin else ""
     for role, pin in pins.items():
         if role not in arrays:
-            raise DataError(f"{origin}: array {role!r} is missing")
+            raise DataError(f"{prefix}array {role!r} is missing")
         got = array_digest(arrays[role])
         if got != pin:
             raise DataError(
-                f"{origin}: {role} does not match its pinned digest: got {got.describe()}, "
+                f"{prefix}{role} does not match its pinned digest: got {got.describe()}, "
                 f"expected {pin.describe()}"
             )
 
