@@ -100,12 +100,14 @@ def write_csv_dataset(path: str | os.PathLike[str], X: np.ndarray, y: np.ndarray
     labels = np.asarray(y).reshape(-1)
     if len(labels) != len(flat):
         raise DataError(f"{path}: {len(flat)} images but {len(labels)} labels")
-    table = np.column_stack([labels, flat]).astype(np.int64)
     header = ",".join(["label", *(f"pixel{i}" for i in range(1, flat.shape[1] + 1))])
+    row_format = ",".join(["%d"] * (flat.shape[1] + 1)) + "\n"
     with atomic_open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(header + "\n")
-        for start in range(0, len(table), _ROWS_PER_WRITE):
-            np.savetxt(handle, table[start : start + _ROWS_PER_WRITE], fmt="%d", delimiter=",")
+        for start in range(0, len(flat), _ROWS_PER_WRITE):
+            stop = start + _ROWS_PER_WRITE
+            rows = np.column_stack([labels[start:stop], flat[start:stop]]).tolist()
+            handle.write("".join(row_format % tuple(row) for row in rows))
     return path
 
 

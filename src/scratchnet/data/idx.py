@@ -109,7 +109,9 @@ def write_idx(
         compress = path.suffix == ".gz"
     with atomic_open(path, "wb") as handle:
         if compress:
-            with gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) as stream:
+            with gzip.GzipFile(
+                filename="", mode="wb", fileobj=handle, mtime=0, compresslevel=6
+            ) as stream:
                 stream.write(header)
                 stream.write(_bytes_view(payload))
         else:
