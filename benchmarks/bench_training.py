@@ -1,0 +1,232 @@
+"""Training speed of the seed's MNIST network: scratchnet beside the GEMM floor, scikit-learn and
+PyTorch, measured in one run on the same data.
+
+Network 784-256-128-64-32-10 (ReLU), batch 128, float32, one epoch over 48,000 samples, plain
+SGD and Adam. Prints seconds per epoch (median of ``--repeats``), GFLOP/s of the matrix products
+the epoch must do, and each time as a ratio to the floor; then prediction time on 10,000 images
+and the peak memory of a full training run (a child process's maximum resident set).
+
+    python benchmarks/bench_training.py [--repeats 5] [--threads 2] [--skip-sklearn]
+
+The GEMM floor is the time of only the matrix products training must do at these shapes
+(forward, weight gradients, and input gradients of every layer but the first) with the same
+BLAS, on preallocated buffers: no activation, loss, bias or optimizer work at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+SIZES = [784, 256, 128, 64, 32, 10]
+BATCH = 128
+N_TRAIN = 48_000
+
+
+def training_flops(n_samples: int) -> float:
+    """Floating-point operations of the matrix products of one epoch."""
+    pairs = list(itertools.pairwise(SIZES))
+    forward = sum(2 * a * b for a, b in pairs)
+    weight_grads = forward
+    input_grads = sum(2 * a * b for a, b in pairs[1:])
+    return n_samples * (forward + weight_grads + input_grads)
+
+
+def load_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """48,000 MNIST training images (float32 in [0, 1]), labels, 10,000 test images."""
+    try:
+        from scratchnet.experiments.prepare import DataConfig, prepare
+
+        data = prepare(DataConfig(dataset="mnist"))
+        return data.X_train, data.y_train, data.official_test[0], "MNIST"
+    except Exception as exc:  # no data source reachable: same shapes, random pixels
+        print(f"(MNIST unavailable: {exc}; using random data of the same shapes)")
+        rng = np.random.default_rng(0)
+        X = rng.random((N_TRAIN + 10_000, 784), dtype=np.float32)
+        return X[:N_TRAIN], rng.integers(0, 10, N_TRAIN), X[N_TRAIN:], "random"
+
+
+def median_time(run, repeats: int) -> float:
+    run()  # warm-up: allocations, BLAS thread start
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def gemm_floor(X: np.ndarray) -> float:
+    """One epoch of only the training matrix products, on preallocated float32 buffers."""
+    rng = np.random.default_rng(0)
+    weights = [
+        rng.standard_normal((a, b), dtype=np.float32) * 0.05 for a, b in itertools.pairwise(SIZES)
+    ]
+    acts = [None] + [np.empty((BATCH, s), np.float32) for s in SIZES[1:]]
+    deltas = [None] + [np.empty((BATCH, s), np.float32) for s in SIZES[1:-1]]
+    grads = [np.empty_like(w) for w in weights]
+    start = time.perf_counter()
+    for begin in range(0, len(X) - BATCH + 1, BATCH):
+        acts[0] = X[begin : begin + BATCH]
+        for i, w in enumerate(weights):
+            np.matmul(acts[i], w, out=acts[i + 1])
+        delta = acts[-1]
+        for i in reversed(range(len(weights))):
+            np.matmul(acts[i].T, delta, out=grads[i])
+            if i:
+                np.matmul(delta, weights[i].T, out=deltas[i])
+                delta = deltas[i]
+    return time.perf_counter() - start
+
+
+def scratchnet_epoch(X, y, optimizer: str) -> float:
+    """Seconds of one training epoch (the estimator's own epoch timer, setup excluded)."""
+    from scratchnet import NeuralNetwork
+
+    model = NeuralNetwork(
+        layers=SIZES, epochs=1, batch_size=BATCH, optimizer=optimizer, lr=1e-3, random_state=0
+    )
+    return model.fit(X, y).history_["epoch_time"][0]
+
+
+def sklearn_epoch(X, y, optimizer: str) -> float:
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(
+        SIZES[1:-1],
+        solver=optimizer,
+        batch_size=BATCH,
+        max_iter=1,
+        learning_rate_init=1e-3,
+        momentum=0.0,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        model.fit(X, y)
+    return time.perf_counter() - start
+
+
+def torch_epoch(X, y, optimizer: str) -> float:
+    import torch
+
+    torch.manual_seed(0)
+    layers = []
+    for i, (a, b) in enumerate(itertools.pairwise(SIZES)):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(SIZES) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.int64))
+    start = time.perf_counter()
+    order = torch.randperm(len(X_t))
+    for begin in range(0, len(X_t), BATCH):
+        index = order[begin : begin + BATCH]
+        opt.zero_grad(set_to_none=True)
+        loss_fn(model(X_t[index]), y_t[index]).backward()
+        opt.step()
+    return time.perf_counter() - start
+
+
+def prediction_time(X, y, X_test, repeats: int) -> float:
+    from scratchnet import NeuralNetwork
+
+    model = NeuralNetwork(layers=SIZES, epochs=1, random_state=0).fit(X[:2000], y[:2000])
+    return median_time(lambda: model.predict(X_test), repeats)
+
+
+def peak_memory_of_training_run(epochs: int = 2) -> float:
+    """MiB of maximum resident set of a child process that loads MNIST and trains on it."""
+    code = (
+        "from scratchnet.experiments.prepare import DataConfig, prepare\n"
+        "from scratchnet import NeuralNetwork\n"
+        "d = prepare(DataConfig(dataset='mnist'))\n"
+        f"NeuralNetwork(layers={SIZES}, epochs={epochs}, random_state=0)"
+        ".fit(d.X_train, d.y_train, validation_data=(d.X_val, d.y_val)).score(d.X_test, d.y_test)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2, help="BLAS / torch threads")
+    parser.add_argument("--skip-sklearn", action="store_true")
+    args = parser.parse_args()
+
+    X, y, X_test, source = load_data()
+    flops = training_flops(len(X))
+    blas = next((lib for lib in threadpool_info() if "numpy" in lib["filepath"]), {})
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {platform.python_version()}, "
+        f"numpy {np.__version__}, BLAS {blas.get('internal_api')} {blas.get('version')} "
+        f"({blas.get('architecture')}), {args.threads} threads; data: {source} {X.shape}"
+    )
+
+    rows: list[tuple[str, float]] = []
+    with threadpool_limits(args.threads):
+        floor = median_time(lambda: gemm_floor(X), args.repeats)
+        rows.append(("GEMM floor", floor))
+        for optimizer in ("sgd", "adam"):
+            rows.append(
+                (
+                    f"scratchnet {optimizer}",
+                    median_time(lambda o=optimizer: scratchnet_epoch(X, y, o), args.repeats),
+                )
+            )
+        try:
+            import torch
+
+            torch.set_num_threads(args.threads)
+            for optimizer in ("sgd", "adam"):
+                rows.append(
+                    (
+                        f"pytorch {torch.__version__} {optimizer}",
+                        median_time(lambda o=optimizer: torch_epoch(X, y, o), args.repeats),
+                    )
+                )
+        except ImportError:
+            print("(PyTorch not importable: pip install torch==2.13.0 to compare)")
+        if not args.skip_sklearn:
+            for optimizer in ("sgd", "adam"):
+                rows.append(
+                    (
+                        f"scikit-learn {optimizer}",
+                        median_time(
+                            lambda o=optimizer: sklearn_epoch(X, y, o), max(1, args.repeats // 2)
+                        ),
+                    )
+                )
+        predict = prediction_time(X, y, X_test, args.repeats)
+
+    print(f"\n{'one epoch, 48,000 samples':<28}{'s/epoch':>9}{'GFLOP/s':>9}{'x floor':>9}")
+    for name, seconds in rows:
+        print(f"{name:<28}{seconds:9.3f}{flops / seconds / 1e9:9.1f}{seconds / floor:9.2f}")
+    times = dict(rows)
+    for optimizer in ("sgd", "adam"):
+        ours = times[f"scratchnet {optimizer}"]
+        for name, seconds in rows:
+            if name.endswith(optimizer) and not name.startswith("scratchnet"):
+                print(f"scratchnet {optimizer} is {seconds / ours:.2f}x faster than {name}")
+    print(f"\nprediction, 10,000 test images: {predict * 1000:.1f} ms")
+    print(f"peak memory of a full MNIST training run: {peak_memory_of_training_run():.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
