@@ -69,3 +69,32 @@ def test_sample_grid_accepts_flat_rows_and_fixed_indices(tmp_path: Path) -> None
         sample_grid(X, np.zeros(3), n=4)
     with pytest.raises(ConfigError, match="square"):
         sample_grid(np.zeros((3, 15)), np.zeros(3))
+
+
+def test_re_export_replaces_the_image_folder_whole(
+    dataset: Dataset, tmp_path: Path, monkeypatch
+) -> None:
+    export_dataset(dataset, tmp_path, limit=6)
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "train").rglob("*.png"))
+    assert len(before) == 6
+
+    from PIL import Image
+
+    real_save, saved = Image.Image.save, []
+
+    def failing_save(self, *args, **kwargs):
+        saved.append(1)
+        if len(saved) == 3:
+            raise OSError(28, "No space left on device")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "save", failing_save)
+    with pytest.raises(OSError, match="No space"):
+        export_dataset(dataset, tmp_path, limit=10)
+    after = sorted(p.relative_to(tmp_path) for p in (tmp_path / "train").rglob("*.png"))
+    assert after == before  # the old export is intact, nothing half-done is visible
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    monkeypatch.undo()
+    export_dataset(dataset, tmp_path, limit=10)
+    assert len(list((tmp_path / "train").rglob("*.png"))) == 10
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -12,9 +12,12 @@ Every file is written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import io
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +72,10 @@ def export_dataset(
 def export_images(X: np.ndarray, y: np.ndarray, out: Path, split: str) -> list[Path]:
     """Write each image as ``out/split/<label>/<split>_<index>.png``; return the paths in order.
 
+    The images are written into a hidden staging folder that replaces ``out/split`` only when
+    complete, so no half-written image or half-filled folder is ever visible there. (Images
+    are not fsynced one by one: that would make a full export take minutes.)
+
     Parameters
     ----------
     X : ndarray of shape (n, rows, cols), uint8
@@ -80,15 +87,36 @@ def export_images(X: np.ndarray, y: np.ndarray, out: Path, split: str) -> list[P
     if X.ndim != 3 or X.dtype != np.uint8:
         raise DataError(f"expected uint8 images of shape (n, rows, cols), got {X.dtype} {X.shape}")
     width = max(5, len(str(len(X) - 1)))
-    paths = []
-    for index, (image, label) in enumerate(zip(X, y, strict=True)):
-        path = out / split / str(int(label)) / f"{split}_{index:0{width}d}.png"
-        buffer = io.BytesIO()
-        Image.fromarray(image).save(buffer, format="PNG")
-        with atomic_open(path, "wb") as handle:
-            handle.write(buffer.getvalue())
-        paths.append(path)
-    return paths
+    names = [f"{int(label)}/{split}_{index:0{width}d}.png" for index, label in enumerate(y)]
+    with _staged_folder(out / split) as staging:
+        for label in {int(v) for v in y}:
+            (staging / str(label)).mkdir()
+        for name, image in zip(names, X, strict=True):
+            Image.fromarray(image).save(staging / name, format="PNG")
+    return [out / split / name for name in names]
+
+
+@contextlib.contextmanager
+def _staged_folder(target: Path) -> Iterator[Path]:
+    """Yield an empty hidden folder beside ``target`` that replaces it when the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    )
+    try:
+        yield staging
+        if target.exists():
+            old = Path(
+                tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
+            )
+            os.replace(target, old / target.name)
+            os.replace(staging, target)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
 
 
 def write_manifest(path: Path, images: list[Path], labels: np.ndarray, root: Path) -> Path:
