@@ -1,0 +1,61 @@
+"""``scratchnet sweep``: run or resume a study's grid of cells, here or on a Dask cluster."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sweep",
+        help="run (or resume) a study's grid of training runs, one folder per cell",
+        description="Run every cell of the study a config file describes (its 'study' key). "
+        "Each cell writes cells/<key>/ atomically; running the same command again skips "
+        "finished cells and reruns unfinished ones. Tables and figures are rebuilt from the "
+        "cell folders at the end.",
+    )
+    parser.add_argument("config", help="TOML file of the study (see configs/)")
+    parser.add_argument(
+        "--out", help="sweep folder (default: runs/<config file name without .toml>)"
+    )
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="cells run at once; -1 for all cores (default: 1 with loky, every Dask worker "
+        "with dask)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("loky", "dask"),
+        default="loky",
+        help="loky: processes on this machine; dask: an existing Dask cluster (--scheduler)",
+    )
+    parser.add_argument("--scheduler", help="address of the Dask scheduler, tcp://HOST:PORT")
+    parser.add_argument("--only", nargs="+", metavar="KEY", help="run only these cells")
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="rerun cells that failed (diverged) before"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars or lines")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scratchnet.experiments.sweep import run_sweep
+
+    out = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
+    n_jobs = args.n_jobs if args.n_jobs is not None else (-1 if args.backend == "dask" else 1)
+    results = run_sweep(
+        args.config,
+        out,
+        n_jobs=n_jobs,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+        only=args.only,
+        retry_failed=args.retry_failed,
+    )
+    failed = sum(record["status"] == "failed" for record in results)
+    print(f"{len(results)} finished cell(s), {failed} failed; results in {out}/")
+    return 0

@@ -1,0 +1,28 @@
+"""The studies ``scratchnet sweep`` can run, by the name a config file gives as ``study``.
+
+To add a study, import its instance here and list it in :data:`STUDIES` (see
+:mod:`scratchnet.experiments.sweep` for the contract it implements).
+"""
+
+from __future__ import annotations
+
+from scratchnet.errors import ConfigError
+from scratchnet.experiments.sweep import Study
+
+STUDIES: dict[str, Study] = {}
+
+
+def register(study: Study) -> Study:
+    """Add ``study`` to :data:`STUDIES` under ``study.name``; return it."""
+    STUDIES[study.name] = study
+    return study
+
+
+def get_study(name: str, where: str = "config") -> Study:
+    """The registered study called ``name``; ConfigError naming ``where`` otherwise."""
+    if name not in STUDIES:
+        raise ConfigError(
+            f"{where}: unknown study {name!r}; registered studies: "
+            f"{', '.join(sorted(STUDIES)) or 'none'}"
+        )
+    return STUDIES[name]

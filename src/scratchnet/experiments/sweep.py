@@ -1,0 +1,400 @@
+"""The sweep engine: run every cell of a study's grid once, resumably, in parallel or on Dask.
+
+A *study* (the seed's MNIST activation x initialization grid, a Fashion-MNIST comparison, ...)
+says what its cells are and how to run one; this engine owns everything else.
+
+The contract a study implements
+-------------------------------
+::
+
+    @dataclass(frozen=True)
+    class Cell:                 # scratchnet.experiments.cells.Cell, re-exported here
+        key: str                # unique folder name within the sweep
+        params: dict            # JSON-safe settings of this cell
+
+    class Study(Protocol):
+        name: str               # registry name: `study = "..."` in config files
+        def parse_config(self, table: dict, where: str) -> Any
+        def cells(self, config) -> list[Cell]
+        def run_cell(self, config, cell: Cell, cell_dir: Path) -> dict
+        def summarize(self, config, results: list[dict], out_dir: Path) -> None
+        # optional:
+        def describe(self, config, record: dict) -> str     # the one-line result of a cell
+
+* ``parse_config`` gets the config file's table *without* its ``study`` key and ``where`` (the
+  file name, for messages); it validates every key (raise :class:`~scratchnet.errors.ConfigError`
+  naming ``where`` and the key) and returns a picklable config object, which is sent to the
+  workers as is.
+* ``cells`` lists the grid, in the order tables show it; keys must be unique.
+* ``run_cell`` trains one cell and writes its files (model, history, ...) into ``cell_dir``, a
+  private temp folder on the worker; it returns JSON-safe metrics. It must not use the names
+  in :data:`~scratchnet.experiments.cells.RESERVED`. A :class:`~scratchnet.errors.DivergenceError`
+  marks the cell *failed* (its ``history`` is kept) and the sweep goes on; any other exception
+  stops the sweep. For an epoch bar, pass :func:`~scratchnet.experiments.progress.
+  epoch_bars_enabled` to the estimator's ``verbose``; load data through
+  :func:`scratchnet.experiments.datacache.prepared` (once per worker process). Results must
+  depend only on ``config`` and ``cell`` (seeds included), never on where they ran.
+* ``summarize`` writes tables and figures into ``out_dir`` from ``results`` and the cell
+  folders only (``out_dir / "cells" / key``); it runs after every sweep, rebuilding from
+  scratch.
+
+``results`` (what :func:`run_sweep` returns and ``summarize`` receives) holds one engine record
+per finished cell, in grid order: ``{"key", "params", "status": "complete", "metrics": <what
+run_cell returned>, "seconds"}`` or ``{"key", "params", "status": "failed", "error",
+"error_type", "epoch", "history", "seconds"}``. Cells not finished yet are absent.
+
+A study registers itself in :data:`scratchnet.experiments.registry.STUDIES`.
+
+What the engine does
+--------------------
+* reads the config (a TOML path or a table), dispatches on its ``study`` key;
+* writes ``out_dir/sweep.json`` (the study and its config; a copy of the TOML text as
+  ``config.toml``) and refuses to resume into a folder made from a different config;
+* skips finished cells (see :mod:`scratchnet.experiments.cells` for the folder protocol and the
+  per-cell locks that keep two sweeps on one folder from running the same cell);
+* runs the rest through joblib (:mod:`scratchnet.experiments.backends`): in this process,
+  on ``n_jobs`` local workers, or on a Dask cluster; each result comes back to this process,
+  which writes the cell's folder atomically and marks it complete last;
+* rebuilds ``results`` from the cell folders and calls the study's ``summarize``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from scratchnet.errors import ConfigError, DivergenceError
+from scratchnet.experiments import backends, cells
+from scratchnet.experiments.cells import Cell
+from scratchnet.experiments.progress import GridProgress, epoch_bars
+from scratchnet.fileio import TEMP_MARKER, write_json, write_text
+
+__all__ = ["Cell", "CellOutcome", "Study", "collect_results", "execute_cell", "run_sweep"]
+
+logger = logging.getLogger(__name__)
+
+SWEEP_FILE = "sweep.json"
+CONFIG_COPY = "config.toml"
+CELLS = "cells"
+
+
+@runtime_checkable
+class Study(Protocol):
+    """What a study provides to the engine (see the module docstring)."""
+
+    name: str
+
+    def parse_config(self, table: dict, where: str) -> Any: ...
+
+    def cells(self, config: Any) -> list[Cell]: ...
+
+    def run_cell(self, config: Any, cell: Cell, cell_dir: Path) -> dict: ...
+
+    def summarize(self, config: Any, results: list[dict], out_dir: Path) -> None: ...
+
+
+@dataclass
+class CellOutcome:
+    """What a worker sends back: the cell's files and its engine record."""
+
+    key: str
+    record: dict
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.record["status"] == "failed"
+
+
+# --- the sweep ------------------------------------------------------------------------------------
+
+
+def run_sweep(
+    config_path_or_table: str | os.PathLike[str] | Mapping[str, Any],
+    out_dir: str | os.PathLike[str],
+    *,
+    n_jobs: int = 1,
+    backend: str = "loky",
+    scheduler: Any = None,
+    progress: bool = True,
+    only: Sequence[str] | None = None,
+    retry_failed: bool = False,
+) -> list[dict]:
+    """Run (or resume) the sweep a config describes; return every finished cell's record.
+
+    Parameters
+    ----------
+    config_path_or_table : path or mapping
+        A TOML file, or its parsed table, with a ``study`` key naming a registered study.
+    out_dir : path
+        The sweep's folder: ``sweep.json``, ``cells/<key>/`` per cell, and the study's
+        tables and figures.
+    n_jobs : int
+        Cells run at once (``-1``: one per core, or every Dask worker thread).
+    backend : {"loky", "dask"}
+    scheduler : str or distributed.Client, optional
+        The Dask scheduler (``tcp://host:port``); required with ``backend="dask"``.
+    progress : bool
+        Draw the grid bar (and the epoch bar when cells run in this process) and print each
+        finished cell's line.
+    only : sequence of str, optional
+        Run only these cell keys (the summary still covers every finished cell).
+    retry_failed : bool
+        Rerun cells that failed before instead of keeping their failure.
+
+    Returns
+    -------
+    list of dict
+        One engine record per finished cell, in grid order (see the module docstring).
+    """
+    backends.check(backend, n_jobs, scheduler)
+    table, where, text = _read_config(config_path_or_table)
+    study, config = _parse(table, where)
+    grid = _grid(study, config, where)
+    selected = _select(grid, only, where)
+    out = Path(out_dir)
+    root = out / CELLS
+    root.mkdir(parents=True, exist_ok=True)
+    _record_config(out, table, text, where)
+    _remove_stray_files(out, root, grid)
+
+    finished = {"complete", "failed"} if not retry_failed else {"complete"}
+    pending = [cell for cell in selected if cells.state(root, cell.key) not in finished]
+    bar = GridProgress(len(selected), len(selected) - len(pending), study.name, progress)
+    claimed: set[str] = set()
+    busy: list[str] = []
+    local = backends.in_process(backend, n_jobs)
+    threads = backends.blas_threads(backend, n_jobs)
+    tasks = _claim_tasks(study, config, pending, root, finished, claimed, busy, threads)
+    try:
+        with epoch_bars(progress and local):
+            for outcome in backends.run_unordered(
+                tasks, backend=backend, n_jobs=n_jobs, scheduler=scheduler
+            ):
+                cells.commit(root, outcome.key, outcome.files, outcome.record, outcome.failed)
+                cells.unlock(root, outcome.key)
+                claimed.discard(outcome.key)
+                bar.cell_finished(_describe(study, config, outcome.record))
+    finally:
+        for key in claimed:
+            cells.unlock(root, key)
+        bar.close()
+    if busy:
+        logger.warning(
+            "%d cell(s) left to another running sweep on %s: %s", len(busy), out, ", ".join(busy)
+        )
+    results = collect_results(out, grid)
+    study.summarize(config, results, out)
+    return results
+
+
+def collect_results(out_dir: str | os.PathLike[str], grid: Iterable[Cell]) -> list[dict]:
+    """The engine records of the finished cells of ``grid``, read from ``out_dir/cells``."""
+    root = Path(out_dir) / CELLS
+    records = (cells.read_record(root, cell.key) for cell in grid)
+    return [record for record in records if record is not None]
+
+
+def load_sweep(
+    out_dir: str | os.PathLike[str],
+) -> tuple[Study, Any, list[Cell], list[dict]]:
+    """Reopen a sweep folder: its study, parsed config, grid and finished records."""
+    out = Path(out_dir)
+    path = out / SWEEP_FILE
+    if not path.is_file():
+        raise ConfigError(f"{out} is not a sweep folder: it has no {SWEEP_FILE}")
+    table = json.loads(path.read_text(encoding="utf-8"))["config"]
+    study, config = _parse(table, str(path))
+    grid = _grid(study, config, str(path))
+    return study, config, grid, collect_results(out, grid)
+
+
+# --- the worker side ------------------------------------------------------------------------------
+
+
+def execute_cell(study: Study, config: Any, cell: Cell, blas_threads: int | None) -> CellOutcome:
+    """Run one cell in a private temp folder and pack its files and record (on a worker)."""
+    import contextlib
+
+    from threadpoolctl import threadpool_limits
+
+    limits = threadpool_limits(blas_threads) if blas_threads else contextlib.nullcontext()
+    record: dict[str, Any] = {"key": cell.key, "params": cell.params}
+    with limits, tempfile.TemporaryDirectory(prefix=f"scratchnet-cell-{cell.key}-") as tmp:
+        start = time.perf_counter()
+        try:
+            metrics = study.run_cell(config, cell, Path(tmp))
+        except DivergenceError as exc:
+            record.update(
+                status="failed",
+                error=str(exc),
+                error_type=type(exc).__name__,
+                epoch=getattr(exc, "epoch", None),
+                history=getattr(exc, "history", None),
+            )
+        else:
+            if not isinstance(metrics, Mapping):
+                raise TypeError(
+                    f"study {study.name!r}: run_cell must return a dict of metrics, "
+                    f"got {type(metrics).__name__}"
+                )
+            record.update(status="complete", metrics=dict(metrics))
+        record["seconds"] = time.perf_counter() - start
+        files = _pack(Path(tmp), study.name)
+    return CellOutcome(cell.key, cells.json_safe(record), files)
+
+
+def _pack(folder: Path, study_name: str) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative POSIX path; refuses the engine's names."""
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            name = path.relative_to(folder).as_posix()
+            if name in cells.RESERVED:
+                raise ValueError(
+                    f"study {study_name!r} wrote {name!r}, a name the engine reserves "
+                    f"({', '.join(sorted(cells.RESERVED))})"
+                )
+            files[name] = path.read_bytes()
+    return files
+
+
+# --- steps of run_sweep ---------------------------------------------------------------------------
+
+
+def _read_config(source: Any) -> tuple[dict, str, str | None]:
+    """The config table, a name for messages, and the TOML text when read from a file."""
+    from scratchnet.config import read_toml
+
+    if isinstance(source, Mapping):
+        return dict(source), "config table", None
+    path = Path(source)
+    table = read_toml(path)
+    return table, str(path), path.read_text(encoding="utf-8")
+
+
+def _parse(table: Mapping[str, Any], where: str) -> tuple[Study, Any]:
+    from scratchnet.experiments.registry import get_study
+
+    if "study" not in table:
+        raise ConfigError(f"{where}: missing key 'study' (which study the sweep runs)")
+    study = get_study(table["study"], where)
+    body = {key: value for key, value in table.items() if key != "study"}
+    return study, study.parse_config(body, where)
+
+
+def _grid(study: Study, config: Any, where: str) -> list[Cell]:
+    grid = list(study.cells(config))
+    keys = [cell.key for cell in grid]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ConfigError(f"{where}: the grid repeats cell keys {', '.join(duplicates)}")
+    if not grid:
+        raise ConfigError(f"{where}: the grid is empty")
+    return grid
+
+
+def _select(grid: list[Cell], only: Sequence[str] | None, where: str) -> list[Cell]:
+    if not only:
+        return grid
+    known = {cell.key for cell in grid}
+    unknown = [key for key in only if key not in known]
+    if unknown:
+        raise ConfigError(
+            f"--only: no cell {', '.join(map(repr, unknown))} in the grid of {where}; "
+            f"cells: {', '.join(sorted(known))}"
+        )
+    return [cell for cell in grid if cell.key in set(only)]
+
+
+def _canonical(table: Mapping[str, Any]) -> dict:
+    return json.loads(json.dumps(table, sort_keys=True, default=str))
+
+
+def _record_config(out: Path, table: Mapping[str, Any], text: str | None, where: str) -> None:
+    """Write ``sweep.json`` (and ``config.toml``), or check that they match this config."""
+    path = out / SWEEP_FILE
+    current = _canonical(table)
+    if path.is_file():
+        saved = json.loads(path.read_text(encoding="utf-8")).get("config")
+        if saved != current:
+            raise ConfigError(
+                f"{out} holds a sweep made from a different config "
+                f"(differences: {'; '.join(_differences(saved or {}, current))}); "
+                f"use another --out folder, or the config in {path}"
+            )
+        return
+    write_json(path, {"study": table["study"], "config": current, "source": where})
+    if text is not None:
+        write_text(out / CONFIG_COPY, text)
+
+
+def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two tables, with both values."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        found = []
+        for key in sorted(set(old) | set(new)):
+            name = f"{prefix}{key}"
+            if key not in old:
+                found.append(f"{name} is new")
+            elif key not in new:
+                found.append(f"{name} was removed")
+            else:
+                found += _differences(old[key], new[key], f"{name}.")
+        return found
+    return [] if old == new else [f"{prefix.rstrip('.')}: {old!r} -> {new!r}"]
+
+
+def _remove_stray_files(out: Path, root: Path, grid: list[Cell]) -> None:
+    """Delete temp files a killed summary left in ``out``, unless another sweep is live here."""
+    if any(cells.lock_owner(root, cell.key) for cell in grid):
+        return
+    for stray in out.glob(f"*{TEMP_MARKER}"):
+        stray.unlink(missing_ok=True)
+
+
+def _claim_tasks(
+    study: Study,
+    config: Any,
+    pending: list[Cell],
+    root: Path,
+    finished: set[str],
+    claimed: set[str],
+    busy: list[str],
+    threads: int | None,
+) -> Iterator[backends.Task]:
+    """Tasks for the pending cells, each claimed only when a worker is ready for it."""
+    for cell in pending:
+        if cells.state(root, cell.key) in finished:
+            continue  # another sweep finished it meanwhile
+        if not cells.try_lock(root, cell.key):
+            busy.append(cell.key)
+            continue
+        claimed.add(cell.key)
+        cells.remove_temp_dirs(root, cell.key)
+        if cells.state(root, cell.key) in finished:  # finished between the check and the lock
+            cells.unlock(root, cell.key)
+            claimed.discard(cell.key)
+            continue
+        cells.discard(root, cell.key)  # a failed cell being retried, or a broken folder
+        yield execute_cell, (study, config, cell, threads)
+
+
+def _describe(study: Study, config: Any, record: dict) -> str:
+    describe = getattr(study, "describe", None)
+    if describe is not None:
+        return describe(config, record)
+    if record["status"] == "failed":
+        return f"{record['key']}: FAILED ({record['error']})"
+    shown = ", ".join(
+        f"{name} {value:.4g}" if isinstance(value, float) else f"{name} {value}"
+        for name, value in list(record["metrics"].items())[:4]
+    )
+    return f"{record['key']}: {shown} ({record['seconds']:.1f} s)"
