@@ -17,6 +17,15 @@ from typing import IO, Any
 TEMP_MARKER = ".scratchnet-tmp"
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temp path beside ``path``; on success fsync it and move it into place.
@@ -29,6 +38,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=TEMP_MARKER, dir=target.parent
     )
+    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a plain open() would follow the umask
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -1,0 +1,93 @@
+"""A tiny document model for the report: sections of paragraphs, tables, figures and notes.
+
+Section builders produce these plain objects from run folders; :mod:`~scratchnet.report.html`
+and :mod:`~scratchnet.report.markdown` render them. Text is plain: renderers escape it. Inline
+``code`` in backticks and **bold** in double stars are the only markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Status = Literal["good", "bad", "same", None]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell whose text is highlighted by ``status`` (e.g. ours beats the seed)."""
+
+    text: str
+    status: Status = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of plain values or :class:`Cell`; numbers are rendered as given (pre-format them)."""
+
+    columns: list[str]
+    rows: list[list[str | Cell]]
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A PNG file in the run folder, with its caption."""
+
+    path: Path
+    caption: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A call-out: ``differs`` where a finding differs from the seed's, else ``info``."""
+
+    text: str
+    kind: Literal["differs", "info", "missing"] = "info"
+
+
+Block = Paragraph | Table | Figure | Note
+
+
+@dataclass
+class Section:
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    subsections: list[Section] = field(default_factory=list)
+    anchor: str = ""
+
+
+@dataclass
+class Document:
+    title: str
+    subtitle: str
+    header: list[tuple[str, str]]
+    sections: list[Section]
+
+
+def compare_cell(
+    ours: float,
+    seed: float | None,
+    fmt: str = "{:.2f}",
+    higher_is_better=True,
+    tolerance: float = 0.0,
+) -> Cell:
+    """Our value as a cell highlighted against the seed's: good, bad or the same."""
+    text = fmt.format(ours)
+    if seed is None:
+        return Cell(text)
+    difference = (ours - seed) if higher_is_better else (seed - ours)
+    if abs(difference) <= tolerance:
+        return Cell(text, "same")
+    return Cell(text, "good" if difference > 0 else "bad")
+
+
+def difference_text(ours: float, seed: float | None, fmt: str = "{:+.2f}") -> str:
+    """``ours - seed`` formatted with a sign, or a dash without a seed figure."""
+    return "–" if seed is None else fmt.format(ours - seed)
