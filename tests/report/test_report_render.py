@@ -1,11 +1,11 @@
 """The report's renderers, and the HTML report opened in a real browser."""
 
-from browser import check_page
-
 from scratchnet.experiments import worked_examples
+from scratchnet.report import html, markdown
 from scratchnet.report.build import write_report
 from scratchnet.report.document import Cell, Document, Figure, Note, Section, Table
-from scratchnet.report import html, markdown
+
+from browser import check_page
 
 
 def test_html_escapes_text_and_highlights_cells(tmp_path):
