@@ -26,3 +26,13 @@ def get_study(name: str, where: str = "config") -> Study:
             f"{', '.join(sorted(STUDIES)) or 'none'}"
         )
     return STUDIES[name]
+
+
+def _register_fashion() -> None:
+    """The Section C (Fashion-MNIST) studies."""
+    from scratchnet.experiments import fashion_activations
+
+    register(fashion_activations.STUDY)
+
+
+_register_fashion()

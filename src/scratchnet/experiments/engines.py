@@ -1,0 +1,369 @@
+"""One interface over the two engines of the Fashion-MNIST studies: scikit-learn and scratchnet.
+
+* :class:`Recipe`: the training settings a study names (optimizer, learning rate, ...);
+* :func:`make_estimator`: the engine's classifier or regressor for an architecture and recipe;
+* :func:`fit_with_history`: train it and record per-epoch curves and training seconds;
+* :func:`evaluate`: loss and accuracy (classifier) or MSE and R^2 (regressor) on a data set;
+* :func:`hidden_features`: a hidden layer's activations, for either engine;
+* :func:`save_model` / :func:`load_model`: safe weight files (never pickle) for either engine.
+
+Per-epoch curves are measured the same way for both engines whenever the learning rate is
+constant: after every epoch, the model is evaluated on the whole training set and on the
+validation set, outside the timed part (scikit-learn through
+:func:`~scratchnet.experiments.sklearn_driver.train_epochs`, scratchnet through ``partial_fit``,
+both exactly one ``fit``). A scratchnet recipe with a learning-rate schedule needs to know the
+run's length, so it is trained by one ``fit(validation_data=...)``; its training curve is then
+the estimator's running mean over each epoch's batches (``curve = "running"``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scratchnet.errors import ConfigError, ModelFileError
+from scratchnet.fileio import atomic_path
+
+ENGINES = ("sklearn", "scratchnet")
+TASKS = ("classify", "regress")
+SKLEARN_ACTIVATIONS = {"logistic": "logistic", "sigmoid": "logistic", "tanh": "tanh",
+                       "relu": "relu", "identity": "identity"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a network is trained; the defaults are the seed's Section C settings.
+
+    ``weight_init`` applies to scratchnet only (scikit-learn always uses Glorot uniform, which
+    scratchnet calls ``xavier``); ``lr_schedule`` other than ``constant`` and
+    ``weight_decay`` are scratchnet only. ``alpha`` is scikit-learn's L2 penalty (default 1e-4
+    in both the seed's MLPs and here).
+    """
+
+    optimizer: str = "adam"
+    lr: float = 2e-5
+    batch_size: int = 128
+    epochs: int = 100
+    alpha: float = 1e-4
+    lr_schedule: str = "constant"
+    weight_decay: float = 0.0
+    weight_init: str = "xavier"
+    random_state: int = 42
+
+
+@dataclass
+class FitResult:
+    """A trained model, its per-epoch history and the seconds spent training.
+
+    ``history`` keys: ``loss``, ``accuracy`` (classifier) or ``mse`` (regressor), their
+    ``val_`` versions, and ``epoch_time`` (training seconds per epoch, evaluation excluded).
+    ``curve`` is ``"end-of-epoch"`` or ``"running"`` (see the module docstring).
+    """
+
+    model: Any
+    history: dict[str, list[float]]
+    fit_seconds: float
+    curve: str
+
+
+def check_engine(engine: str, where: str = "engines") -> str:
+    """Return ``engine`` if known, else raise ConfigError naming ``where``."""
+    if engine not in ENGINES:
+        raise ConfigError(f"{where}: unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+    return engine
+
+
+def engine_of(model) -> str:
+    """``"scratchnet"`` for scratchnet's estimators, else ``"sklearn"``."""
+    return "scratchnet" if type(model).__module__.startswith("scratchnet") else "sklearn"
+
+
+def make_estimator(
+    engine: str,
+    task: str,
+    hidden: tuple[int, ...] | list[int],
+    activation: str,
+    recipe: Recipe,
+    n_features: int,
+    n_outputs: int,
+):
+    """An unfitted estimator of ``engine`` for ``task`` (``classify`` or ``regress``).
+
+    Parameters
+    ----------
+    engine : {"sklearn", "scratchnet"}
+    task : {"classify", "regress"}
+    hidden : sequence of int
+        Hidden layer sizes.
+    activation : str
+        Hidden activation (``logistic``, ``tanh``, ``relu``, ``identity``).
+    recipe : Recipe
+    n_features, n_outputs : int
+        Input size and output size (classes, or target columns); scratchnet's ``layers``
+        lists them, scikit-learn infers them.
+    """
+    check_engine(engine)
+    if task not in TASKS:
+        raise ConfigError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+    if engine == "scratchnet":
+        from scratchnet.estimators import NeuralNetwork, NeuralNetworkRegressor
+
+        cls = NeuralNetwork if task == "classify" else NeuralNetworkRegressor
+        return cls(
+            layers=[int(n_features), *map(int, hidden), int(n_outputs)],
+            activations=activation,
+            optimizer=recipe.optimizer,
+            lr=recipe.lr,
+            batch_size=recipe.batch_size,
+            epochs=recipe.epochs,
+            alpha=recipe.alpha,
+            lr_schedule=recipe.lr_schedule,
+            weight_decay=recipe.weight_decay,
+            weight_init=recipe.weight_init,
+            random_state=recipe.random_state,
+        )
+    return _make_sklearn(task, hidden, activation, recipe)
+
+
+def _make_sklearn(task: str, hidden, activation: str, recipe: Recipe):
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    unsupported = {
+        "optimizer": recipe.optimizer not in ("adam", "sgd"),
+        "lr_schedule": recipe.lr_schedule != "constant",
+        "weight_decay": recipe.weight_decay != 0.0,
+    }
+    for name, bad in unsupported.items():
+        if bad:
+            raise ConfigError(
+                f"scikit-learn's MLP has no {name}={getattr(recipe, name)!r}: run this recipe "
+                f"with engine 'scratchnet' only"
+            )
+    if activation not in SKLEARN_ACTIVATIONS:
+        raise ConfigError(
+            f"unknown activation {activation!r} for scikit-learn; valid: "
+            f"{', '.join(sorted(SKLEARN_ACTIVATIONS))}"
+        )
+    cls = MLPClassifier if task == "classify" else MLPRegressor
+    return cls(
+        hidden_layer_sizes=tuple(int(h) for h in hidden),
+        activation=SKLEARN_ACTIVATIONS[activation],
+        solver=recipe.optimizer,
+        learning_rate_init=recipe.lr,
+        batch_size=recipe.batch_size,
+        max_iter=recipe.epochs,
+        alpha=recipe.alpha,
+        random_state=recipe.random_state,
+    )
+
+
+def is_classifier_model(model) -> bool:
+    """True for a classifier of either engine."""
+    from sklearn.base import is_classifier
+
+    return is_classifier(model)
+
+
+# --- training with per-epoch curves ---------------------------------------------------------
+
+
+def fit_with_history(
+    model,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    epochs: int,
+) -> FitResult:
+    """Train ``model`` (either engine) for ``epochs`` epochs, recording per-epoch curves.
+
+    Parameters
+    ----------
+    model : unfitted estimator from :func:`make_estimator`
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    X_val, y_val : validation data, same layout
+    epochs : int
+
+    Returns
+    -------
+    FitResult
+    """
+    engine = engine_of(model)
+    if engine == "scratchnet" and model.lr_schedule != "constant":
+        return _fit_scheduled(model, X, y, X_val, y_val, epochs)
+    history: dict[str, list[float]] = {}
+
+    def record(epoch: int, seconds: float) -> None:
+        for prefix, (X_part, y_part) in (("", (X, y)), ("val_", (X_val, y_val))):
+            for key, value in evaluate(model, X_part, y_part, with_r2=False).items():
+                history.setdefault(prefix + key, []).append(value)
+        history.setdefault("epoch_time", []).append(seconds)
+
+    if engine == "sklearn":
+        from scratchnet.experiments.sklearn_driver import train_epochs
+
+        times = train_epochs(model, X, y, epochs, record)
+    else:
+        times = _scratchnet_epochs(model, X, y, epochs, record)
+    return FitResult(model, history, float(sum(times)), "end-of-epoch")
+
+
+def _scratchnet_epochs(model, X, y, epochs: int, record) -> list[float]:
+    """``partial_fit`` once per epoch: with a constant learning rate, exactly one ``fit``."""
+    extra = {"classes": np.unique(y)} if is_classifier_model(model) else {}
+    times = []
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        model.partial_fit(X, y, **(extra if epoch == 1 else {}))
+        times.append(time.perf_counter() - start)
+        record(epoch, times[-1])
+    return times
+
+
+def _fit_scheduled(model, X, y, X_val, y_val, epochs: int) -> FitResult:
+    model.set_params(epochs=epochs)
+    model.fit(X, y, validation_data=(X_val, y_val))
+    history = {key: list(map(float, values)) for key, values in model.history_.items()}
+    if "loss" in history and "mse" in history:  # regressor: report MSE, as the other path
+        history = {k: v for k, v in history.items() if k not in ("loss", "val_loss")}
+    return FitResult(model, history, float(sum(history["epoch_time"])), "running")
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+def evaluate(model, X: np.ndarray, y: np.ndarray, *, with_r2: bool = True) -> dict[str, float]:
+    """Log loss and accuracy of a classifier, or MSE (and R^2) of a regressor, on (X, y).
+
+    R^2 is scikit-learn's ``r2_score`` averaged uniformly over the outputs (what both engines'
+    ``score`` return).
+    """
+    if is_classifier_model(model):
+        from sklearn.metrics import log_loss
+
+        proba = model.predict_proba(X)
+        accuracy = float(np.mean(model.classes_[proba.argmax(axis=1)] == y))
+        return {"loss": float(log_loss(y, proba, labels=model.classes_)), "accuracy": accuracy}
+    prediction = np.asarray(model.predict(X), dtype=np.float64)
+    result = {"mse": float(np.mean((prediction - y) ** 2))}
+    if with_r2:
+        from sklearn.metrics import r2_score
+
+        result["r2"] = float(r2_score(y, prediction))
+    return result
+
+
+def hidden_features(model, X: np.ndarray, layer: int) -> np.ndarray:
+    """Activations of hidden layer ``layer`` (1-based; negative counts from the last hidden).
+
+    Parameters
+    ----------
+    model : fitted estimator of either engine
+    X : ndarray of shape (n_samples, n_features)
+    layer : int
+
+    Returns
+    -------
+    ndarray of shape (n_samples, layer_size)
+    """
+    if engine_of(model) == "scratchnet":
+        return model.transform(X, layer=layer)
+    from sklearn.neural_network._base import ACTIVATIONS
+
+    n_hidden = len(model.coefs_) - 1
+    index = layer if layer > 0 else n_hidden + 1 + layer
+    if not 1 <= index <= n_hidden:
+        raise ConfigError(f"layer must pick one of the {n_hidden} hidden layers, got {layer!r}")
+    out = np.asarray(X, dtype=model.coefs_[0].dtype)
+    for W, b in zip(model.coefs_[:index], model.intercepts_[:index]):
+        out = out @ W + b
+        ACTIVATIONS[model.activation](out)
+    return out
+
+
+# --- model files --------------------------------------------------------------------------------
+
+SKLEARN_FORMAT = "scratchnet-sklearn-mlp"
+
+
+def save_model(model, path: str | Path) -> Path:
+    """Write a fitted model of either engine as a safe ``.npz`` (arrays + JSON header)."""
+    if engine_of(model) == "scratchnet":
+        from scratchnet import persistence
+
+        return persistence.save(model, path)
+    header = {
+        "format": SKLEARN_FORMAT,
+        "class": type(model).__name__,
+        "params": {k: v for k, v in model.get_params().items() if _json_safe(v)},
+        "n_features_in": int(model.n_features_in_),
+        "n_outputs": int(model.n_outputs_),
+        "out_activation": model.out_activation_,
+    }
+    arrays = {f"coef_{i}": w for i, w in enumerate(model.coefs_)}
+    arrays.update({f"intercept_{i}": b for i, b in enumerate(model.intercepts_)})
+    if hasattr(model, "classes_"):
+        arrays["classes"] = np.asarray(model.classes_)
+    arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), np.uint8)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
+    return Path(path)
+
+
+def load_model(path: str | Path):
+    """Read a file written by :func:`save_model`; return the fitted estimator."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"{path}: cannot read model file: {exc}") from None
+    header = json.loads(bytes(arrays["header"]).decode("utf-8"))
+    if header.get("format") != SKLEARN_FORMAT:
+        from scratchnet import persistence
+
+        return persistence.load(path)
+    return _build_sklearn(arrays, header, path)
+
+
+def _build_sklearn(arrays: dict, header: dict, path: Path):
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    classes = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
+    if header.get("class") not in classes:
+        raise ModelFileError(f"{path}: unknown model class {header.get('class')!r}")
+    params = dict(header["params"])
+    params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    model = classes[header["class"]](**params)
+    n_layers = sum(key.startswith("coef_") for key in arrays)
+    model.coefs_ = [arrays[f"coef_{i}"] for i in range(n_layers)]
+    model.intercepts_ = [arrays[f"intercept_{i}"] for i in range(n_layers)]
+    model.n_features_in_ = header["n_features_in"]
+    model.n_outputs_ = header["n_outputs"]
+    model.n_layers_ = n_layers + 1
+    model.out_activation_ = header["out_activation"]
+    if "classes" in arrays:
+        from sklearn.preprocessing import LabelBinarizer
+
+        model.classes_ = arrays["classes"]
+        model._label_binarizer = LabelBinarizer().fit(model.classes_)
+    return model
+
+
+def _json_safe(value) -> bool:
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True
+
+
+def recipe_dict(recipe: Recipe) -> dict:
+    """The recipe as a JSON-safe dict."""
+    return asdict(recipe)

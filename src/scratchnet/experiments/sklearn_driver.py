@@ -1,0 +1,110 @@
+"""Train scikit-learn's MLPClassifier / MLPRegressor one epoch at a time, exactly as one ``fit``.
+
+Checked against scikit-learn 1.9's ``_multilayer_perceptron.py``:
+
+* ``fit`` with ``warm_start=True, max_iter=1`` in a loop is *not* one long run: every ``fit``
+  calls ``_fit_stochastic(incremental=False)``, which builds a new Adam optimizer (moments and
+  step counter back to zero).
+* ``partial_fit`` keeps ``_optimizer``, but each call re-creates
+  ``_random_state = check_random_state(random_state)`` (an integer seed would replay the same
+  shuffle every epoch) and starts its shuffle from ``arange(n)``, whereas ``fit`` shuffles the
+  previous epoch's order again: epoch k of ``fit`` visits ``S_k = S_{k-1}[perm_k]``.
+
+:func:`train_epochs` therefore gives the model one ``RandomState`` *instance* seeded with its
+integer ``random_state`` (so initialization and the per-epoch permutations are drawn from one
+stream, as in ``fit``), records each epoch's permutation, and passes the data to the next
+``partial_fit`` already in the order ``S_{k-1}``, so that its batches are those of ``fit``.
+It also stops where ``fit`` stops (training loss not improved by ``tol`` for more than
+``n_iter_no_change`` epochs: Adam's ``trigger_stopping`` is always true; a solver that keeps
+going resets the counter to 0).
+
+The result: ``coefs_``, ``intercepts_`` and ``loss_curve_`` identical, bit for bit, to
+``fit(X, y)`` with ``max_iter=epochs`` (the tests check this).
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.exceptions import ConvergenceWarning
+
+from scratchnet.errors import ConfigError
+
+EpochHook = Callable[[int, float], bool | None]
+
+
+class _ShuffleRecorder(np.random.RandomState):
+    """A RandomState that remembers the permutation of its last ``shuffle`` call."""
+
+    last_permutation: np.ndarray | None = None
+
+    def shuffle(self, x) -> None:
+        super().shuffle(x)
+        self.last_permutation = np.array(x, copy=True)
+
+
+def train_epochs(
+    model,
+    X: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+    on_epoch_end: EpochHook | None = None,
+    *,
+    stop_like_fit: bool = True,
+) -> list[float]:
+    """Run up to ``epochs`` epochs of ``partial_fit``; return each epoch's training seconds.
+
+    Parameters
+    ----------
+    model : MLPClassifier or MLPRegressor
+        Unfitted, with solver ``adam`` or ``sgd`` and an integer ``random_state``.
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    epochs : int
+    on_epoch_end : callable, optional
+        ``on_epoch_end(epoch, seconds)`` after every epoch (1-based), outside the timed part;
+        returning True stops training.
+    stop_like_fit : bool
+        Stop where ``fit`` would stop on ``tol`` / ``n_iter_no_change``.
+
+    Returns
+    -------
+    list of float
+        Seconds spent inside ``partial_fit`` per epoch.
+    """
+    seed = model.random_state
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
+        raise ConfigError(f"train_epochs needs an integer random_state, got {seed!r}")
+    if model.solver not in ("adam", "sgd"):
+        raise ConfigError(f"train_epochs needs solver 'adam' or 'sgd', got {model.solver!r}")
+    if model.early_stopping:
+        raise ConfigError("train_epochs cannot emulate early_stopping=True (a fit-only option)")
+    rng = _ShuffleRecorder(int(seed))
+    model.set_params(random_state=rng)
+    extra = {"classes": np.unique(y)} if is_classifier(model) else {}
+    order = None  # S_{k-1}: None is the identity
+    times = []
+    try:
+        for epoch in range(1, epochs + 1):
+            X_epoch, y_epoch = (X, y) if order is None else (X[order], y[order])
+            rng.last_permutation = None
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.partial_fit(X_epoch, y_epoch, **(extra if epoch == 1 else {}))
+            times.append(time.perf_counter() - start)
+            if model.shuffle:
+                permutation = rng.last_permutation
+                order = permutation if order is None else order[permutation]
+            del X_epoch, y_epoch
+            stop = bool(on_epoch_end(epoch, times[-1])) if on_epoch_end is not None else False
+            if stop or (stop_like_fit and model._no_improvement_count > model.n_iter_no_change):
+                break
+    finally:
+        model.set_params(random_state=seed)
+    return times
