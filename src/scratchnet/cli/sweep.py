@@ -37,6 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--retry-failed", action="store_true", help="rerun cells that failed (diverged) before"
     )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="BLAS threads per cell, wherever it runs (default: %(default)s; the same value "
+        "gives the same numbers on every backend); 0 leaves the BLAS default",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars or lines")
     parser.set_defaults(func=run)
 
@@ -55,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         only=args.only,
         retry_failed=args.retry_failed,
+        blas_threads=args.blas_threads or None,
     )
     failed = sum(record["status"] == "failed" for record in results)
     print(f"{len(results)} finished cell(s), {failed} failed; results in {out}/")

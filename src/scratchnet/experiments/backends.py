@@ -4,9 +4,9 @@
 results as they finish. The iterable is consumed only as workers free up (joblib's
 ``pre_dispatch="n_jobs"``), so a task can be claimed at the moment it is dispatched.
 
-With ``loky`` and ``n_jobs > 1``, each worker runs with ``cpu_count // n_jobs`` BLAS threads
-(at least one) so that the workers do not oversubscribe the cores; ``n_jobs == 1`` runs the
-tasks one after another in this process with the BLAS's own thread count.
+``loky`` with ``n_jobs == 1`` runs the tasks one after another in this process. How many BLAS
+threads a task uses is the caller's business (:func:`scratchnet.experiments.sweep.execute_cell`
+pins it).
 """
 
 from __future__ import annotations
@@ -36,16 +36,6 @@ def check(backend: str, n_jobs: int, scheduler: Any) -> None:
         )
     if backend == "loky" and scheduler is not None:
         raise ConfigError("--scheduler is only used with --backend dask")
-
-
-def blas_threads(backend: str, n_jobs: int) -> int | None:
-    """BLAS threads per worker: None (leave as is) unless several loky workers share the CPU."""
-    if backend != "loky":
-        return None
-    workers = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
-    if workers <= 1:
-        return None
-    return max(1, (os.cpu_count() or 1) // workers)
 
 
 def in_process(backend: str, n_jobs: int) -> bool:

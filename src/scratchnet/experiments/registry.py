@@ -7,9 +7,10 @@ To add a study, import its instance here and list it in :data:`STUDIES` (see
 from __future__ import annotations
 
 from scratchnet.errors import ConfigError
+from scratchnet.experiments.mnist_study import MNIST_STUDY
 from scratchnet.experiments.sweep import Study
 
-STUDIES: dict[str, Study] = {}
+STUDIES: dict[str, Study] = {study.name: study for study in (MNIST_STUDY,)}
 
 
 def register(study: Study) -> Study:

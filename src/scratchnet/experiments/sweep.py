@@ -40,8 +40,9 @@ The contract a study implements
 
 ``results`` (what :func:`run_sweep` returns and ``summarize`` receives) holds one engine record
 per finished cell, in grid order: ``{"key", "params", "status": "complete", "metrics": <what
-run_cell returned>, "seconds"}`` or ``{"key", "params", "status": "failed", "error",
-"error_type", "epoch", "history", "seconds"}``. Cells not finished yet are absent.
+run_cell returned>, "seconds", "blas_threads"}`` or ``{"key", "params", "status": "failed",
+"error", "error_type", "epoch", "history", "seconds", "blas_threads"}``. Cells not finished
+yet are absent.
 
 A study registers itself in :data:`scratchnet.experiments.registry.STUDIES`.
 
@@ -53,8 +54,10 @@ What the engine does
 * skips finished cells (see :mod:`scratchnet.experiments.cells` for the folder protocol and the
   per-cell locks that keep two sweeps on one folder from running the same cell);
 * runs the rest through joblib (:mod:`scratchnet.experiments.backends`): in this process,
-  on ``n_jobs`` local workers, or on a Dask cluster; each result comes back to this process,
-  which writes the cell's folder atomically and marks it complete last;
+  on ``n_jobs`` local workers, or on a Dask cluster, each cell with a pinned number of BLAS
+  threads (``blas_threads``, 1 by default) so that its numbers do not depend on where it ran;
+  each result comes back to this process, which writes the cell's folder atomically and
+  marks it complete last;
 * rebuilds ``results`` from the cell folders and calls the study's ``summarize``.
 """
 
@@ -126,6 +129,7 @@ def run_sweep(
     progress: bool = True,
     only: Sequence[str] | None = None,
     retry_failed: bool = False,
+    blas_threads: int | None = 1,
 ) -> list[dict]:
     """Run (or resume) the sweep a config describes; return every finished cell's record.
 
@@ -148,6 +152,11 @@ def run_sweep(
         Run only these cell keys (the summary still covers every finished cell).
     retry_failed : bool
         Rerun cells that failed before instead of keeping their failure.
+    blas_threads : int or None
+        BLAS threads each cell runs with, wherever it runs. The BLAS's sums depend on its
+        thread count, so pinning it (1 by default) is what makes a cell's numbers identical
+        whichever backend ran it; ``None`` leaves the BLAS's default (faster for ``n_jobs=1``
+        on several cores, but the last digits then depend on the machine).
 
     Returns
     -------
@@ -155,6 +164,7 @@ def run_sweep(
         One engine record per finished cell, in grid order (see the module docstring).
     """
     backends.check(backend, n_jobs, scheduler)
+    _check_blas_threads(blas_threads)
     table, where, text = _read_config(config_path_or_table)
     study, config = _parse(table, where)
     grid = _grid(study, config, where)
@@ -171,8 +181,7 @@ def run_sweep(
     claimed: set[str] = set()
     busy: list[str] = []
     local = backends.in_process(backend, n_jobs)
-    threads = backends.blas_threads(backend, n_jobs)
-    tasks = _claim_tasks(study, config, pending, root, finished, claimed, busy, threads)
+    tasks = _claim_tasks(study, config, pending, root, finished, claimed, busy, blas_threads)
     try:
         with epoch_bars(progress and local):
             for outcome in backends.run_unordered(
@@ -247,6 +256,7 @@ def execute_cell(study: Study, config: Any, cell: Cell, blas_threads: int | None
                 )
             record.update(status="complete", metrics=dict(metrics))
         record["seconds"] = time.perf_counter() - start
+        record["blas_threads"] = blas_threads
         files = _pack(Path(tmp), study.name)
     return CellOutcome(cell.key, cells.json_safe(record), files)
 
@@ -267,6 +277,11 @@ def _pack(folder: Path, study_name: str) -> dict[str, bytes]:
 
 
 # --- steps of run_sweep ---------------------------------------------------------------------------
+
+
+def _check_blas_threads(value: Any) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ConfigError(f"blas_threads must be a positive integer or None, got {value!r}")
 
 
 def _read_config(source: Any) -> tuple[dict, str, str | None]:
