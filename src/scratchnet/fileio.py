@@ -1,15 +1,20 @@
 """Atomic file writes: a temp file in the same folder, flushed, fsynced, then ``os.replace``.
 
-A reader never sees a half-written file: either the old content or the new one. Temp files carry
-the marker ``.scratchnet-tmp`` so that :func:`remove_stray_temp_files` can clean up after a crash.
+A reader never sees a half-written file: either the old content or the new one. Temp files are
+named ``.<target>.<host>~<pid>.<random>.scratchnet-tmp``, so that after a crash
+:func:`remove_stray_temp_files` can delete exactly the strays whose writer is dead, and never
+the file of a writer still at work.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
+import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -24,19 +29,24 @@ def _current_umask() -> int:
 
 
 _UMASK = _current_umask()
+_HOST = socket.gethostname().replace(".", "_").replace("~", "_")
+STALE_FOREIGN_SECONDS = 24 * 3600
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temp path beside ``path``; on success fsync it and move it into place.
 
+    Temp files that dead writers of the same ``path`` left behind are deleted first.
+
     The caller writes the whole file to the yielded path (by name, e.g. ``np.savez``). On an
     exception the temp file is removed and ``path`` is untouched.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_strays_of(target)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=TEMP_MARKER, dir=target.parent
+        prefix=f".{target.name}.{_HOST}~{os.getpid()}.", suffix=TEMP_MARKER, dir=target.parent
     )
     os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a plain open() would follow the umask
     os.close(fd)
@@ -75,13 +85,45 @@ def write_json(path: str | os.PathLike[str], obj: Any) -> None:
 
 
 def remove_stray_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
-    """Delete temp files left in ``folder`` (recursively) by a killed writer; return them."""
+    """Delete temp files under ``folder`` whose writer is gone; return the paths deleted.
+
+    A writer on this host is gone when its process no longer exists; a writer on another host
+    (a shared folder) when its file is a day old.
+    """
     removed = []
     for stray in Path(folder).rglob(f"*{TEMP_MARKER}"):
+        if _writer_alive(stray):
+            continue
         with contextlib.suppress(FileNotFoundError):
             stray.unlink()
             removed.append(stray)
     return removed
+
+
+def _remove_strays_of(target: Path) -> None:
+    """Delete temp files of earlier, dead writers of ``target`` (a crash left them)."""
+    for stray in target.parent.glob(f".{glob.escape(target.name)}.*{TEMP_MARKER}"):
+        if not _writer_alive(stray):
+            with contextlib.suppress(FileNotFoundError):
+                stray.unlink()
+
+
+def _writer_alive(temp: Path) -> bool:
+    parts = temp.name[: -len(TEMP_MARKER)].rsplit(".", 2)
+    host, _, pid = parts[1].partition("~") if len(parts) == 3 else ("", "", "")
+    if not pid.isdigit():
+        return False  # not named by this module's writers: a leftover
+    if host != _HOST:
+        with contextlib.suppress(FileNotFoundError):
+            return time.time() - temp.stat().st_mtime < STALE_FOREIGN_SECONDS
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:
