@@ -136,11 +136,16 @@ def leaky_relu(slope: float = 0.01) -> Activation:
 def exp_nonpositive_inplace(shifted: np.ndarray) -> np.ndarray:
     """``exp`` of an array of values <= 0, in place, without floating-point underflow.
 
-    Values below ``log(smallest normal)`` are raised to it first, so ``exp`` gives a tiny
-    normal number instead of underflowing (the difference is below any sum's rounding).
+    Values are first raised to ``log(smallest normal) + 40``: ``exp`` then stays a normal
+    number even after the divisions that follow (by a softmax row sum and a batch size, up
+    to e^40 together), and the change (below 1e-20 next to a 1 in float32) is far under any
+    sum's rounding.
     """
-    np.maximum(shifted, np.log(np.finfo(shifted.dtype).tiny), out=shifted)
+    np.maximum(shifted, _EXP_FLOOR[shifted.dtype.char], out=shifted)
     return np.exp(shifted, out=shifted)
+
+
+_EXP_FLOOR = {t().dtype.char: np.log(np.finfo(t).tiny) + 40 for t in (np.float32, np.float64)}
 
 
 def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
