@@ -1,0 +1,123 @@
+"""SIGKILL at any moment of a model save or a cache write: nothing half-written survives, the
+next run recovers, and the strays of the killed writer are cleaned up."""
+
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from scratchnet import load
+from scratchnet.fileio import TEMP_MARKER
+
+KILLS = 4
+
+
+def _start(code: str, *args: str) -> subprocess.Popen:
+    child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE)
+    assert child.stdout.readline().strip() == b"ready"
+    return child
+
+
+def _kill_soon(child: subprocess.Popen, rng: random.Random, longest: float) -> None:
+    time.sleep(rng.uniform(0.0, longest))
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+
+
+SAVER = """
+import sys
+import numpy as np
+from scratchnet import NeuralNetwork, save
+rng = np.random.default_rng(0)
+X, y = rng.random((64, 300)).astype(np.float32), np.arange(64) % 4
+models = [NeuralNetwork(layers=[300, width, 4], epochs=1, random_state=0).fit(X, y)
+          for width in (2000, 1000)]
+print("ready", flush=True)
+i = 0
+while True:
+    save(models[i % 2], sys.argv[1]); i += 1
+"""
+
+
+def test_sigkill_during_model_saves_never_leaves_a_broken_model(tmp_path):
+    rng = random.Random(0)
+    target = tmp_path / "model.npz"
+    for _ in range(KILLS):
+        _kill_soon(_start(SAVER, str(target)), rng, longest=0.8)
+        if target.exists():  # whatever moment the kill came, the file is a whole model
+            assert load(target).network_.layer_sizes[1] in (2000, 1000)
+    strays = list(tmp_path.glob(f"*{TEMP_MARKER}"))
+    assert len(strays) <= KILLS  # a killed writer can leave its temp file behind...
+    from scratchnet import NeuralNetwork, save
+
+    X = np.zeros((8, 300), np.float32)
+    save(NeuralNetwork(layers=[300, 3, 4], epochs=1).fit(X, np.arange(8) % 4), target)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # ...until the next save
+
+
+CACHER = """
+import shutil, sys
+from pathlib import Path
+import numpy as np
+from scratchnet.data import write_idx
+from scratchnet.data.datasets import load_dataset
+from scratchnet.data.digests import array_digest
+from scratchnet.data.specs import MNIST_FILES, DatasetSpec
+
+def arrays():
+    rng = np.random.default_rng(7)
+    return {"X_train": rng.integers(0, 256, (12000, 28, 28), dtype=np.uint8),
+            "y_train": (np.arange(12000) % 10).astype(np.uint8),
+            "X_test": rng.integers(0, 256, (3000, 28, 28), dtype=np.uint8),
+            "y_test": (np.arange(3000) % 10).astype(np.uint8)}
+
+data = arrays()
+spec = DatasetSpec("crashy", "Crashy", MNIST_FILES,
+                   {k: array_digest(v) for k, v in data.items()}, tuple("abcdefghij"))
+folder, cache = Path(sys.argv[1]), Path(sys.argv[2])
+if not folder.exists():
+    folder.mkdir()
+    for role, name in MNIST_FILES.items():
+        write_idx(folder / name, data[role])
+if len(sys.argv) > 3:  # the parent's check: load from the cache alone, or from the folder
+    ds = load_dataset(spec, data_dir=None if sys.argv[3] == "cache" else folder, cache_dir=cache,
+                      download=False)
+    print(ds.source, flush=True)
+    sys.exit(0)
+print("ready", flush=True)
+while True:
+    shutil.rmtree(cache / "crashy", ignore_errors=True)
+    load_dataset(spec, data_dir=folder, cache_dir=cache, download=False)
+"""
+
+
+def test_sigkill_during_cache_writes_never_leaves_a_trusted_broken_cache(tmp_path):
+    rng = random.Random(1)
+    folder, cache = tmp_path / "idx", tmp_path / "cache"
+    subprocess.run(
+        [sys.executable, "-c", CACHER, str(folder), str(cache), "folder"],
+        check=True,
+        capture_output=True,
+    )
+    for _ in range(KILLS):
+        _kill_soon(_start(CACHER, str(folder), str(cache)), rng, longest=1.0)
+        # Whatever the cache holds now, a load either trusts it after verifying every array,
+        # or refuses it and falls back to the folder, which refills it.
+        result = subprocess.run(
+            [sys.executable, "-c", CACHER, str(folder), str(cache), "folder"],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "crashy" in result.stdout or "folder" in result.stdout
+    from_cache = subprocess.run(
+        [sys.executable, "-c", CACHER, str(folder), str(cache), "cache"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert from_cache.stdout.startswith("cache")
+    assert not list(cache.rglob(f"*{TEMP_MARKER}"))
