@@ -40,7 +40,6 @@ SEED = {
     "identity": (86.97, 85.42),
 }
 MODEL_DEFAULTS = {"hidden": [128, 64, 32], "activations": list(SEED)}
-SOURCES = ("seed", "sklearn", "scratchnet", "scratchnet improved")
 COLUMNS = ("activation", "source", "train acc %", "val acc %", "test acc %", "epochs",
            "fit s", "wall s")  # fmt: skip
 
@@ -100,17 +99,13 @@ class ActivationsStudy:
             title="Study 2: activations, final accuracy",
             notes=notes,
         )
-        pairs = fashion_report.compare_engines(rows, ("activation",), "val_accuracy")
-        fashion_report.write_table(
+        fashion_report.write_engine_table(
             out_dir,
-            "engines",
-            list(pairs[0]) if pairs else ["activation"],
-            pairs,
+            rows,
+            ("activation",),
+            "val_accuracy",
             title="Study 2: scratchnet vs scikit-learn (validation accuracy, seed recipe)",
-            notes=[
-                "difference in points (scratchnet - sklearn); speedup = sklearn / scratchnet "
-                "training seconds"
-            ],
+            unit="percentage points",
         )
         for key, label in (("loss", "log loss"), ("accuracy", "accuracy")):
             fig = fashion_report.curves_figure(
@@ -121,35 +116,14 @@ class ActivationsStudy:
 
 def table_rows(config: StudyConfig, rows: list[dict]) -> list[dict]:
     """Seed, scikit-learn, scratchnet and improved rows per activation, in that order."""
-    table = []
     activations = list(dict.fromkeys([*config.activations, *config.improved_activations]))
-    for activation in activations:
-        if activation in SEED:
-            train, val = SEED[activation]
-            table.append(
-                {
-                    "activation": activation,
-                    "source": "seed",
-                    "train acc %": train,
-                    "val acc %": val,
-                }
-            )
-        found = [row for row in rows if row["activation"] == activation]
-        found.sort(key=lambda row: SOURCES.index(source_label(row["engine"], row["recipe"])))
-        for row in found:
-            table.append(
-                {
-                    "activation": activation,
-                    "source": source_label(row["engine"], row["recipe"]),
-                    "train acc %": 100 * row["train_accuracy"],
-                    "val acc %": 100 * row["val_accuracy"],
-                    "test acc %": 100 * row["test_accuracy"],
-                    "epochs": row["epochs"],
-                    "fit s": row["fit_seconds"],
-                    "wall s": row["cell_seconds"],
-                }
-            )
-    return table
+    seed = {name: {"train acc %": t, "val acc %": v} for name, (t, v) in SEED.items()}
+    columns = {
+        "train acc %": ("train_accuracy", 100.0),
+        "val acc %": ("val_accuracy", 100.0),
+        "test acc %": ("test_accuracy", 100.0),
+    }
+    return fashion_report.source_rows(activations, rows, seed, columns)
 
 
 def _histories(rows: list[dict], out_dir: Path) -> dict[str, dict[str, dict]]:

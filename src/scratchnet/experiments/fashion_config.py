@@ -101,7 +101,7 @@ def parse(
         Whether the study accepts an ``[improved]`` table.
     """
     check_keys(table, TOP_KEYS if improved_allowed else TOP_KEYS - {"improved"}, where)
-    data = _data(table.get("data", {}), f"{where} [data]")
+    data = parse_data(table.get("data", {}), f"{where} [data]")
     engines = _engines(table.get("engines", list(ENGINES)), where)
     sklearn_dtype = table.get("sklearn_dtype", "float64")
     if sklearn_dtype not in SKLEARN_DTYPES:
@@ -132,7 +132,7 @@ def parse(
         recipe=recipe,
         improved=improved,
         improved_activations=improved_activations,
-        options=_options(table.get("options", {}), options or {}, f"{where} [options]"),
+        options=parse_options(table.get("options", {}), options or {}, f"{where} [options]"),
         where=where,
     )
 
@@ -205,7 +205,7 @@ def _table(table: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _data(raw: Any, where: str) -> DataConfig:
+def parse_data(raw: Any, where: str) -> DataConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: must be a table, got {raw!r}")
     return dataclass_from(DataConfig, {**DATA_DEFAULTS, **raw}, where)
@@ -236,7 +236,7 @@ def _str_list(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _options(raw: Any, defaults: Mapping[str, Any], where: str) -> dict[str, Any]:
+def parse_options(raw: Any, defaults: Mapping[str, Any], where: str) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: must be a table, got {raw!r}")
     check_keys(raw, set(defaults), where)

@@ -197,3 +197,75 @@ def compare_engines(
             }
         )
     return pairs
+
+
+SOURCES = ("seed", "sklearn", "scratchnet", "scratchnet improved")
+
+
+def source_rows(
+    settings: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    seed: Mapping[str, Mapping[str, Any]],
+    columns: Mapping[str, tuple[str, float]],
+    *,
+    by: str = "activation",
+) -> list[dict[str, Any]]:
+    """A study table: per setting, the seed's row, then scikit-learn, scratchnet, improved.
+
+    Parameters
+    ----------
+    settings : sequence of str
+        Values of ``by`` in table order.
+    rows : sequence of mapping
+        Cell metrics with ``engine``, ``recipe``, ``by``, ``epochs``, ``fit_seconds`` and
+        ``cell_seconds``.
+    seed : mapping setting -> {column: value}
+        The seed's figures.
+    columns : mapping column -> (metric key, scale)
+        Table columns taken from the cell metrics (value x scale).
+    """
+    from scratchnet.experiments.fashion_config import source_label
+
+    table = []
+    for setting in settings:
+        if setting in seed:
+            table.append({by: setting, "source": "seed", **seed[setting]})
+        found = [row for row in rows if row[by] == setting]
+        found.sort(key=lambda row: SOURCES.index(source_label(row["engine"], row["recipe"])))
+        for row in found:
+            entry = {by: setting, "source": source_label(row["engine"], row["recipe"])}
+            entry.update({column: row[key] * scale for column, (key, scale) in columns.items()})
+            entry.update(
+                {
+                    "epochs": row["epochs"],
+                    "fit s": row["fit_seconds"],
+                    "wall s": row["cell_seconds"],
+                }
+            )
+            table.append(entry)
+    return table
+
+
+def write_engine_table(
+    out_dir: str | Path,
+    rows: Sequence[Mapping[str, Any]],
+    by: Sequence[str],
+    metric: str,
+    *,
+    title: str,
+    unit: str,
+) -> list[dict[str, Any]]:
+    """:func:`compare_engines` written as ``engines.md/.csv/.json``; return its rows."""
+    pairs = compare_engines(rows, by, metric)
+    write_table(
+        out_dir,
+        "engines",
+        list(pairs[0]) if pairs else list(by),
+        pairs,
+        title=title,
+        notes=[
+            f"difference in {unit} (scratchnet - sklearn); within = at most 1 below; speedup "
+            "= sklearn / scratchnet training seconds (wall: whole cell, evaluation included)"
+        ],
+    )
+    return pairs

@@ -31,9 +31,19 @@ def get_study(name: str, where: str = "config") -> Study:
 
 def _register_fashion() -> None:
     """The Section C (Fashion-MNIST) studies."""
-    from scratchnet.experiments import fashion_activations
+    from scratchnet.experiments import (
+        fashion_activations,
+        fashion_autoencoder,
+        fashion_features,
+        fashion_gridsearch,
+        fashion_preprocessing,
+    )
 
     register(fashion_activations.STUDY)
+    register(fashion_autoencoder.STUDY)
+    register(fashion_gridsearch.STUDY)
+    register(fashion_features.STUDY)
+    register(fashion_preprocessing.STUDY)
 
 
 _register_fashion()

@@ -1,0 +1,270 @@
+"""Study 5 of Section C: classifiers trained on an autoencoder's hidden features, two engines.
+
+For each autoencoder of study 4 (engine x recipe x activation), take its hidden activations
+for the training, validation and test images and train a classifier with two hidden layers of
+16 units (Adam, learning rate 2e-5, 200 epochs: the seed's "same solver and learning rate as in
+part 2"; its batch size is unstated, so scikit-learn's default, 200). Two feature layers per
+autoencoder: ``penultimate`` (the 64-unit layer before the output, the seed's choice) and
+``bottleneck`` (the 16-unit middle layer, an extra row). The classifier uses the autoencoder's
+engine; the improved autoencoders' features get the improved recipe.
+
+Where the autoencoders come from (``[options] autoencoder``):
+
+* a finished autoencoder sweep folder (with ``sweep.json``): its ``cells/<key>/model.npz``
+  are reused, and the data settings are that sweep's;
+* an autoencoder config file (the default, ``fashion_autoencoder.toml`` beside this config):
+  each cell trains its autoencoder itself, into ``<cell>/autoencoder/``, so the study also
+  runs alone.
+
+The data always follow the autoencoder's config (this config has no ``[data]`` table). Each
+cell writes ``<layer>_history.json`` and ``<layer>_model.npz`` per feature layer; the summary
+writes ``features.md/.csv/.json``, ``engines.md/...`` and ``accuracy.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scratchnet.config import read_toml
+from scratchnet.errors import ConfigError
+from scratchnet.experiments import engines, fashion_config, fashion_report
+from scratchnet.experiments.cells import Cell
+from scratchnet.experiments.fashion_autoencoder import STUDY as AUTOENCODER
+from scratchnet.experiments.fashion_config import (
+    StudyConfig,
+    data_description,
+    recipe_text,
+    source_label,
+)
+from scratchnet.experiments.fashion_train import (
+    HISTORY,
+    MODEL,
+    cell_metrics,
+    study_data,
+    train_and_record,
+)
+
+#: The seed's test accuracy (%) of classifiers on the penultimate-layer features.
+SEED = {"relu, penultimate": {"test acc %": 81.82}, "identity, penultimate": {"test acc %": 82.22}}
+MODEL_DEFAULTS = {
+    "hidden": [16, 16],
+    "activations": ["relu", "identity"],
+    "epochs": 200,
+    "batch_size": 200,
+}
+OPTIONS = {
+    "autoencoder": "fashion_autoencoder.toml",
+    "classifier_activation": "relu",
+    "layers": ["penultimate", "bottleneck"],
+}
+LAYER_NAMES = ("penultimate", "bottleneck")
+AUTOENCODER_DIR = "autoencoder"
+
+
+@dataclass(frozen=True)
+class FeaturesConfig:
+    """The classifier settings (``study``), the autoencoders' config and where their models are."""
+
+    study: StudyConfig
+    autoencoder: StudyConfig
+    autoencoder_run: str | None
+    layers: tuple[tuple[str, int], ...]
+
+
+class FeaturesStudy:
+    """The hidden-features study for :func:`scratchnet.experiments.sweep.run_sweep`."""
+
+    name = "fashion-features"
+
+    def parse_config(self, table: dict, where: str) -> FeaturesConfig:
+        for key in ("data", "sklearn_dtype"):
+            if key in table:
+                raise ConfigError(
+                    f"{where}: {key!r} is not set here: the data follow the autoencoder's "
+                    f"config ([options] autoencoder)"
+                )
+        raw_options = table.get("options", {})
+        source = raw_options.get("autoencoder", OPTIONS["autoencoder"])
+        if not isinstance(source, str):
+            raise ConfigError(f"{where} [options]: autoencoder must be a path, got {source!r}")
+        ae_table, ae_where, run = _autoencoder_source(fashion_config.resolve(source, where), where)
+        autoencoder = AUTOENCODER.parse_config(ae_table, ae_where)
+        merged = {**table, "data": ae_table.get("data", {})}
+        if "sklearn_dtype" in ae_table:
+            merged["sklearn_dtype"] = ae_table["sklearn_dtype"]
+        study = fashion_config.parse(
+            merged, where, name=self.name, model_defaults=MODEL_DEFAULTS, options=OPTIONS
+        )
+        config = FeaturesConfig(
+            study, autoencoder, run, _layers(study.options["layers"], autoencoder, where)
+        )
+        missing = {key for key, _ in fashion_config.recipe_cells(study)} - {
+            key for key, _ in fashion_config.recipe_cells(autoencoder)
+        }
+        if missing:
+            raise ConfigError(
+                f"{where}: the autoencoder config {ae_where} has no autoencoder for "
+                f"{', '.join(sorted(missing))} (check engines, activations and [improved])"
+            )
+        return config
+
+    def cells(self, config: FeaturesConfig) -> list[Cell]:
+        return [Cell(key, params) for key, params in fashion_config.recipe_cells(config.study)]
+
+    def run_cell(self, config: FeaturesConfig, cell: Cell, cell_dir: Path) -> dict[str, Any]:
+        engine = cell.params["engine"]
+        autoencoder, source = _autoencoder(config, cell, cell_dir)
+        data = study_data(config.autoencoder, engine)
+        labels = {"train": data.y_train, "val": data.y_val, "test": data.y_test}
+        images = {"train": data.X_train, "val": data.X_val, "test": data.X_test}
+        recipe = config.study.recipe_named(cell.params["recipe"])
+        metrics: dict[str, Any] = {"autoencoder": source, "sizes": dict(data.sizes)}
+        for name, index in config.layers:
+            start = time.perf_counter()
+            parts = {
+                part: (engines.hidden_features(autoencoder, X, index), labels[part])
+                for part, X in images.items()
+            }
+            _, layer_metrics = train_and_record(
+                engine,
+                "classify",
+                config.study.hidden,
+                config.study.options["classifier_activation"],
+                recipe,
+                parts,
+                cell_dir,
+                prefix=f"{name}_",
+            )
+            layer_metrics["n_features"] = int(parts["train"][0].shape[1])
+            layer_metrics["wall_seconds"] = time.perf_counter() - start
+            metrics[name] = layer_metrics
+        return metrics
+
+    def describe(self, config: FeaturesConfig, record: dict) -> str:
+        if record["status"] != "complete":
+            return f"{record['key']}: FAILED ({record.get('error')})"
+        shown = ", ".join(
+            f"{name} test acc {100 * record['metrics'][name]['test_accuracy']:.2f}%"
+            for name, _ in config.layers
+        )
+        return f"{record['key']}: {shown}"
+
+    def summarize(self, config: FeaturesConfig, results: list[dict], out_dir: Path) -> None:
+        rows = layer_rows(config, cell_metrics(results))
+        if not rows:
+            return
+        study = config.study
+        notes = [
+            data_description(study.data, rows[0]["sizes"]),
+            f"classifier: hidden {list(study.hidden)}, "
+            f"{study.options['classifier_activation']}, {recipe_text(study.recipe)}",
+            "features: penultimate = the 64-unit layer before the output (the seed's), "
+            "bottleneck = the 16-unit middle layer",
+        ]
+        if study.improved is not None:
+            notes.append(f"improved recipe (scratchnet): {recipe_text(study.improved)}")
+        settings = list(dict.fromkeys(row["setting"] for row in rows))
+        columns = {
+            "test acc %": ("test_accuracy", 100.0),
+            "train acc %": ("train_accuracy", 100.0),
+            "val acc %": ("val_accuracy", 100.0),
+        }
+        fashion_report.write_table(
+            out_dir,
+            "features",
+            ("setting", "source", *columns, "epochs", "fit s", "wall s"),
+            fashion_report.source_rows(settings, rows, SEED, columns, by="setting"),
+            title="Study 5: classifiers on autoencoder features, test accuracy",
+            notes=notes,
+        )
+        fashion_report.write_engine_table(
+            out_dir,
+            rows,
+            ("setting",),
+            "test_accuracy",
+            title="Study 5: scratchnet vs scikit-learn (test accuracy, seed recipe)",
+            unit="percentage points",
+        )
+        panels: dict[str, dict[str, dict]] = {}
+        for row in rows:
+            path = fashion_report.cell_folder(out_dir, row["key"]) / f"{row['layer']}_{HISTORY}"
+            label = source_label(row["engine"], row["recipe"])
+            panels.setdefault(label, {})[row["setting"]] = fashion_report.read_json(path)
+        fig = fashion_report.curves_figure(
+            panels, "accuracy", "accuracy", "Study 5: accuracy per epoch on hidden features"
+        )
+        fashion_report.save_png(fig, Path(out_dir) / "accuracy.png")
+
+
+def layer_rows(config: FeaturesConfig, cells: list[dict]) -> list[dict]:
+    """One row per cell and feature layer, with ``setting`` = ``"<activation>, <layer>"``."""
+    rows = []
+    for cell in cells:
+        for name, _ in config.layers:
+            layer = cell[name]
+            rows.append(
+                {
+                    **{k: cell[k] for k in ("engine", "recipe", "activation", "key", "sizes")},
+                    **layer,
+                    "layer": name,
+                    "setting": f"{cell['activation']}, {name}",
+                    "cell_seconds": layer["wall_seconds"],
+                }
+            )
+    return rows
+
+
+def _autoencoder(config: FeaturesConfig, cell: Cell, cell_dir: Path) -> tuple[Any, str]:
+    """The cell's fitted autoencoder, from the autoencoder sweep or trained here."""
+    if config.autoencoder_run is not None:
+        path = fashion_report.cell_folder(config.autoencoder_run, cell.key) / MODEL
+        if not path.is_file():
+            raise ConfigError(
+                f"the autoencoder sweep {config.autoencoder_run} has no finished cell "
+                f"{cell.key!r}: run it first (scratchnet sweep), or name its config instead"
+            )
+        return engines.load_model(path), str(path)
+    folder = cell_dir / AUTOENCODER_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    AUTOENCODER.run_cell(config.autoencoder, cell, folder)
+    return engines.load_model(folder / MODEL), "trained in this cell"
+
+
+def _autoencoder_source(path: Path, where: str) -> tuple[dict, str, str | None]:
+    """The autoencoder's config table (without ``study``), its name, and its sweep folder."""
+    if path.is_dir():
+        sweep_file = path / "sweep.json"
+        if not sweep_file.is_file():
+            raise ConfigError(f"{where} [options]: autoencoder folder {path} has no sweep.json")
+        table = json.loads(sweep_file.read_text(encoding="utf-8"))["config"]
+        name, run = str(sweep_file), str(path)
+    else:
+        table, name, run = read_toml(path), str(path), None
+    if table.get("study") != AUTOENCODER.name:
+        raise ConfigError(
+            f"{where} [options]: autoencoder {path} is a {table.get('study')!r} study, "
+            f"expected {AUTOENCODER.name!r}"
+        )
+    return {k: v for k, v in table.items() if k != "study"}, name, run
+
+
+def _layers(names: Any, autoencoder: StudyConfig, where: str) -> tuple[tuple[str, int], ...]:
+    """Feature layer names -> hidden-layer index (1-based, negative from the last)."""
+    index: Mapping[str, int] = {
+        "penultimate": -1,
+        "bottleneck": len(autoencoder.hidden) // 2 + 1,
+    }
+    if not isinstance(names, list) or not names or any(n not in index for n in names):
+        raise ConfigError(
+            f"{where} [options]: layers must list names among {', '.join(LAYER_NAMES)}, "
+            f"got {names!r}"
+        )
+    return tuple((name, index[name]) for name in dict.fromkeys(names))
+
+
+STUDY = FeaturesStudy()
