@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from scratchnet.fileio import write_text
-from scratchnet.report import html, markdown, section_a
+from scratchnet.report import html, markdown, section_a, section_b
 from scratchnet.report.document import Document, Section
 
 TITLE = "scratchnet: the study, reproduced"
@@ -32,7 +32,10 @@ def build_document(run_dir: Path) -> Document:
         (f"wall time, {name}", f"{seconds:.1f} s")
         for name, seconds in timings.get("studies", {}).items()
     ]
-    sections: list[Section] = [section_a.build(run_dir / "section_a")]
+    sections: list[Section] = [
+        section_a.build(run_dir / "section_a"),
+        section_b.build(run_dir / "section_b"),
+    ]
     return Document(TITLE, SUBTITLE, header, sections)
 
 

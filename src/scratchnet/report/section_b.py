@@ -1,0 +1,228 @@
+"""Section B of the report: the MNIST activation x initialization study, seed beside ours.
+
+Reads each protocol's sweep folder (``results.csv``, ``sweep.json`` and the sweep's figures);
+writes automatic notes where a finding differs from the seed's.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from scratchnet.report.document import (
+    Cell,
+    Figure,
+    Note,
+    Paragraph,
+    Section,
+    Table,
+    compare_cell,
+    difference_text,
+)
+
+PROTOCOLS = (
+    ("seed", "The seed's protocol"),
+    ("improved", "An improved recipe for the same network"),
+)
+CHANCE_PCT = 15.0  # ten classes: anything below this learned nothing
+
+
+def build(folder: Path) -> Section:
+    """The section from ``folder/<protocol>/`` sweep folders; missing ones are noted."""
+    section = Section("Section B: activations and initializations on MNIST", anchor="section-b")
+    section.blocks.append(
+        Paragraph(
+            "A 784-256-128-64-32-10 network, four hidden activations x three weight "
+            "initializations, on the seed's stratified 80:10:10 split of the 60,000 MNIST "
+            "training images (48,000 / 6,000 / 6,000); test accuracy on the seed's 6,000-image "
+            "test split and on the official 10,000-image test set."
+        )
+    )
+    results = {name: _read_rows(folder / name / "results.csv") for name, _ in PROTOCOLS}
+    if results["seed"] and results["improved"]:
+        section.blocks.append(_side_by_side(results["seed"], results["improved"]))
+    for name, title in PROTOCOLS:
+        section.subsections.append(_protocol(folder / name, title, results[name]))
+    return section
+
+
+def _side_by_side(seed_rows: list[dict], improved_rows: list[dict]) -> Table:
+    improved = {(r["activation"], r["weight_init"]): r for r in improved_rows}
+    rows = []
+    for row in seed_rows:
+        seed = _float(row["seed_test_accuracy_pct"])
+        ours = _float(row["test_accuracy_pct"])
+        better = improved.get((row["activation"], row["weight_init"]))
+        rows.append(
+            [
+                row["activation"],
+                row["weight_init"],
+                _fmt(seed),
+                _accuracy_cell(ours, seed) if ours is not None else "failed",
+                difference_text(ours, seed) if ours is not None else "–",
+                _accuracy_cell(_float(better["test_accuracy_pct"]), seed)
+                if better and _float(better["test_accuracy_pct"]) is not None
+                else "–",
+            ]
+        )
+    return Table(
+        [
+            "activation",
+            "init",
+            "the seed %",
+            "ours, seed protocol %",
+            "difference",
+            "ours, improved %",
+        ],
+        rows,
+        caption="Test accuracy on the seed's 6,000-image test split",
+    )
+
+
+def _protocol(folder: Path, title: str, rows: list[dict]) -> Section:
+    section = Section(title)
+    if not rows:
+        section.blocks.append(Note(f"Not run: no results in {folder}.", "missing"))
+        return section
+    settings = _settings(folder)
+    if settings:
+        section.blocks.append(Table(["setting", "value"], settings, caption="Settings"))
+    section.blocks.append(
+        Table(
+            [
+                "activation",
+                "init",
+                "test % (seed split)",
+                "test % (official 10k)",
+                "the seed %",
+                "best epoch",
+                "epochs",
+                "final train loss",
+                "final val loss",
+                "time (s)",
+            ],
+            [
+                [
+                    r["activation"],
+                    r["weight_init"],
+                    _accuracy_cell(
+                        _float(r["test_accuracy_pct"]), _float(r["seed_test_accuracy_pct"])
+                    )
+                    if r["status"] == "complete"
+                    else r["status"],
+                    _fmt(_float(r["official_test_accuracy_pct"])),
+                    _fmt(_float(r["seed_test_accuracy_pct"])),
+                    r["best_epoch"],
+                    r["epochs"],
+                    _fmt(_float(r["final_train_loss"]), 4),
+                    _fmt(_float(r["final_val_loss"]), 4),
+                    _fmt(_float(r["wall_time_s"]), 1),
+                ]
+                for r in rows
+            ],
+            caption="Every cell; green beats the seed's figure, red falls short",
+        )
+    )
+    section.blocks += _differences(rows)
+    for name, caption in (
+        ("test_accuracy_heatmap.png", "Test accuracy, activation x init"),
+        ("loss_curves.png", "Training and validation loss of every cell"),
+    ):
+        if (folder / name).is_file():
+            section.blocks.append(Figure(folder / name, caption))
+    return section
+
+
+def _accuracy_cell(ours: float, seed: float | None) -> Cell:
+    """Our accuracy, highlighted against the seed's; two chance-level figures are the same."""
+    if seed is not None and max(ours, seed) < CHANCE_PCT:
+        return Cell(f"{ours:.2f}", "same")
+    return compare_cell(ours, seed, tolerance=0.05)
+
+
+def _differences(rows: list[dict]) -> list[Note]:
+    """Notes where a cell's fate differs from the seed's: learned vs stuck at chance."""
+    notes = []
+    for r in rows:
+        seed, ours = _float(r["seed_test_accuracy_pct"]), _float(r["test_accuracy_pct"])
+        if seed is None or ours is None:
+            continue
+        cell = f"{r['activation']} with {r['weight_init']} initialization"
+        if seed < CHANCE_PCT <= ours:
+            notes.append(
+                Note(
+                    f"The seed found {cell} stuck at chance ({seed:.2f}%); here it "
+                    f"learns, reaching {ours:.2f}%.",
+                    "differs",
+                )
+            )
+        elif ours < CHANCE_PCT <= seed:
+            notes.append(
+                Note(
+                    f"The seed's {cell} reached {seed:.2f}%; here it stays at chance "
+                    f"({ours:.2f}%).",
+                    "differs",
+                )
+            )
+    complete = [r for r in rows if _float(r["test_accuracy_pct"]) is not None]
+    if complete:
+        best = max(complete, key=lambda r: _float(r["test_accuracy_pct"]))
+        seed_best = max(complete, key=lambda r: _float(r["seed_test_accuracy_pct"]) or 0.0)
+        same = (best["activation"], best["weight_init"]) == (
+            seed_best["activation"],
+            seed_best["weight_init"],
+        )
+        notes.append(
+            Note(
+                f"Best cell here: {best['activation']} with {best['weight_init']} initialization, "
+                f"{_float(best['test_accuracy_pct']):.2f}% "
+                + (
+                    "(the seed's best too)."
+                    if same
+                    else f"(the seed's best was {seed_best['activation']} with "
+                    f"{seed_best['weight_init']}, {seed_best['seed_test_accuracy_pct']}%)."
+                ),
+                "info" if same else "differs",
+            )
+        )
+    return notes
+
+
+def _settings(folder: Path) -> list[list[str]]:
+    """The shared model settings of the sweep, from its ``sweep.json``."""
+    path = folder / "sweep.json"
+    if not path.is_file():
+        return []
+    config = json.loads(path.read_text()).get("config", {})
+    model = config.get("model", {})
+    keys = (
+        "optimizer",
+        "lr",
+        "lr_schedule",
+        "weight_decay",
+        "batch_size",
+        "epochs",
+        "early_stopping",
+        "patience",
+        "min_delta",
+    )
+    return [[key, str(model[key])] for key in keys if key in model]
+
+
+def _read_rows(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
