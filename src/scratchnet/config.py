@@ -5,6 +5,7 @@ Every error names the file and the key, and says what was expected.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import sys
@@ -40,6 +41,30 @@ def check_keys(table: Mapping[str, Any], allowed: set[str] | list[str], where: s
             f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
             f"valid keys: {', '.join(sorted(allowed))}"
         )
+
+
+def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` merged in, tables recursively (a new dict)."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def apply_quick(table: Mapping[str, Any], quick: bool, where: str) -> dict[str, Any]:
+    """Drop a config's ``[quick]`` table; with ``quick``, first merge it over the rest.
+
+    ``[quick]`` holds the overrides (data subsets, fewer epochs) that make a study run in
+    seconds with the same code: ``scratchnet sweep --quick`` and ``reproduce --quick``.
+    """
+    table = dict(table)
+    overrides = table.pop("quick", {})
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(f"{where}: [quick] must be a table of overrides")
+    return merge(table, overrides) if quick else table
 
 
 def estimator_param_names() -> list[str]:
