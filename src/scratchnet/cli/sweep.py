@@ -49,7 +49,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import signal
+
     from scratchnet.experiments.sweep import run_sweep
+
+    # SIGTERM ends the sweep like Ctrl-C: workers stopped, this process's cell locks released.
+    signal.signal(signal.SIGTERM, _interrupt)
 
     out = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
     n_jobs = args.n_jobs if args.n_jobs is not None else (-1 if args.backend == "dask" else 1)
@@ -67,3 +72,7 @@ def run(args: argparse.Namespace) -> int:
     failed = sum(record["status"] == "failed" for record in results)
     print(f"{len(results)} finished cell(s), {failed} failed; results in {out}/")
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

@@ -57,6 +57,9 @@ SEED_TEST_ACCURACY: dict[tuple[str, str], float] = {
 #: Estimator parameters the grid sets per cell (not allowed in ``[model]``).
 GRID_PARAMS = {"activations": "activations", "weight_init": "weight_init"}
 TOP_KEYS = {"protocol", "description", "data", "model", "grid"}
+#: Input size of each dataset the study accepts; all of them have 10 classes.
+N_FEATURES = {"mnist": 784, "fashion-mnist": 784, "digits": 64}
+N_CLASSES = 10
 
 CSV_COLUMNS = (
     "protocol",
@@ -140,7 +143,7 @@ class MnistActivationInitStudy:
             if not isinstance(table.get(key), dict):
                 raise ConfigError(f"{where}: missing table [{key}]")
         data = dataclass_from(DataConfig, table["data"], f"{where} [data]")
-        model = _parse_model(table["model"], f"{where} [model]")
+        model = _parse_model(table["model"], f"{where} [model]", N_FEATURES[data.dataset])
         grid = table["grid"]
         check_keys(grid, GRID_PARAMS, f"{where} [grid]")
         activations = _names(grid, "activations", f"{where} [grid]", _activation_name)
@@ -265,7 +268,7 @@ MNIST_STUDY = MnistActivationInitStudy()
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _parse_model(table: dict, where: str) -> dict:
+def _parse_model(table: dict, where: str, n_features: int) -> dict:
     """Shared estimator parameters, checked by name and by a tiny trial fit."""
     from scratchnet.config import check_keys, estimator_param_names
 
@@ -274,22 +277,17 @@ def _parse_model(table: dict, where: str) -> dict:
         if name in table:
             raise ConfigError(f"{where}: {name} is set per cell by [grid], not in [model]")
     check_keys(table, allowed, where)
-    _trial_fit(dict(table), where)
+    _trial_fit(dict(table), where, n_features)
     return dict(table)
 
 
-def _trial_fit(params: dict, where: str) -> None:
-    """Fit one epoch on 16 random samples so that bad values fail now, naming the file."""
+def _trial_fit(params: dict, where: str, n_features: int) -> None:
+    """Fit one epoch on 20 random samples shaped as the data (n_features, 10 classes), so
+    that bad values fail now, naming the file."""
     from scratchnet.estimators import NeuralNetwork
 
-    layers = params.get("layers")
-    n_features = layers[0] if isinstance(layers, list) and layers else 784
-    n_classes = layers[-1] if isinstance(layers, list) and len(layers) > 1 else 10
-    rng = np.random.default_rng(0)
-    if not isinstance(n_features, int) or not isinstance(n_classes, int) or n_classes < 2:
-        raise ConfigError(f"{where}: layers must list integer sizes, got {layers!r}")
-    X = rng.random((max(16, n_classes), n_features))
-    y = np.arange(X.shape[0]) % n_classes
+    X = np.random.default_rng(0).random((20, n_features))
+    y = np.arange(20) % N_CLASSES
     trial = {**params, "epochs": 1, "early_stopping": False, "verbose": False}
     try:
         NeuralNetwork(**trial).fit(X, y)
