@@ -251,3 +251,15 @@ def test_a_study_may_not_write_the_engine_files(toy, tmp_path, monkeypatch):
         run_sweep(table(values=(1,)), tmp_path, progress=False)
     assert not (tmp_path / "cells" / "cell_1").exists()
     assert not (tmp_path / "cells" / "cell_1.lock").exists()
+
+
+def test_temp_files_of_a_killed_summary_are_removed(toy, tmp_path):
+    import socket
+
+    from scratchnet.fileio import TEMP_MARKER
+
+    host = socket.gethostname().replace(".", "_").replace("~", "_")
+    stray = tmp_path / f".summary.json.{host}~{dead_pid()}.x1y2{TEMP_MARKER}"
+    stray.write_text("half")
+    run_sweep(table(values=(1,)), tmp_path, progress=False)
+    assert not stray.exists()

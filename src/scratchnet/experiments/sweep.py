@@ -77,7 +77,7 @@ from scratchnet.errors import ConfigError, DivergenceError
 from scratchnet.experiments import backends, cells
 from scratchnet.experiments.cells import Cell
 from scratchnet.experiments.progress import GridProgress, epoch_bars
-from scratchnet.fileio import TEMP_MARKER, write_json, write_text
+from scratchnet.fileio import remove_stray_temp_files, write_json, write_text
 
 __all__ = ["Cell", "CellOutcome", "Study", "collect_results", "execute_cell", "run_sweep"]
 
@@ -173,7 +173,7 @@ def run_sweep(
     root = out / CELLS
     root.mkdir(parents=True, exist_ok=True)
     _record_config(out, table, text, where)
-    _remove_stray_files(out, root, grid)
+    remove_stray_temp_files(out)  # of killed summaries; a live writer's are kept
 
     finished = {"complete", "failed"} if not retry_failed else {"complete"}
     pending = [cell for cell in selected if cells.state(root, cell.key) not in finished]
@@ -365,14 +365,6 @@ def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
                 found += _differences(old[key], new[key], f"{name}.")
         return found
     return [] if old == new else [f"{prefix.rstrip('.')}: {old!r} -> {new!r}"]
-
-
-def _remove_stray_files(out: Path, root: Path, grid: list[Cell]) -> None:
-    """Delete temp files a killed summary left in ``out``, unless another sweep is live here."""
-    if any(cells.lock_owner(root, cell.key) for cell in grid):
-        return
-    for stray in out.glob(f"*{TEMP_MARKER}"):
-        stray.unlink(missing_ok=True)
 
 
 def _claim_tasks(
