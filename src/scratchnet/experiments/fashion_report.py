@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from scratchnet.fileio import write_json, write_text
 from scratchnet.report.figures import save
@@ -108,6 +109,7 @@ def curves_figure(
                 ax.plot(epochs, history[f"val_{key}"], color=color, ls="--", label=f"{label} val")
         ax.set_title(panel)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     axes[0].set_ylabel(ylabel)
