@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FormatStrFormatter, MaxNLocator
+from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
 TRAIN_COLOR = "#1f77b4"
 VAL_COLOR = "#ff7f0e"
@@ -81,8 +81,9 @@ def curve_grid(
     if low is not None:
         axes[0, 0].set_yscale("log")
         axes[0, 0].set_ylim(low / 1.3, high * 1.3)
+        axes[0, 0].yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         axes[0, 0].yaxis.set_major_formatter(FormatStrFormatter("%g"))
-        axes[0, 0].yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+        axes[0, 0].yaxis.set_minor_formatter(NullFormatter())
     axes[0, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if not handles:
