@@ -150,3 +150,24 @@ def test_model_files_round_trip(digits, tmp_path, engine, task):
     assert type(loaded) is type(model)
     np.testing.assert_array_equal(loaded.predict(X[:20]), model.predict(X[:20]))
     assert engines.engine_of(loaded) == engine
+
+
+def test_pixel_scaler_round_trip_and_r2_invariance(tmp_path):
+    from sklearn.metrics import r2_score
+
+    from scratchnet.experiments.fashion_scaling import PixelScaler
+
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 6)).astype(np.float32)
+    X[:, 0] = 0.0  # a constant pixel: its scale is the floor, not 0
+    scaler = PixelScaler.fit(X, floor=0.05)
+    assert scaler.scale[0] == 0.05
+    Z = scaler.transform(X)
+    assert Z.dtype == np.float32
+    np.testing.assert_allclose(scaler.inverse_transform(Z), X, atol=1e-6)
+    prediction = X + rng.normal(0, 0.1, X.shape)
+    assert r2_score(scaler.transform(X), scaler.transform(prediction)) == pytest.approx(
+        r2_score(X, prediction), abs=1e-6
+    )
+    loaded = PixelScaler.load(scaler.save(tmp_path / "scaler.npz"))
+    np.testing.assert_array_equal(loaded.scale, scaler.scale)

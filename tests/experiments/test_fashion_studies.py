@@ -101,6 +101,11 @@ def test_autoencoder_study(autoencoder_run):
             assert saved["originals"].shape == saved["reconstructions"].shape == (4, 784)
     for name in ("mse.png", "reconstructions.png"):
         assert_png(out / name)
+    metrics = {r["key"]: r["metrics"] for r in results}
+    assert metrics["scratchnet-improved-relu"]["standardized"] is True
+    assert "scaler.npz" in cell_files(out, "scratchnet-improved-relu")
+    assert "scaler.npz" not in cell_files(out, "scratchnet-seed-relu")
+    assert not metrics["scratchnet-seed-relu"]["standardized"]
     rows = read_csv(out / "autoencoder.csv")
     relu = source_rows(rows, "relu")
     assert list(relu) == ["seed", "sklearn", "scratchnet", "scratchnet improved"]

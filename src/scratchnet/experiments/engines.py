@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,10 @@ SKLEARN_ACTIVATIONS = {"logistic": "logistic", "sigmoid": "logistic", "tanh": "t
 class Recipe:
     """How a network is trained; the defaults are the seed's Section C settings.
 
-    ``weight_init`` applies to scratchnet only (scikit-learn always uses Glorot uniform, which
-    scratchnet calls ``xavier``); ``lr_schedule`` other than ``constant`` and
+    ``weight_init`` applies to scratchnet only: a scratchnet initializer name, or ``sklearn``
+    for scikit-learn's own Glorot uniform (``xavier``, but with a third of the variance for
+    ``logistic``: bound ``sqrt(2 / (fan_in + fan_out))`` instead of ``sqrt(6 / ...)``);
+    ``lr_schedule`` other than ``constant`` and
     ``weight_decay`` are scratchnet only. ``alpha`` is scikit-learn's L2 penalty (default 1e-4
     in both the seed's MLPs and here).
     """
@@ -52,7 +55,7 @@ class Recipe:
     alpha: float = 1e-4
     lr_schedule: str = "constant"
     weight_decay: float = 0.0
-    weight_init: str = "xavier"
+    weight_init: str = "sklearn"
     random_state: int = 42
 
 
@@ -124,10 +127,21 @@ def make_estimator(
             alpha=recipe.alpha,
             lr_schedule=recipe.lr_schedule,
             weight_decay=recipe.weight_decay,
-            weight_init=recipe.weight_init,
+            weight_init=scratchnet_init(recipe.weight_init, activation),
             random_state=recipe.random_state,
         )
     return _make_sklearn(task, hidden, activation, recipe)
+
+
+def scratchnet_init(name: str, activation: str):
+    """scratchnet's ``weight_init`` for ``name``; ``sklearn`` is scikit-learn's Glorot uniform."""
+    if name != "sklearn":
+        return name
+    if activation not in ("logistic", "sigmoid"):
+        return "xavier"
+    from scratchnet.nn.initializers import variance_scaling
+
+    return partial(variance_scaling, scale=1.0 / 3.0, mode="fan_avg", distribution="uniform")
 
 
 def _make_sklearn(task: str, hidden, activation: str, recipe: Recipe):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import r2_score
 
 from scratchnet.data.figures import sample_indices
 from scratchnet.experiments import fashion_config, fashion_report
@@ -28,8 +29,10 @@ from scratchnet.experiments.fashion_config import (
     recipe_text,
     source_label,
 )
+from scratchnet.experiments.fashion_scaling import SCALER, PixelScaler
 from scratchnet.experiments.fashion_train import (
     HISTORY,
+    MODEL,
     cell_metrics,
     study_data,
     train_and_record,
@@ -39,7 +42,7 @@ from scratchnet.fileio import atomic_path
 #: The seed's test R^2 per activation.
 SEED_R2 = {"relu": 0.6529935364381618, "identity": 0.6497690441998021}
 MODEL_DEFAULTS = {"hidden": [64, 32, 16, 32, 64], "activations": list(SEED_R2)}
-OPTIONS = {"n_images": 10, "image_seed": 0}
+OPTIONS = {"n_images": 10, "image_seed": 0, "improved_standardize": True, "std_floor": 0.05}
 RECONSTRUCTIONS = "reconstructions.npz"
 COLUMNS = ("activation", "source", "test R2", "train MSE", "val MSE", "test MSE", "epochs",
            "fit s", "wall s")  # fmt: skip
@@ -63,25 +66,39 @@ class AutoencoderStudy:
         start = time.perf_counter()
         engine = cell.params["engine"]
         data = study_data(config, engine)
-        parts = {
-            "train": (data.X_train, data.X_train),
-            "val": (data.X_val, data.X_val),
-            "test": (data.X_test, data.X_test),
-        }
+        images = {"train": data.X_train, "val": data.X_val, "test": data.X_test}
+        scaler = None
+        if cell.params["recipe"] == "improved" and config.options["improved_standardize"]:
+            scaler = PixelScaler.fit(data.X_train, config.options["std_floor"])
+            scaler.save(cell_dir / SCALER)
+            images = {part: scaler.transform(X) for part, X in images.items()}
         recipe = config.recipe_named(cell.params["recipe"])
         model, metrics = train_and_record(
-            engine, "regress", config.hidden, cell.params["activation"], recipe, parts, cell_dir
+            engine,
+            "regress",
+            config.hidden,
+            cell.params["activation"],
+            recipe,
+            {part: (X, X) for part, X in images.items()},
+            cell_dir,
         )
+        reconstruct = _reconstructor(model, scaler)
+        if scaler is not None:  # report in the original units, as the other rows
+            originals = {"train": data.X_train, "val": data.X_val, "test": data.X_test}
+            for part, X in originals.items():
+                prediction = reconstruct(images[part])
+                metrics[f"{part}_mse"] = float(np.mean((prediction - X) ** 2))
+                metrics[f"{part}_r2"] = float(r2_score(X, prediction))
+        metrics["standardized"] = scaler is not None
         chosen = sample_indices(
             len(data.X_test), config.options["n_images"], random_state=config.options["image_seed"]
         )
-        originals = data.X_test[chosen]
         with atomic_path(cell_dir / RECONSTRUCTIONS) as tmp, open(tmp, "wb") as handle:
             np.savez(
                 handle,
                 indices=chosen,
-                originals=originals.astype(np.float32),
-                reconstructions=np.asarray(model.predict(originals), dtype=np.float32),
+                originals=data.X_test[chosen].astype(np.float32),
+                reconstructions=reconstruct(images["test"][chosen]).astype(np.float32),
             )
         metrics["sizes"] = dict(data.sizes)
         metrics["run_seconds"] = time.perf_counter() - start
@@ -155,6 +172,22 @@ def table_rows(config: StudyConfig, rows: list[dict]) -> list[dict]:
         "test MSE": ("test_mse", 1.0),
     }
     return fashion_report.source_rows(activations, rows, seed, columns)
+
+
+def _reconstructor(model, scaler: PixelScaler | None):
+    """``X (n, 784) -> reconstructions (n, 784)`` in original units, for inputs as trained."""
+    if scaler is None:
+        return lambda X: np.asarray(model.predict(X), dtype=np.float64)
+    return lambda Z: scaler.inverse_transform(model.predict(Z))
+
+
+def load_autoencoder(folder: Path):
+    """The fitted autoencoder of a cell folder and its input scaler (None if unscaled)."""
+    from scratchnet.experiments.engines import load_model
+
+    scaler_path = Path(folder) / SCALER
+    scaler = PixelScaler.load(scaler_path) if scaler_path.is_file() else None
+    return load_model(Path(folder) / MODEL), scaler
 
 
 STUDY = AutoencoderStudy()

@@ -35,6 +35,7 @@ from scratchnet.errors import ConfigError
 from scratchnet.experiments import engines, fashion_config, fashion_report
 from scratchnet.experiments.cells import Cell
 from scratchnet.experiments.fashion_autoencoder import STUDY as AUTOENCODER
+from scratchnet.experiments.fashion_autoencoder import load_autoencoder
 from scratchnet.experiments.fashion_config import (
     StudyConfig,
     data_description,
@@ -118,10 +119,12 @@ class FeaturesStudy:
 
     def run_cell(self, config: FeaturesConfig, cell: Cell, cell_dir: Path) -> dict[str, Any]:
         engine = cell.params["engine"]
-        autoencoder, source = _autoencoder(config, cell, cell_dir)
+        (autoencoder, scaler), source = _autoencoder(config, cell, cell_dir)
         data = study_data(config.autoencoder, engine)
         labels = {"train": data.y_train, "val": data.y_val, "test": data.y_test}
         images = {"train": data.X_train, "val": data.X_val, "test": data.X_test}
+        if scaler is not None:  # the autoencoder was trained on standardized pixels
+            images = {part: scaler.transform(X) for part, X in images.items()}
         recipe = config.study.recipe_named(cell.params["recipe"])
         metrics: dict[str, Any] = {"autoencoder": source, "sizes": dict(data.sizes)}
         for name, index in config.layers:
@@ -219,20 +222,20 @@ def layer_rows(config: FeaturesConfig, cells: list[dict]) -> list[dict]:
     return rows
 
 
-def _autoencoder(config: FeaturesConfig, cell: Cell, cell_dir: Path) -> tuple[Any, str]:
-    """The cell's fitted autoencoder, from the autoencoder sweep or trained here."""
+def _autoencoder(config: FeaturesConfig, cell: Cell, cell_dir: Path) -> tuple[tuple, str]:
+    """The cell's (autoencoder, scaler), from the autoencoder sweep or trained here."""
     if config.autoencoder_run is not None:
-        path = fashion_report.cell_folder(config.autoencoder_run, cell.key) / MODEL
-        if not path.is_file():
+        folder = fashion_report.cell_folder(config.autoencoder_run, cell.key)
+        if not (folder / MODEL).is_file():
             raise ConfigError(
                 f"the autoencoder sweep {config.autoencoder_run} has no finished cell "
                 f"{cell.key!r}: run it first (scratchnet sweep), or name its config instead"
             )
-        return engines.load_model(path), str(path)
+        return load_autoencoder(folder), str(folder / MODEL)
     folder = cell_dir / AUTOENCODER_DIR
     folder.mkdir(parents=True, exist_ok=True)
     AUTOENCODER.run_cell(config.autoencoder, cell, folder)
-    return engines.load_model(folder / MODEL), "trained in this cell"
+    return load_autoencoder(folder), "trained in this cell"
 
 
 def _autoencoder_source(path: Path, where: str) -> tuple[dict, str, str | None]:
