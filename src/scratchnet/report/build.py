@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from scratchnet.fileio import write_text
-from scratchnet.report import html, markdown, section_a, section_b
+from scratchnet.report import html, markdown, section_a, section_b, section_c
 from scratchnet.report.document import Document, Section
 
 TITLE = "scratchnet: the study, reproduced"
@@ -35,6 +35,7 @@ def build_document(run_dir: Path) -> Document:
     sections: list[Section] = [
         section_a.build(run_dir / "section_a"),
         section_b.build(run_dir / "section_b"),
+        section_c.build(run_dir / "section_c"),
     ]
     return Document(TITLE, SUBTITLE, header, sections)
 
