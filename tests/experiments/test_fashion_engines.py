@@ -171,3 +171,15 @@ def test_pixel_scaler_round_trip_and_r2_invariance(tmp_path):
     )
     loaded = PixelScaler.load(scaler.save(tmp_path / "scaler.npz"))
     np.testing.assert_array_equal(loaded.scale, scaler.scale)
+
+
+def test_sklearn_runs_every_epoch_unless_told_to_stop_on_plateau(digits):
+    X, y = digits
+    settings = dict(lr=1e-3, epochs=30, batch_size=64, random_state=3)
+    plain = engines.make_estimator("sklearn", "classify", (8,), "relu", Recipe(**settings), 64, 10)
+    plain.set_params(tol=0.5)  # every epoch is a plateau at this tolerance
+    assert len(train_epochs(plain, X, y, 30)) == 30
+    recipe = Recipe(**settings, stop_on_plateau=True)
+    stopping = engines.make_estimator("sklearn", "classify", (8,), "relu", recipe, 64, 10)
+    stopping.set_params(tol=0.5)
+    assert len(train_epochs(stopping, X, y, 30)) == 12  # n_iter_no_change=10, then > 10

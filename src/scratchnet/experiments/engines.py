@@ -43,9 +43,13 @@ class Recipe:
     ``weight_init`` applies to scratchnet only: a scratchnet initializer name, or ``sklearn``
     for scikit-learn's own Glorot uniform (``xavier``, but with a third of the variance for
     ``logistic``: bound ``sqrt(2 / (fan_in + fan_out))`` instead of ``sqrt(6 / ...)``);
-    ``lr_schedule`` other than ``constant`` and
-    ``weight_decay`` are scratchnet only. ``alpha`` is scikit-learn's L2 penalty (default 1e-4
-    in both the seed's MLPs and here).
+    ``lr_schedule`` other than ``constant`` and ``weight_decay`` are scratchnet only.
+    ``alpha`` is scikit-learn's L2 penalty (default 1e-4 in both the seed's MLPs and here).
+
+    ``stop_on_plateau`` applies to scikit-learn only: True keeps its default stop (training
+    loss not improved by ``tol`` for ``n_iter_no_change`` epochs, so it may run fewer than
+    ``epochs``); False (the default) runs every epoch, as the seed's 100-epoch curves do. Both
+    are exactly one ``fit``.
     """
 
     optimizer: str = "adam"
@@ -57,6 +61,7 @@ class Recipe:
     weight_decay: float = 0.0
     weight_init: str = "sklearn"
     random_state: int = 42
+    stop_on_plateau: bool = False
 
 
 @dataclass
@@ -173,6 +178,8 @@ def _make_sklearn(task: str, hidden, activation: str, recipe: Recipe):
         max_iter=recipe.epochs,
         alpha=recipe.alpha,
         random_state=recipe.random_state,
+        # more epochs without improvement than the run has: it never stops early
+        n_iter_no_change=10 if recipe.stop_on_plateau else max(recipe.epochs, 10),
     )
 
 
