@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -159,8 +159,12 @@ def peak_memory_of_training_run(epochs: int = 2) -> float:
         f"NeuralNetwork(layers={SIZES}, epochs={epochs}, random_state=0)"
         ".fit(d.X_train, d.y_train, validation_data=(d.X_val, d.y_val)).score(d.X_test, d.y_test)\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    child = subprocess.Popen([sys.executable, "-c", code])
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not every child's
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise RuntimeError(f"the training run failed with status {child.returncode}")
+    return usage.ru_maxrss / 1024
 
 
 def main() -> None:

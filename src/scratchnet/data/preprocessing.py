@@ -141,6 +141,30 @@ def scale_pixels(X: np.ndarray, *, dtype: np.dtype | type = np.float32) -> np.nd
     return out
 
 
+def minmax_fit(X_fit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature minimum and span (max - min, 1 where constant) of X_fit (n, n_features)."""
+    X_fit = np.asarray(X_fit)
+    if X_fit.ndim != 2 or len(X_fit) == 0:
+        raise DataError(f"X_fit must be a non-empty 2-D array, got shape {X_fit.shape}")
+    low = X_fit.min(axis=0).astype(np.float64)
+    span = X_fit.max(axis=0).astype(np.float64) - low
+    span[span == 0] = 1.0
+    return low, span
+
+
+def minmax_apply(
+    X: np.ndarray, low: np.ndarray, span: np.ndarray, *, dtype: np.dtype | type = np.float32
+) -> np.ndarray:
+    """``(X - low) / span`` as ``dtype``, computed in ``dtype`` without a float64 copy of X."""
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != low.shape[0]:
+        raise DataError(f"expected shape (n, {low.shape[0]}), got {X.shape}")
+    out = X.astype(dtype, copy=True)
+    out -= low.astype(dtype)
+    out *= (1.0 / span).astype(dtype)
+    return out
+
+
 def minmax_scale(
     X_fit: np.ndarray, *others: np.ndarray, dtype: np.dtype | type = np.float32
 ) -> list[np.ndarray]:
@@ -159,19 +183,8 @@ def minmax_scale(
     list of ndarray
         ``X_fit`` scaled, then each of ``others`` scaled, all ``dtype``.
     """
-    X_fit = np.asarray(X_fit)
-    if X_fit.ndim != 2 or len(X_fit) == 0:
-        raise DataError(f"X_fit must be a non-empty 2-D array, got shape {X_fit.shape}")
-    low = X_fit.min(axis=0).astype(np.float64)
-    span = X_fit.max(axis=0).astype(np.float64) - low
-    span[span == 0] = 1.0
-    scaled = []
-    for part in (X_fit, *others):
-        part = np.asarray(part)
-        if part.ndim != 2 or part.shape[1] != X_fit.shape[1]:
-            raise DataError(f"expected shape (n, {X_fit.shape[1]}), got {part.shape}")
-        scaled.append(((part - low) / span).astype(dtype))
-    return scaled
+    low, span = minmax_fit(X_fit)
+    return [minmax_apply(part, low, span, dtype=dtype) for part in (X_fit, *others)]
 
 
 def flatten_images(X: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ Two recipes, as in the seed:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -73,17 +74,19 @@ def prepare(config: DataConfig) -> PreparedData:
     X_all, X_official = flatten_images(X_all), flatten_images(X_official)
     if config.split == "ratio":
         parts = train_val_test_split(X_all, y_all, tuple(config.ratios), random_state=config.seed)
-        X_train, y_train, X_val, y_val = parts.X_train, parts.y_train, parts.X_val, parts.y_val
-        X_test, y_test = parts.X_test, parts.y_test
-        extra = (X_official, y_official)
+        raw = [parts.X_train, parts.X_val, parts.X_test, X_official]
+        y_parts = [parts.y_train, parts.y_val, parts.y_test, y_official]
+        del parts
     else:
         X_train, X_val, y_train, y_val = train_val_split(
             X_all, y_all, config.val_size, random_state=config.seed
         )
-        X_test, y_test, extra = X_official, y_official, None
-    scaled = _scale(config.scaling, X_train, X_val, X_test, *(extra[:1] if extra else ()))
-    labels = [np.asarray(y, dtype=np.intp) for y in (y_train, y_val, y_test)]
-    official = (scaled[3], np.asarray(extra[1], dtype=np.intp)) if extra else None
+        raw, y_parts = [X_train, X_val, X_official], [y_train, y_val, y_official]
+        del X_train, X_val
+    del X_all, X_official  # only the split copies are needed now: free the full set's memory
+    scaled = _scale(config.scaling, raw)
+    labels = [np.asarray(y, dtype=np.intp) for y in y_parts]
+    official = (scaled[3], labels[3]) if len(scaled) == 4 else None
     return PreparedData(
         scaled[0],
         labels[0],
@@ -138,9 +141,21 @@ def _first(X: np.ndarray, y: np.ndarray, n: int, name: str):
     return X[:n], y[:n]
 
 
-def _scale(scaling: str, X_fit: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
-    from scratchnet.data import minmax_scale, scale_pixels
+def _scale(scaling: str, raw: list[np.ndarray]) -> list[np.ndarray]:
+    """Scale every part (the first is the one a min-max scaler is fitted on) to float32.
+
+    Each raw part is released from ``raw`` as soon as its scaled copy exists, so that the
+    peak memory holds one part twice, not the whole data set.
+    """
+    from scratchnet.data.preprocessing import minmax_apply, minmax_fit, scale_pixels
 
     if scaling == "minmax":
-        return minmax_scale(X_fit, *others)
-    return [scale_pixels(X) for X in (X_fit, *others)]
+        low, span = minmax_fit(raw[0])
+        transform = partial(minmax_apply, low=low, span=span)
+    else:
+        transform = scale_pixels
+    scaled = []
+    for i in range(len(raw)):
+        scaled.append(transform(raw[i]))
+        raw[i] = None
+    return scaled
