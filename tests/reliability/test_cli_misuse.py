@@ -76,6 +76,7 @@ def test_one_line_and_status_2(case, tmp_path, capsys, monkeypatch):
     [
         ({"layers": "[64, 0, 10]"}, "positive integer"),
         ({"lr": "-0.5"}, "lr"),
+        ({"batch_size": "100000"}, "batch_size=100000 is larger than the"),
     ],
 )
 def test_impossible_sweep_configs(tmp_path, capsys, changes, message):

@@ -44,6 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="BLAS threads per cell, wherever it runs (default: %(default)s; the same value "
         "gives the same numbers on every backend); 0 leaves the BLAS default",
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="apply the config's [quick] table (data subsets, few epochs): the whole study "
+        "in seconds, into its own --out folder",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars or lines")
     parser.set_defaults(func=run)
 
@@ -67,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         only=args.only,
         retry_failed=args.retry_failed,
+        quick=args.quick,
         blas_threads=args.blas_threads or None,
     )
     failed = sum(record["status"] == "failed" for record in results)

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from scratchnet.config import check_keys, dataclass_from, estimator_param_names, read_toml
     from scratchnet.errors import ConfigError
     from scratchnet.estimators import NeuralNetwork, NeuralNetworkRegressor
-    from scratchnet.experiments.prepare import DataConfig, prepare
+    from scratchnet.experiments.prepare import DataConfig, check_batch_size, prepare
     from scratchnet.fileio import write_json
     from scratchnet.report import figures
 
@@ -59,11 +59,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"{where}: task must be 'classify' or 'autoencode', got {task!r}")
 
     data = prepare(data_config)
-    if params.get("batch_size", 128) > len(data.y_train):
-        raise ConfigError(
-            f"batch_size={params['batch_size']} is larger than the {len(data.y_train)} "
-            f"training samples"
-        )
+    check_batch_size(params.get("batch_size"), len(data.y_train), where)
     if task == "classify":
         model = NeuralNetwork(**params)
         y_train, y_val, y_test = data.y_train, data.y_val, data.y_test

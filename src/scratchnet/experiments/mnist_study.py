@@ -169,9 +169,11 @@ class MnistActivationInitStudy:
         from scratchnet.estimators import NeuralNetwork
         from scratchnet.experiments.cells import json_safe
         from scratchnet.experiments.datacache import prepared
+        from scratchnet.experiments.prepare import check_batch_size
         from scratchnet.experiments.progress import epoch_bars_enabled
 
         data = prepared(config.data)
+        check_batch_size(config.model.get("batch_size"), len(data.y_train), "[model]")
         model = NeuralNetwork(
             **config.model,
             activations=cell.params["activation"],

@@ -106,6 +106,14 @@ def prepare(config: DataConfig) -> PreparedData:
     )
 
 
+def check_batch_size(batch_size: object, n_train: int, where: str) -> None:
+    """Refuse a batch larger than the training set: a config error, not a silent clip."""
+    if isinstance(batch_size, int) and batch_size > n_train:
+        raise ConfigError(
+            f"{where}: batch_size={batch_size} is larger than the {n_train} training samples"
+        )
+
+
 def official_test_set(config: DataConfig) -> tuple[np.ndarray, np.ndarray]:
     """The official test images (n, 784), scaled to [0, 1], and their labels (n,)."""
     from scratchnet.data import flatten_images, scale_pixels

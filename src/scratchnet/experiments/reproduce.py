@@ -46,6 +46,12 @@ class Step:
 PLAN = (
     Step("section_a", "Section A: worked examples"),
     Step("section_b/seed", "Section B: MNIST, the seed's protocol", "mnist_seed.toml", 6.0),
+    Step(
+        "section_b/seed_summed",
+        "Section B: MNIST, the seed's protocol with summed gradients",
+        "mnist_seed_summed.toml",
+        6.0,
+    ),
     Step("section_b/improved", "Section B: MNIST, an improved recipe", "mnist_improved.toml", 6.0),
     Step("section_c/preprocessing", "Section C.1: preprocessing", "fashion_preprocessing.toml"),
     Step("section_c/activations", "Section C.2: activations", "fashion_activations.toml", 9.0),

@@ -130,6 +130,7 @@ def run_sweep(
     only: Sequence[str] | None = None,
     retry_failed: bool = False,
     blas_threads: int | None = 1,
+    quick: bool = False,
 ) -> list[dict]:
     """Run (or resume) the sweep a config describes; return every finished cell's record.
 
@@ -152,6 +153,9 @@ def run_sweep(
         Run only these cell keys (the summary still covers every finished cell).
     retry_failed : bool
         Rerun cells that failed before instead of keeping their failure.
+    quick : bool
+        Merge the config's ``[quick]`` table (data subsets, few epochs) over it first; a
+        config's ``[quick]`` table is ignored otherwise.
     blas_threads : int or None
         BLAS threads each cell runs with, wherever it runs. The BLAS's sums depend on its
         thread count, so pinning it (1 by default) is what makes a cell's numbers identical
@@ -165,7 +169,7 @@ def run_sweep(
     """
     backends.check(backend, n_jobs, scheduler)
     _check_blas_threads(blas_threads)
-    table, where, text = _read_config(config_path_or_table)
+    table, where, text = _read_config(config_path_or_table, quick)
     study, config = _parse(table, where)
     grid = _grid(study, config, where)
     selected = _select(grid, only, where)
@@ -284,14 +288,15 @@ def _check_blas_threads(value: Any) -> None:
         raise ConfigError(f"blas_threads must be a positive integer or None, got {value!r}")
 
 
-def _read_config(source: Any) -> tuple[dict, str, str | None]:
-    """The config table, a name for messages, and the TOML text when read from a file."""
-    from scratchnet.config import read_toml
+def _read_config(source: Any, quick: bool) -> tuple[dict, str, str | None]:
+    """The config table (``[quick]`` applied or dropped), a name for messages, and the TOML
+    text when read from a file."""
+    from scratchnet.config import apply_quick, read_toml
 
     if isinstance(source, Mapping):
-        return dict(source), "config table", None
+        return apply_quick(source, quick, "config table"), "config table", None
     path = Path(source)
-    table = read_toml(path)
+    table = apply_quick(read_toml(path), quick, str(path))
     return table, str(path), path.read_text(encoding="utf-8")
 
 
