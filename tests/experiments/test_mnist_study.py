@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from scratchnet.config import read_toml
+from scratchnet.config import apply_quick, read_toml
 from scratchnet.errors import ConfigError
 from scratchnet.experiments.mnist_study import MNIST_STUDY, SEED_TEST_ACCURACY, cell_key
 from scratchnet.experiments.registry import STUDIES
@@ -15,8 +15,8 @@ SEED_CONFIG = CONFIGS / "mnist_seed.toml"
 IMPROVED_CONFIG = CONFIGS / "mnist_improved.toml"
 
 
-def parse(path):
-    table = read_toml(path)
+def parse(path, quick=False):
+    table = apply_quick(read_toml(path), quick, str(path))
     assert STUDIES[table.pop("study")] is MNIST_STUDY
     return MNIST_STUDY.parse_config(table, str(path))
 
