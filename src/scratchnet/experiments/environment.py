@@ -19,7 +19,7 @@ def describe() -> dict[str, str]:
         "python": platform.python_version(),
         **{name: _version(name) for name in packages},
         "blas": f"{blas.get('internal_api', '?')} {blas.get('version', '')} "
-                f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads)",
+        f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads)",
         "cpu": _cpu_model(),
         "cores": str(os.cpu_count()),
         "os": f"{platform.system()} {platform.release()}",
