@@ -124,6 +124,12 @@ class AutoencoderStudy:
         ]
         if config.improved is not None:
             notes.append(f"improved recipe (scratchnet): {recipe_text(config.improved)}")
+            if config.options["improved_standardize"]:
+                notes.append(
+                    "improved rows train on per-pixel standardized images (input = target, std "
+                    f"floored at {config.options['std_floor']:g}); table in original units, "
+                    "their mse.png curves in standard units"
+                )
         fashion_report.write_table(
             out_dir,
             "autoencoder",
