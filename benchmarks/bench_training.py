@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import platform
 import statistics
@@ -41,7 +42,7 @@ def training_flops(n_samples: int) -> float:
     return n_samples * (forward + weight_grads + input_grads)
 
 
-def load_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+def load_data(quiet: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """48,000 MNIST training images (float32 in [0, 1]), labels, 10,000 test images."""
     try:
         from scratchnet.experiments.prepare import DataConfig, prepare
@@ -49,7 +50,8 @@ def load_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
         data = prepare(DataConfig(dataset="mnist"))
         return data.X_train, data.y_train, data.official_test[0], "MNIST"
     except Exception as exc:  # no data source reachable: same shapes, random pixels
-        print(f"(MNIST unavailable: {exc}; using random data of the same shapes)")
+        if not quiet:
+            print(f"(MNIST unavailable: {exc}; using random data of the same shapes)")
         rng = np.random.default_rng(0)
         X = rng.random((N_TRAIN + 10_000, 784), dtype=np.float32)
         return X[:N_TRAIN], rng.integers(0, 10, N_TRAIN), X[N_TRAIN:], "random"
@@ -167,69 +169,104 @@ def peak_memory_of_training_run(epochs: int = 2) -> float:
     return usage.ru_maxrss / 1024
 
 
+CONTENDERS = {
+    "GEMM floor": lambda X, y: gemm_floor(X),
+    "scratchnet sgd": lambda X, y: scratchnet_epoch(X, y, "sgd"),
+    "scratchnet adam": lambda X, y: scratchnet_epoch(X, y, "adam"),
+    "pytorch sgd": lambda X, y: torch_epoch(X, y, "sgd"),
+    "pytorch adam": lambda X, y: torch_epoch(X, y, "adam"),
+    "scikit-learn sgd": lambda X, y: sklearn_epoch(X, y, "sgd"),
+    "scikit-learn adam": lambda X, y: sklearn_epoch(X, y, "adam"),
+}
+
+
+def measure(name: str, repeats: int, threads: int) -> None:
+    """Worker mode: time one contender in this fresh process; print its median as JSON.
+
+    Every contender gets its own process so that no library's idle threads (OpenBLAS and
+    OpenMP both spin-wait after work) steal the cores of the next one.
+    """
+    X, y, _, _ = load_data(quiet=True)
+    with threadpool_limits(threads):
+        if name.startswith("pytorch"):
+            import torch
+
+            torch.set_num_threads(threads)
+        seconds = median_time(lambda: CONTENDERS[name](X, y), repeats)
+    print(json.dumps({"name": name, "seconds": seconds}))
+
+
+def run_contender(name: str, repeats: int, threads: int) -> float | None:
+    """The median seconds of ``name`` measured in a child process (None if unavailable)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            name,
+            "--repeats",
+            str(repeats),
+            "--threads",
+            str(threads),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["?"])[-1]
+        print(f"({name}: not measured: {last})")
+        return None
+    return json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2, help="BLAS / torch threads")
     parser.add_argument("--skip-sklearn", action="store_true")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        measure(args.worker, args.repeats, args.threads)
+        return
 
     X, y, X_test, source = load_data()
     flops = training_flops(len(X))
     blas = next((lib for lib in threadpool_info() if "numpy" in lib["filepath"]), {})
     print(
-        f"machine: {platform.processor() or platform.machine()}, {platform.python_version()}, "
+        f"machine: {_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"numpy {np.__version__}, BLAS {blas.get('internal_api')} {blas.get('version')} "
         f"({blas.get('architecture')}), {args.threads} threads; data: {source} {X.shape}"
     )
-
-    rows: list[tuple[str, float]] = []
+    names = [n for n in CONTENDERS if not (args.skip_sklearn and n.startswith("scikit"))]
+    rows = []
+    for name in names:
+        repeats = max(1, args.repeats // 2) if name.startswith("scikit") else args.repeats
+        seconds = run_contender(name, repeats, args.threads)
+        if seconds is not None:
+            rows.append((name, seconds))
     with threadpool_limits(args.threads):
-        floor = median_time(lambda: gemm_floor(X), args.repeats)
-        rows.append(("GEMM floor", floor))
-        for optimizer in ("sgd", "adam"):
-            rows.append(
-                (
-                    f"scratchnet {optimizer}",
-                    median_time(lambda o=optimizer: scratchnet_epoch(X, y, o), args.repeats),
-                )
-            )
-        try:
-            import torch
-
-            torch.set_num_threads(args.threads)
-            for optimizer in ("sgd", "adam"):
-                rows.append(
-                    (
-                        f"pytorch {torch.__version__} {optimizer}",
-                        median_time(lambda o=optimizer: torch_epoch(X, y, o), args.repeats),
-                    )
-                )
-        except ImportError:
-            print("(PyTorch not importable: pip install torch==2.13.0 to compare)")
-        if not args.skip_sklearn:
-            for optimizer in ("sgd", "adam"):
-                rows.append(
-                    (
-                        f"scikit-learn {optimizer}",
-                        median_time(
-                            lambda o=optimizer: sklearn_epoch(X, y, o), max(1, args.repeats // 2)
-                        ),
-                    )
-                )
         predict = prediction_time(X, y, X_test, args.repeats)
 
+    floor = dict(rows)["GEMM floor"]
     print(f"\n{'one epoch, 48,000 samples':<28}{'s/epoch':>9}{'GFLOP/s':>9}{'x floor':>9}")
     for name, seconds in rows:
         print(f"{name:<28}{seconds:9.3f}{flops / seconds / 1e9:9.1f}{seconds / floor:9.2f}")
     times = dict(rows)
     for optimizer in ("sgd", "adam"):
-        ours = times[f"scratchnet {optimizer}"]
-        for name, seconds in rows:
-            if name.endswith(optimizer) and not name.startswith("scratchnet"):
-                print(f"scratchnet {optimizer} is {seconds / ours:.2f}x faster than {name}")
+        ours = times.get(f"scratchnet {optimizer}")
+        for other in ("pytorch", "scikit-learn"):
+            theirs = times.get(f"{other} {optimizer}")
+            if ours and theirs:
+                print(f"scratchnet {optimizer} is {theirs / ours:.2f}x faster than {other}")
     print(f"\nprediction, 10,000 test images: {predict * 1000:.1f} ms")
     print(f"peak memory of a full MNIST training run: {peak_memory_of_training_run():.0f} MiB")
+
+
+def _cpu() -> str:
+    from scratchnet.experiments.environment import describe
+
+    return describe()["cpu"]
 
 
 if __name__ == "__main__":
