@@ -148,6 +148,24 @@ def test_features_study_reuses_the_autoencoder_sweep(autoencoder_run, tmp_path):
     assert len(read_csv(tmp_path / "engines.csv")) == 4
 
 
+def test_features_on_one_engines_autoencoders(autoencoder_run, tmp_path):
+    ae_out, _ = autoencoder_run
+    table = {
+        "study": "fashion-features",
+        "model": {"activations": ["relu"], "epochs": 1},
+        "improved": {**IMPROVED, "epochs": 1},
+        "options": {"autoencoder": str(ae_out), "autoencoder_engine": "sklearn"},
+    }
+    results = run_sweep(table, tmp_path, progress=False)
+    used = {r["key"]: r["metrics"]["autoencoder_key"] for r in results}
+    assert used == {
+        "sklearn-seed-relu": "sklearn-seed-relu",
+        "scratchnet-seed-relu": "sklearn-seed-relu",
+        "scratchnet-improved-relu": "scratchnet-improved-relu",
+    }
+    assert "sklearn's, for both engines" in (tmp_path / "features.md").read_text()
+
+
 def test_features_study_trains_its_own_autoencoder(tmp_path):
     (tmp_path / "ae.toml").write_text(
         'study = "fashion-autoencoder"\nengines = ["scratchnet"]\n'

@@ -16,6 +16,11 @@ Where the autoencoders come from (``[options] autoencoder``):
   each cell trains its autoencoder itself, into ``<cell>/autoencoder/``, so the study also
   runs alone.
 
+``[options] autoencoder_engine`` picks whose autoencoders feed the seed-recipe classifiers:
+``same`` (the default: each engine end to end, as the seed ran one tool) or an engine name
+(both engines' classifiers on the same features, which isolates the classifier; the improved
+rows always use the improved scratchnet autoencoders).
+
 The data always follow the autoencoder's config (this config has no ``[data]`` table). Each
 cell writes ``<layer>_history.json`` and ``<layer>_model.npz`` per feature layer; the summary
 writes ``features.md/.csv/.json``, ``engines.md/...`` and ``accuracy.png``.
@@ -34,6 +39,7 @@ from scratchnet.config import read_toml
 from scratchnet.errors import ConfigError
 from scratchnet.experiments import engines, fashion_config, fashion_report
 from scratchnet.experiments.cells import Cell
+from scratchnet.experiments.engines import check_engine
 from scratchnet.experiments.fashion_autoencoder import STUDY as AUTOENCODER
 from scratchnet.experiments.fashion_autoencoder import load_autoencoder
 from scratchnet.experiments.fashion_config import (
@@ -60,6 +66,7 @@ MODEL_DEFAULTS = {
 }
 OPTIONS = {
     "autoencoder": "fashion_autoencoder.toml",
+    "autoencoder_engine": "same",
     "classifier_activation": "relu",
     "layers": ["penultimate", "bottleneck"],
 }
@@ -104,9 +111,12 @@ class FeaturesStudy:
         config = FeaturesConfig(
             study, autoencoder, run, _layers(study.options["layers"], autoencoder, where)
         )
-        missing = {key for key, _ in fashion_config.recipe_cells(study)} - {
-            key for key, _ in fashion_config.recipe_cells(autoencoder)
-        }
+        ae_engine = study.options["autoencoder_engine"]
+        if ae_engine != "same":
+            check_engine(ae_engine, f"{where} [options] autoencoder_engine")
+        missing = {
+            autoencoder_key(config, params) for _, params in fashion_config.recipe_cells(study)
+        } - {key for key, _ in fashion_config.recipe_cells(autoencoder)}
         if missing:
             raise ConfigError(
                 f"{where}: the autoencoder config {ae_where} has no autoencoder for "
@@ -126,7 +136,11 @@ class FeaturesStudy:
         if scaler is not None:  # the autoencoder was trained on standardized pixels
             images = {part: scaler.transform(X) for part, X in images.items()}
         recipe = config.study.recipe_named(cell.params["recipe"])
-        metrics: dict[str, Any] = {"autoencoder": source, "sizes": dict(data.sizes)}
+        metrics: dict[str, Any] = {
+            "autoencoder": source,
+            "autoencoder_key": autoencoder_key(config, cell.params),
+            "sizes": dict(data.sizes),
+        }
         for name, index in config.layers:
             start = time.perf_counter()
             parts = {
@@ -168,6 +182,12 @@ class FeaturesStudy:
             f"{study.options['classifier_activation']}, {recipe_text(study.recipe)}",
             "features: penultimate = the 64-unit layer before the output (the seed's), "
             "bottleneck = the 16-unit middle layer",
+            "autoencoders (seed recipe): "
+            + (
+                "each engine's own"
+                if study.options["autoencoder_engine"] == "same"
+                else f"{study.options['autoencoder_engine']}'s, for both engines"
+            ),
         ]
         if study.improved is not None:
             notes.append(f"improved recipe (scratchnet): {recipe_text(study.improved)}")
@@ -224,18 +244,28 @@ def layer_rows(config: FeaturesConfig, cells: list[dict]) -> list[dict]:
 
 def _autoencoder(config: FeaturesConfig, cell: Cell, cell_dir: Path) -> tuple[tuple, str]:
     """The cell's (autoencoder, scaler), from the autoencoder sweep or trained here."""
+    key = autoencoder_key(config, cell.params)
     if config.autoencoder_run is not None:
-        folder = fashion_report.cell_folder(config.autoencoder_run, cell.key)
+        folder = fashion_report.cell_folder(config.autoencoder_run, key)
         if not (folder / MODEL).is_file():
             raise ConfigError(
                 f"the autoencoder sweep {config.autoencoder_run} has no finished cell "
-                f"{cell.key!r}: run it first (scratchnet sweep), or name its config instead"
+                f"{key!r}: run it first (scratchnet sweep), or name its config instead"
             )
         return load_autoencoder(folder), str(folder / MODEL)
     folder = cell_dir / AUTOENCODER_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    AUTOENCODER.run_cell(config.autoencoder, cell, folder)
+    params = {**cell.params, "engine": key.split("-", 1)[0]}
+    AUTOENCODER.run_cell(config.autoencoder, Cell(key, params), folder)
     return load_autoencoder(folder), "trained in this cell"
+
+
+def autoencoder_key(config: FeaturesConfig, params: Mapping[str, Any]) -> str:
+    """The autoencoder cell whose features a classifier cell uses."""
+    engine = config.study.options["autoencoder_engine"]
+    if engine == "same" or params["recipe"] != "seed":
+        engine = params["engine"]
+    return f"{engine}-{params['recipe']}-{params['activation']}"
 
 
 def _autoencoder_source(path: Path, where: str) -> tuple[dict, str, str | None]:
