@@ -246,6 +246,18 @@ def test_shipped_configs_parse_to_the_seed_protocol():
     assert configs["autoencoder"].hidden == (64, 32, 16, 32, 64)
     assert configs["features"].layers == (("penultimate", -1), ("bottleneck", 3))
     assert configs["features"].study.recipe.epochs == 200
+    assert configs["features"].autoencoder.data.train_subset == 0
+
+
+def test_quick_features_use_the_autoencoders_quick_table():
+    from scratchnet.config import apply_quick, read_toml
+    from scratchnet.experiments.registry import get_study
+
+    path = Path(__file__).resolve().parents[2] / "configs" / "fashion_features.toml"
+    table = apply_quick(read_toml(path), True, str(path))
+    config = get_study(table.pop("study")).parse_config(table, str(path))
+    assert config.autoencoder.data.train_subset == 3000
+    assert config.autoencoder.recipe.epochs == 3 and config.study.recipe.epochs == 3
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scratchnet.config import read_toml
+from scratchnet.config import apply_quick, read_toml
 from scratchnet.errors import ConfigError
 from scratchnet.experiments import engines, fashion_config, fashion_report
 from scratchnet.experiments.cells import Cell
@@ -67,6 +67,7 @@ MODEL_DEFAULTS = {
 OPTIONS = {
     "autoencoder": "fashion_autoencoder.toml",
     "autoencoder_engine": "same",
+    "autoencoder_quick": False,
     "classifier_activation": "relu",
     "layers": ["penultimate", "bottleneck"],
 }
@@ -100,7 +101,12 @@ class FeaturesStudy:
         source = raw_options.get("autoencoder", OPTIONS["autoencoder"])
         if not isinstance(source, str):
             raise ConfigError(f"{where} [options]: autoencoder must be a path, got {source!r}")
-        ae_table, ae_where, run = _autoencoder_source(fashion_config.resolve(source, where), where)
+        quick = raw_options.get("autoencoder_quick", False)
+        if not isinstance(quick, bool):
+            raise ConfigError(f"{where} [options]: autoencoder_quick must be true or false")
+        ae_table, ae_where, run = _autoencoder_source(
+            fashion_config.resolve(source, where), where, quick
+        )
         autoencoder = AUTOENCODER.parse_config(ae_table, ae_where)
         merged = {**table, "data": ae_table.get("data", {})}
         if "sklearn_dtype" in ae_table:
@@ -268,8 +274,12 @@ def autoencoder_key(config: FeaturesConfig, params: Mapping[str, Any]) -> str:
     return f"{engine}-{params['recipe']}-{params['activation']}"
 
 
-def _autoencoder_source(path: Path, where: str) -> tuple[dict, str, str | None]:
-    """The autoencoder's config table (without ``study``), its name, and its sweep folder."""
+def _autoencoder_source(path: Path, where: str, quick: bool) -> tuple[dict, str, str | None]:
+    """The autoencoder's config table (without ``study``), its name, and its sweep folder.
+
+    A config file's ``[quick]`` table is merged in when ``quick`` (``--quick`` of this study
+    sets ``[options] autoencoder_quick``), else dropped; a sweep folder's config is used as is.
+    """
     if path.is_dir():
         sweep_file = path / "sweep.json"
         if not sweep_file.is_file():
@@ -277,7 +287,7 @@ def _autoencoder_source(path: Path, where: str) -> tuple[dict, str, str | None]:
         table = json.loads(sweep_file.read_text(encoding="utf-8"))["config"]
         name, run = str(sweep_file), str(path)
     else:
-        table, name, run = read_toml(path), str(path), None
+        table, name, run = apply_quick(read_toml(path), quick, str(path)), str(path), None
     if table.get("study") != AUTOENCODER.name:
         raise ConfigError(
             f"{where} [options]: autoencoder {path} is a {table.get('study')!r} study, "
