@@ -230,12 +230,13 @@ def test_preprocessing_study_through_the_cli(tmp_path, capsys):
 
 def test_shipped_configs_parse_to_the_seed_protocol():
     root = Path(__file__).resolve().parents[2] / "configs"
-    from scratchnet.config import read_toml
+    from scratchnet.config import apply_quick, read_toml
     from scratchnet.experiments.registry import get_study
 
     configs = {}
     for name in ("activations", "gridsearch", "autoencoder", "features", "preprocessing"):
-        table = read_toml(root / f"fashion_{name}.toml")
+        path = root / f"fashion_{name}.toml"
+        table = apply_quick(read_toml(path), False, str(path))
         study = get_study(table.pop("study"))
         configs[name] = study.parse_config(table, str(root / f"fashion_{name}.toml"))
     act = configs["activations"]
