@@ -35,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--scheduler", help="address of the Dask scheduler, tcp://HOST:PORT")
     parser.add_argument("--only", nargs="+", metavar="KEY", help="run only these cells")
     parser.add_argument(
+        "--engine",
+        choices=("sklearn", "scratchnet", "both"),
+        default="both",
+        help="run only the cells of one engine (studies that compare engines)",
+    )
+    parser.add_argument(
         "--retry-failed", action="store_true", help="rerun cells that failed (diverged) before"
     )
     parser.add_argument(
@@ -74,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         only=args.only,
         retry_failed=args.retry_failed,
         quick=args.quick,
+        engines=None if args.engine == "both" else [args.engine],
         blas_threads=args.blas_threads or None,
     )
     failed = sum(record["status"] == "failed" for record in results)

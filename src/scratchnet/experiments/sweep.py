@@ -131,6 +131,7 @@ def run_sweep(
     retry_failed: bool = False,
     blas_threads: int | None = 1,
     quick: bool = False,
+    engines: Sequence[str] | None = None,
 ) -> list[dict]:
     """Run (or resume) the sweep a config describes; return every finished cell's record.
 
@@ -153,6 +154,9 @@ def run_sweep(
         Run only these cell keys (the summary still covers every finished cell).
     retry_failed : bool
         Rerun cells that failed before instead of keeping their failure.
+    engines : sequence of str, optional
+        Run only the cells whose ``params["engine"]`` is one of these (cells without an
+        engine always run); like ``only``, the config and the summary are unchanged.
     quick : bool
         Merge the config's ``[quick]`` table (data subsets, few epochs) over it first; a
         config's ``[quick]`` table is ignored otherwise.
@@ -172,7 +176,11 @@ def run_sweep(
     table, where, text = _read_config(config_path_or_table, quick)
     study, config = _parse(table, where)
     grid = _grid(study, config, where)
-    selected = _select(grid, only, where)
+    selected = [
+        cell
+        for cell in _select(grid, only, where)
+        if engines is None or cell.params.get("engine", engines[0]) in engines
+    ]
     out = Path(out_dir)
     root = out / CELLS
     root.mkdir(parents=True, exist_ok=True)

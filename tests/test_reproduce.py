@@ -1,0 +1,70 @@
+"""`scratchnet reproduce --quick` end to end: every study, the report in a real browser, and a
+rerun that resumes everything and rewrites the same report."""
+
+import re
+
+import pytest
+
+from scratchnet.cli import main
+
+from browser import check_page
+
+STUDY_TITLES = [
+    "Section A: worked examples",
+    "Q1(a)",
+    "Q1(b)",
+    "Q3",
+    "Section B: activations and initializations on MNIST",
+    "The seed's protocol, as written",
+    "summed batch gradient",
+    "An improved recipe",
+    "Section C: Fashion-MNIST studies",
+    "C.1 Preprocessing",
+    "C.2 Activations",
+    "C.3 Grid search",
+    "C.4 Autoencoder",
+    "C.5 Hidden features",
+]
+FIGURES = 1 + 3 * 2 + 6  # SVM; heatmap + loss grid per MNIST protocol; Fashion figures
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reproduce")
+    assert main(["reproduce", "--quick", "--out", str(out), "--no-progress"]) == 0
+    return out
+
+
+def test_the_report_lists_every_study_with_tables_and_figures(quick_run):
+    md = (quick_run / "report.md").read_text()
+    for title in STUDY_TITLES:
+        assert title in md, title
+    assert "Not run" not in md
+    assert md.count("![") == FIGURES
+    assert md.count("| the seed |") >= 3 and "| activation | init | the seed % |" in md
+    for name in ("scikit-learn", "numpy", "cpu", "wall time, Section C.4: autoencoder"):
+        assert f"**{name}" in md
+
+
+def test_the_html_report_renders_in_chromium(quick_run):
+    page = check_page(quick_run / "report.html", quick_run / "screenshot.png")
+    assert len(page.images) == FIGURES
+    assert all(i["complete"] and i["naturalWidth"] > 0 for i in page.images), page.images
+    assert page.console_errors == []
+    assert page.screenshot.stat().st_size > 50_000
+    assert "Section C: Fashion-MNIST studies" in page.text
+
+
+def test_a_rerun_resumes_everything_and_writes_the_same_report(quick_run, capsys):
+    cell_files = sorted(quick_run.glob("section_*/*/cells/*/*"))
+    before = {p: p.stat().st_mtime_ns for p in cell_files}
+    report = (quick_run / "report.md").read_text()
+    assert main(["reproduce", "--quick", "--out", str(quick_run), "--no-progress"]) == 0
+    assert {p: p.stat().st_mtime_ns for p in cell_files} == before  # nothing was retrained
+    undated = re.compile(r"^- \*\*date\*\*: .*$", re.M)
+    assert undated.sub("", (quick_run / "report.md").read_text()) == undated.sub("", report)
+
+
+def test_a_quick_folder_refuses_a_full_run(quick_run, capsys):
+    assert main(["reproduce", "--out", str(quick_run), "--no-progress"]) == 2
+    assert "holds a quick run" in capsys.readouterr().err
