@@ -66,7 +66,7 @@ def test_the_improved_config_keeps_the_network_and_the_split():
     ],
 )
 def test_config_errors_name_the_file_table_and_key(change, message):
-    table = read_toml(SEED_CONFIG)
+    table = apply_quick(read_toml(SEED_CONFIG), False, "my.toml")
     table.pop("study")
     change(table)
     with pytest.raises(ConfigError, match=message) as info:
