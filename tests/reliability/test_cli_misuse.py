@@ -3,31 +3,12 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from scratchnet.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _sweep_config(tmp_path: Path, **model_changes) -> str:
-    """The seed's MNIST study config on a 600-image digits-sized subset, with changes."""
-    text = (ROOT / "configs" / "mnist_seed.toml").read_text()
-    text = text.replace('dataset = "mnist"', 'dataset = "digits"')
-    text = text.replace("layers = [784, 256, 128, 64, 32, 10]", "layers = [64, 16, 10]")
-    for key, value in model_changes.items():
-        text = text.replace("[model]\n", f"[model]\n{key} = {value}\n", 1)
-        text = "\n".join(
-            line
-            for line in text.splitlines()
-            if not (line.startswith(f"{key} =") and str(value) not in line)
-        )
-    path = tmp_path / "study.toml"
-    path.write_text(text)
-    return str(path)
-
+from studyconfigs import digits_mnist_study
 
 CASES = {
     "unknown option": (["train", "--learning-rate", "0.1"], "unrecognized arguments"),
@@ -81,7 +62,13 @@ def test_one_line_and_status_2(case, tmp_path, capsys, monkeypatch):
 )
 def test_impossible_sweep_configs(tmp_path, capsys, changes, message):
     status = main(
-        ["sweep", _sweep_config(tmp_path, **changes), "--out", str(tmp_path / "o"), "--no-progress"]
+        [
+            "sweep",
+            str(digits_mnist_study(tmp_path, **changes)),
+            "--out",
+            str(tmp_path / "o"),
+            "--no-progress",
+        ]
     )
     err = capsys.readouterr().err.strip()
     assert status == 2 and message in err and "Traceback" not in err, err
@@ -89,7 +76,7 @@ def test_impossible_sweep_configs(tmp_path, capsys, changes, message):
 
 
 def test_unknown_activation_in_a_sweep_grid(tmp_path, capsys):
-    path = Path(_sweep_config(tmp_path))
+    path = digits_mnist_study(tmp_path)
     path.write_text(path.read_text().replace('"tanh"', '"swish"'))
     assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     assert "swish" in capsys.readouterr().err
