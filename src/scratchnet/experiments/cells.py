@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scratchnet.fileio import fsync_dir
+
 logger = logging.getLogger(__name__)
 
 COMPLETE = "COMPLETE"
@@ -151,9 +153,9 @@ def commit(
         _write_synced(tmp / (FAILURE if failed else METRICS), (payload + "\n").encode())
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z") + "\n"
         _write_synced(tmp / (FAILED if failed else COMPLETE), stamp.encode())
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         os.rename(tmp, final)  # atomic; fails if another folder got there first
-        _fsync_dir(root)
+        fsync_dir(root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -187,15 +189,6 @@ def _write_synced(path: Path, content: bytes) -> None:
         handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # --- claims -------------------------------------------------------------------------------------
