@@ -46,7 +46,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_strays_of(target)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.{_HOST}~{os.getpid()}.", suffix=TEMP_MARKER, dir=target.parent
+        prefix=f".{target.name}.{writer_tag()}.", suffix=TEMP_MARKER, dir=target.parent
     )
     os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a plain open() would follow the umask
     os.close(fd)
@@ -108,14 +108,23 @@ def _remove_strays_of(target: Path) -> None:
                 stray.unlink()
 
 
-def _writer_alive(temp: Path) -> bool:
-    parts = temp.name[: -len(TEMP_MARKER)].rsplit(".", 2)
-    host, _, pid = parts[1].partition("~") if len(parts) == 3 else ("", "", "")
+def writer_tag() -> str:
+    """``<host>~<pid>`` of this process: put in the names of temp files and folders."""
+    return f"{_HOST}~{os.getpid()}"
+
+
+def writer_alive(tag: str, path: Path) -> bool:
+    """Whether the writer ``tag`` (``host~pid``) of ``path`` may still be at work.
+
+    On this host: its process exists. On another host (a shared folder): ``path`` is less
+    than a day old. An unreadable tag is a leftover (False).
+    """
+    host, _, pid = tag.partition("~")
     if not pid.isdigit():
-        return False  # not named by this module's writers: a leftover
+        return False
     if host != _HOST:
         with contextlib.suppress(FileNotFoundError):
-            return time.time() - temp.stat().st_mtime < STALE_FOREIGN_SECONDS
+            return time.time() - path.stat().st_mtime < STALE_FOREIGN_SECONDS
         return False
     try:
         os.kill(int(pid), 0)
@@ -124,6 +133,11 @@ def _writer_alive(temp: Path) -> bool:
     except PermissionError:
         return True  # exists, owned by someone else
     return True
+
+
+def _writer_alive(temp: Path) -> bool:
+    parts = temp.name[: -len(TEMP_MARKER)].rsplit(".", 2)
+    return writer_alive(parts[1] if len(parts) == 3 else "", temp)
 
 
 def fsync_dir(folder: Path) -> None:

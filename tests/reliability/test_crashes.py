@@ -121,3 +121,22 @@ def test_sigkill_during_cache_writes_never_leaves_a_trusted_broken_cache(tmp_pat
     )
     assert from_cache.stdout.startswith("cache")
     assert not list(cache.rglob(f"*{TEMP_MARKER}"))
+
+
+def test_a_killed_workers_private_cell_folder_is_removed_by_the_next_cell(tmp_path, monkeypatch):
+    import tempfile
+
+    from scratchnet.experiments import sweep
+    from scratchnet.fileio import writer_tag
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = writer_tag().split("~")[0]
+    orphan = tmp_path / f"{sweep.CELL_TEMP_PREFIX}{host}~{dead.pid}.some_cell.abc"
+    live = tmp_path / f"{sweep.CELL_TEMP_PREFIX}{writer_tag()}.other_cell.def"
+    for folder in (orphan, live):
+        folder.mkdir()
+        (folder / "model.npz").write_bytes(b"half")
+    sweep._remove_orphan_cell_folders()
+    assert not orphan.exists() and live.exists()

@@ -77,7 +77,13 @@ from scratchnet.errors import ConfigError, DivergenceError
 from scratchnet.experiments import backends, cells
 from scratchnet.experiments.cells import Cell
 from scratchnet.experiments.progress import GridProgress, epoch_bars
-from scratchnet.fileio import remove_stray_temp_files, write_json, write_text
+from scratchnet.fileio import (
+    remove_stray_temp_files,
+    write_json,
+    write_text,
+    writer_alive,
+    writer_tag,
+)
 
 __all__ = ["Cell", "CellOutcome", "Study", "collect_results", "execute_cell", "run_sweep"]
 
@@ -248,7 +254,9 @@ def execute_cell(study: Study, config: Any, cell: Cell, blas_threads: int | None
 
     limits = threadpool_limits(blas_threads) if blas_threads else contextlib.nullcontext()
     record: dict[str, Any] = {"key": cell.key, "params": cell.params}
-    with limits, tempfile.TemporaryDirectory(prefix=f"scratchnet-cell-{cell.key}-") as tmp:
+    _remove_orphan_cell_folders()
+    prefix = f"{CELL_TEMP_PREFIX}{writer_tag()}.{cell.key}."
+    with limits, tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         start = time.perf_counter()
         try:
             metrics = study.run_cell(config, cell, Path(tmp))
@@ -271,6 +279,19 @@ def execute_cell(study: Study, config: Any, cell: Cell, blas_threads: int | None
         record["blas_threads"] = blas_threads
         files = _pack(Path(tmp), study.name)
     return CellOutcome(cell.key, cells.json_safe(record), files)
+
+
+CELL_TEMP_PREFIX = "scratchnet-cell-"
+
+
+def _remove_orphan_cell_folders() -> None:
+    """Delete private cell folders that killed workers left in the system temp folder."""
+    import shutil
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{CELL_TEMP_PREFIX}*"):
+        tag = folder.name[len(CELL_TEMP_PREFIX) :].split(".", 1)[0]
+        if folder.is_dir() and not writer_alive(tag, folder):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _pack(folder: Path, study_name: str) -> dict[str, bytes]:
