@@ -42,5 +42,6 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         configs=args.configs,
         progress=not args.no_progress,
+        echo=print,
     )
     return 0

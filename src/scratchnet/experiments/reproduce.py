@@ -98,7 +98,7 @@ def reproduce(
     scheduler: str | None = None,
     configs: str | Path | None = None,
     progress: bool = True,
-    echo: Callable[[str], None] = print,
+    echo: Callable[[str], None] = logger.info,
 ) -> Path:
     """Run every step into ``out`` (resuming what is there) and write the report.
 
