@@ -125,7 +125,7 @@ def reproduce(
             f"for a {'quick' if quick else 'full'} one"
         )
     timings.update(quick=quick, engines=list(engines))
-    timings.setdefault("studies", {})
+    timings.setdefault("studies", [])  # in the plan's order
     echo(
         f"reproducing the study into {out} ({'quick' if quick else 'full'} run, engines "
         f"{', '.join(engines)}); estimated duration ~{estimate_minutes(quick, engines):.0f} min"
@@ -147,7 +147,8 @@ def reproduce(
             )
         seconds = time.perf_counter() - start
         # A step finished by an earlier run keeps the time of the run that did the work.
-        timings["studies"].setdefault(step.title, round(seconds, 1))
+        if not any(entry["study"] == step.title for entry in timings["studies"]):
+            timings["studies"].append({"study": step.title, "seconds": round(seconds, 1)})
         write_json(out / "timings.json", timings)
         echo(f"    done in {seconds:.1f} s")
     html_path, md_path = write_report(out)

@@ -28,10 +28,10 @@ def build_document(run_dir: Path) -> Document:
     header = [(key, str(value)) for key, value in environment.items()]
     if "quick" in timings:
         header.append(("mode", "quick (subsets, few epochs)" if timings["quick"] else "full"))
-    header += [
-        (f"wall time, {name}", f"{seconds:.1f} s")
-        for name, seconds in timings.get("studies", {}).items()
-    ]
+    studies = timings.get("studies", [])
+    header += [(f"wall time, {entry['study']}", _duration(entry["seconds"])) for entry in studies]
+    if studies:
+        header.append(("wall time, total", _duration(sum(e["seconds"] for e in studies))))
     sections: list[Section] = [
         section_a.build(run_dir / "section_a"),
         section_b.build(run_dir / "section_b"),
@@ -52,6 +52,14 @@ def write_report(run_dir: str | Path) -> tuple[Path, Path]:
     write_text(html_path, html.render(doc))
     write_text(md_path, markdown.render(doc, run_dir))
     return html_path, md_path
+
+
+def _duration(seconds: float) -> str:
+    """``12.3 s`` or ``4 min 05 s``."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
 
 
 def _read_json(path: Path) -> dict:

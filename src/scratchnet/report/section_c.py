@@ -139,12 +139,16 @@ def _cell(column: str, raw: str, seed_text: str | None) -> str | Cell:
 
 
 def _best_notes(columns: list[str], rows: list[dict], metric: str) -> list[Note]:
-    """Which group is best by ``metric``, for the seed and for each source, when they differ."""
+    """Which group is best by ``metric``, for the seed and for each source that ran them all."""
     group = columns[: columns.index("source")] if "source" in columns else []
     if not group:
         return []
-    best: dict[str, tuple[str, float]] = {}
+    groups_of: dict[str, set[str]] = {}
     for row in rows:
+        groups_of.setdefault(row["source"], set()).add(", ".join(row[c] for c in group))
+    complete = {s for s, g in groups_of.items() if g >= groups_of.get(SEED, set())}
+    best: dict[str, tuple[str, float]] = {}
+    for row in (r for r in rows if r["source"] in complete):
         value = _float(row.get(metric))
         name = ", ".join(row[c] for c in group)
         if value is not None and (row["source"] not in best or value > best[row["source"]][1]):
