@@ -89,18 +89,7 @@ MD_HEADERS = {
     "final_val_loss": "final val loss",
     "wall_time_s": "time (s)",
 }
-MD_COLUMNS = (
-    "activation",
-    "weight_init",
-    "test_accuracy_pct",
-    "official_test_accuracy_pct",
-    "seed_test_accuracy_pct",
-    "best_epoch",
-    "epochs",
-    "final_train_loss",
-    "final_val_loss",
-    "wall_time_s",
-)
+MD_COLUMNS = tuple(MD_HEADERS)  # the Markdown table's columns, in order
 MD_FORMATS = {
     "test_accuracy_pct": ".2f",
     "official_test_accuracy_pct": ".2f",

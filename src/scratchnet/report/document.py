@@ -86,8 +86,3 @@ def compare_cell(
     if abs(difference) <= tolerance:
         return Cell(text, "same")
     return Cell(text, "good" if difference > 0 else "bad")
-
-
-def difference_text(ours: float, seed: float | None, fmt: str = "{:+.2f}") -> str:
-    """``ours - seed`` formatted with a sign, or a dash without a seed figure."""
-    return "–" if seed is None else fmt.format(ours - seed)
