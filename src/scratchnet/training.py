@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scratchnet.errors import DivergenceError
-from scratchnet.nn import losses
+from scratchnet.nn import kernels, losses
 from scratchnet.nn.network import MLP
 from scratchnet.nn.optimizers import Optimizer
 from scratchnet.nn.schedules import Schedule
@@ -35,9 +35,8 @@ class Classification:
 
     def step(self, output: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
         """Batch loss, batch accuracy and the loss gradient (written over ``output``)."""
-        accuracy = float(np.mean(output.argmax(axis=1) == y))
-        loss, grad = losses.softmax_cross_entropy(output, y, out=output)
-        return loss, accuracy, grad
+        loss, n_correct, grad = kernels.softmax_cross_entropy(output, y, out=output)
+        return loss, n_correct / output.shape[0], grad
 
     def evaluate(self, output: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """Loss and accuracy of outputs (n, n_classes) against class indices (n,)."""

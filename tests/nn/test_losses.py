@@ -5,6 +5,8 @@ from scratchnet.nn import losses
 
 from gradcheck import numeric_gradient, relative_error
 
+pytestmark = pytest.mark.usefixtures("kernel_path")  # both kernel paths
+
 
 def test_cross_entropy_gradient_matches_central_differences():
     rng = np.random.default_rng(1)

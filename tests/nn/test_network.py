@@ -6,6 +6,8 @@ from scratchnet.nn.network import MLP, PREDICT_CHUNK
 
 from gradcheck import numeric_gradient, relative_error
 
+pytestmark = pytest.mark.usefixtures("kernel_path")  # both kernel paths
+
 ARCHITECTURES = [[4, 3], [5, 6, 3], [3, 5, 4, 2], [6, 4, 5, 3, 4]]
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 

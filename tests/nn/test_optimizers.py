@@ -6,6 +6,8 @@ import pytest
 from scratchnet.errors import ConfigError
 from scratchnet.nn import optimizers
 
+pytestmark = pytest.mark.usefixtures("kernel_path")  # both kernel paths
+
 
 def _run(opt, params, grads_seq, lr=0.1, n_weights=None):
     params = params.copy()

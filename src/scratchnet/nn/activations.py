@@ -141,8 +141,13 @@ def exp_nonpositive_inplace(shifted: np.ndarray) -> np.ndarray:
     to e^40 together), and the change (below 1e-20 next to a 1 in float32) is far under any
     sum's rounding.
     """
-    np.maximum(shifted, _EXP_FLOOR[shifted.dtype.char], out=shifted)
+    np.maximum(shifted, exp_floor(shifted.dtype), out=shifted)
     return np.exp(shifted, out=shifted)
+
+
+def exp_floor(dtype: np.dtype) -> np.floating:
+    """The lower bound :func:`exp_nonpositive_inplace` puts on its input, in ``dtype``."""
+    return _EXP_FLOOR[np.dtype(dtype).char]
 
 
 _EXP_FLOOR = {t().dtype.char: np.log(np.finfo(t).tiny) + 40 for t in (np.float32, np.float64)}

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from scratchnet.errors import ConfigError
+from scratchnet.nn import kernels
 from scratchnet.nn.activations import exp_nonpositive_inplace
 
 Loss = Callable[..., tuple[float, np.ndarray]]
@@ -55,15 +56,9 @@ def softmax_cross_entropy(
     grad : ndarray of shape (n_samples, n_classes)
         ``(softmax(logits) - onehot(y)) / n_samples``.
     """
-    n = logits.shape[0]
-    grad = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
-    true_shifted = _gather(grad, y)
-    exp_nonpositive_inplace(grad)
-    sums = grad.sum(axis=1)
-    loss = float(np.mean(np.log(sums) - true_shifted))
-    grad /= sums[:, None]
-    grad[np.arange(n), y] -= 1.0
-    grad /= n
+    if out is None:
+        out = np.empty(logits.shape, np.result_type(logits.dtype, np.float32))
+    loss, _, grad = kernels.softmax_cross_entropy(logits, np.asarray(y), out)
     return loss, grad
 
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from scratchnet.nn import kernels
 from scratchnet.nn.activations import Activation
 from scratchnet.nn.initializers import Initializer
 
@@ -134,9 +135,7 @@ class MLP:
         for i, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
             z = ws.activations[i + 1]
             np.matmul(a, coef, out=z)
-            z += intercept
-            if i < len(self.hidden_activations):
-                self.hidden_activations[i].forward_inplace(z)
+            kernels.bias_activation(z, intercept, self._activation(i))
             a = z
         return a
 
@@ -156,16 +155,18 @@ class MLP:
         activations = workspace.activations
         n = output_delta.shape[0]
         delta = output_delta
+        np.sum(delta, axis=0, out=self.intercept_grads[-1])
         for i in reversed(range(self.n_layers)):
             np.matmul(activations[i].T, delta, out=self.coef_grads[i])
             if alpha:
                 self.coef_grads[i] += (alpha / n) * self.coefs[i]
-            np.sum(delta, axis=0, out=self.intercept_grads[i])
             if i == 0:
                 break  # no gradient with respect to the input is needed
             previous = workspace.deltas[i]
             np.matmul(delta, self.coefs[i].T, out=previous)
-            self.hidden_activations[i - 1].backward_inplace(activations[i], previous)
+            kernels.activation_backward(
+                activations[i], previous, self.intercept_grads[i - 1], self._activation(i - 1)
+            )
             delta = previous
 
     def predict_raw(self, X: np.ndarray, layer: int | None = None) -> np.ndarray:
@@ -195,11 +196,13 @@ class MLP:
             a = padded
             for i in range(stop):
                 a = a @ self.coefs[i]
-                a += self.intercepts[i]
-                if i < len(self.hidden_activations):
-                    self.hidden_activations[i].forward_inplace(a)
+                kernels.bias_activation(a, self.intercepts[i], self._activation(i))
             out[begin : begin + rows] = a[:rows]
         return out
+
+    def _activation(self, layer: int) -> Activation | None:
+        """The activation after weight layer ``layer``; None for the linear output layer."""
+        return self.hidden_activations[layer] if layer < len(self.hidden_activations) else None
 
 
 #: Rows per matrix product in :meth:`MLP.predict_raw` (fixed, for batch-invariant results).

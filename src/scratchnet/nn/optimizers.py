@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from scratchnet.errors import ConfigError
+from scratchnet.nn import kernels
 
 
 class Optimizer:
@@ -70,17 +71,7 @@ class SGD(Optimizer):
         self.velocity = np.zeros(n_params, dtype) if self.momentum else None
 
     def _update(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
-        grads *= -lr
-        if self.velocity is None:
-            params += grads
-            return
-        self.velocity *= self.momentum
-        self.velocity += grads
-        if self.nesterov:
-            params += grads
-            params += self.momentum * self.velocity
-        else:
-            params += self.velocity
+        kernels.sgd_update(params, grads, self.velocity, lr, self.momentum, self.nesterov)
 
 
 class Adam(Optimizer):
@@ -107,23 +98,11 @@ class Adam(Optimizer):
 
     def _update(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
         self.t += 1
-        b1, b2, tmp = self.beta_1, self.beta_2, self._scratch
-        # 1. first moment: m += (1 - b1) (g - m)
-        np.subtract(grads, self.m, out=tmp)
-        tmp *= 1.0 - b1
-        self.m += tmp
-        # 2. second moment: v += (1 - b2) (g^2 - v)
-        np.multiply(grads, grads, out=tmp)
-        tmp -= self.v
-        tmp *= 1.0 - b2
-        self.v += tmp
-        # 3. bias-corrected step size and the update
-        lr_t = lr * math.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
-        np.sqrt(self.v, out=tmp)
-        tmp += self.epsilon
-        np.divide(self.m, tmp, out=tmp)
-        tmp *= -lr_t
-        params += tmp
+        b1, b2 = self.beta_1, self.beta_2
+        lr_t = lr * math.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)  # bias-corrected step
+        kernels.adam_update(
+            params, grads, self.m, self.v, self._scratch, lr_t, b1, b2, self.epsilon
+        )
 
 
 def make(

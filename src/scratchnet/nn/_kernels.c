@@ -1,0 +1,328 @@
+/* scratchnet.nn._kernels: fused element-wise loops of a training step, for float32 and float64.
+ *
+ * NumPy spends most of a small training step on calling ufuncs, not on arithmetic: a bias add,
+ * an activation and its derivative, a softmax, an optimizer update are each a handful of passes
+ * over arrays of a few hundred kilobytes. These loops do each in one pass. They take any
+ * C-contiguous buffer (NumPy arrays), check shapes and types, and release the GIL.
+ *
+ * scratchnet/nn/kernels.py is the only caller and holds the NumPy reference of every loop;
+ * without a C compiler the package installs without this module and runs that reference.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+
+/* The hot loops are compiled for AVX-512 and AVX2 as well, chosen at load time. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
+enum { IDENTITY = 0, RELU = 1, LEAKY_RELU = 2, SIGMOID = 3, TANH = 4 };
+
+#define T float
+#define SUFFIX f
+#define EXP expf
+#define LOG logf
+#define SQRT sqrtf
+#include "_kernels_impl.h"
+#undef T
+#undef SUFFIX
+#undef EXP
+#undef LOG
+#undef SQRT
+
+#define T double
+#define SUFFIX d
+#define EXP exp
+#define LOG log
+#define SQRT sqrt
+#include "_kernels_impl.h"
+#undef T
+#undef SUFFIX
+#undef EXP
+#undef LOG
+#undef SQRT
+
+/* --- arguments ------------------------------------------------------------------------------ */
+
+#define MAX_ARRAYS 4
+
+/* The buffers one call holds, released together. */
+typedef struct {
+    Py_buffer views[MAX_ARRAYS];
+    int count;
+} Arrays;
+
+static void release(Arrays *arrays)
+{
+    for (int i = 0; i < arrays->count; i++) PyBuffer_Release(&arrays->views[i]);
+    arrays->count = 0;
+}
+
+/* The element type of a buffer: 'f' (float32), 'd' (float64), 'n' (intp) or 0 for others. */
+static char element_type(const Py_buffer *view)
+{
+    const char *format = view->format ? view->format : "B";
+    if (*format == '@' || *format == '=' || *format == '<') format++;
+    if (format[1] != '\0') return 0;
+    if (*format == 'f' && view->itemsize == 4) return 'f';
+    if (*format == 'd' && view->itemsize == 8) return 'd';
+    if ((*format == 'l' || *format == 'q' || *format == 'n') && view->itemsize == sizeof(Py_ssize_t))
+        return 'n';
+    return 0;
+}
+
+/* Borrow obj's buffer as a C-contiguous array of `ndim` dimensions; NULL with an exception set
+ * if it is not one, or not writable when `writable`. */
+static Py_buffer *get_array(Arrays *arrays, PyObject *obj, int ndim, int writable,
+                            const char *name)
+{
+    Py_buffer *view = &arrays->views[arrays->count];
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0) return NULL;
+    arrays->count++;
+    if (view->ndim != ndim || element_type(view) == 0) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s must be a %d-dimensional float32, float64 or intp array", name, ndim);
+        return NULL;
+    }
+    return view;
+}
+
+static int same_float_type(const Py_buffer *a, const Py_buffer *b, const char *names)
+{
+    char type = element_type(a);
+    if ((type == 'f' || type == 'd') && type == element_type(b)) return 1;
+    PyErr_Format(PyExc_TypeError, "%s must be float arrays of one dtype", names);
+    return 0;
+}
+
+static int check_args(Py_ssize_t nargs, Py_ssize_t expected, const char *function)
+{
+    if (nargs == expected) return 1;
+    PyErr_Format(PyExc_TypeError, "%s takes %zd arguments (%zd given)", function, expected, nargs);
+    return 0;
+}
+
+static int check_size(const Py_buffer *view, Py_ssize_t expected, const char *name)
+{
+    if (view->len / view->itemsize == expected) return 1;
+    PyErr_Format(PyExc_ValueError, "%s has %zd elements, expected %zd", name,
+                 view->len / view->itemsize, expected);
+    return 0;
+}
+
+static int same_shape(const Py_buffer *a, const Py_buffer *b, const char *names)
+{
+    if (a->ndim == b->ndim && a->shape[0] == b->shape[0] && a->shape[1] == b->shape[1]) return 1;
+    PyErr_Format(PyExc_ValueError, "%s must have one shape", names);
+    return 0;
+}
+
+/* --- functions ------------------------------------------------------------------------------ */
+
+PyDoc_STRVAR(bias_activation_doc,
+             "bias_activation(z, b, kind, slope)\n\n"
+             "z (n, k) <- f(z + b) for b (k,); kind 0 identity, 1 relu, 2 leaky relu (slope);\n"
+             "any other kind adds the bias only.");
+
+static PyObject *bias_activation(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    Py_buffer *z, *b;
+    if (!check_args(nargs, 4, "bias_activation")) return NULL;
+    int kind = PyLong_AsLong(args[2]);
+    double slope = PyFloat_AsDouble(args[3]);
+    if (PyErr_Occurred() || !(z = get_array(&arrays, args[0], 2, 1, "z")) ||
+        !(b = get_array(&arrays, args[1], 1, 0, "b")) || !same_float_type(z, b, "z and b") ||
+        !check_size(b, z->shape[1], "b"))
+        goto fail;
+    Py_ssize_t n = z->shape[0], k = z->shape[1];
+    Py_BEGIN_ALLOW_THREADS
+    if (element_type(z) == 'f')
+        bias_activation_f(z->buf, b->buf, n, k, kind, (float)slope);
+    else
+        bias_activation_d(z->buf, b->buf, n, k, kind, slope);
+    Py_END_ALLOW_THREADS
+    release(&arrays);
+    Py_RETURN_NONE;
+fail:
+    release(&arrays);
+    return NULL;
+}
+
+PyDoc_STRVAR(activation_backward_doc,
+             "activation_backward(a, d, bias_grad, kind, slope)\n\n"
+             "d (n, k) <- d * f'(z) from the output a = f(z) (n, k); bias_grad (k,) <- column\n"
+             "sums of d. kind 0 identity, 1 relu, 2 leaky relu (slope), 3 sigmoid, 4 tanh.");
+
+static PyObject *activation_backward(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    Py_buffer *a, *d, *bias_grad;
+    if (!check_args(nargs, 5, "activation_backward")) return NULL;
+    int kind = PyLong_AsLong(args[3]);
+    double slope = PyFloat_AsDouble(args[4]);
+    if (PyErr_Occurred() || !(a = get_array(&arrays, args[0], 2, 0, "a")) ||
+        !(d = get_array(&arrays, args[1], 2, 1, "d")) ||
+        !(bias_grad = get_array(&arrays, args[2], 1, 1, "bias_grad")) ||
+        !same_float_type(a, d, "a and d") || !same_float_type(d, bias_grad, "d and bias_grad") ||
+        !same_shape(a, d, "a and d") || !check_size(bias_grad, d->shape[1], "bias_grad"))
+        goto fail;
+    Py_ssize_t n = d->shape[0], k = d->shape[1];
+    Py_BEGIN_ALLOW_THREADS
+    if (element_type(d) == 'f')
+        activation_backward_f(a->buf, d->buf, bias_grad->buf, n, k, kind, (float)slope);
+    else
+        activation_backward_d(a->buf, d->buf, bias_grad->buf, n, k, kind, slope);
+    Py_END_ALLOW_THREADS
+    release(&arrays);
+    Py_RETURN_NONE;
+fail:
+    release(&arrays);
+    return NULL;
+}
+
+PyDoc_STRVAR(softmax_cross_entropy_doc,
+             "softmax_cross_entropy(logits, y, grad, exp_floor) -> (loss, n_correct)\n\n"
+             "Mean cross-entropy of softmax(logits (n, k)) against class indices y (n,) intp;\n"
+             "grad (n, k), which may be logits, <- (softmax - onehot) / n. exp_floor bounds\n"
+             "the shifted logits from below before exp.");
+
+static PyObject *softmax_cross_entropy(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    Py_buffer *logits, *y, *grad;
+    if (!check_args(nargs, 4, "softmax_cross_entropy")) return NULL;
+    double exp_floor = PyFloat_AsDouble(args[3]);
+    if (PyErr_Occurred() || !(logits = get_array(&arrays, args[0], 2, 0, "logits")) ||
+        !(y = get_array(&arrays, args[1], 1, 0, "y")) ||
+        !(grad = get_array(&arrays, args[2], 2, 1, "grad")) ||
+        !same_float_type(logits, grad, "logits and grad") ||
+        !same_shape(logits, grad, "logits and grad") || !check_size(y, logits->shape[0], "y"))
+        goto fail;
+    if (element_type(y) != 'n') {
+        PyErr_SetString(PyExc_TypeError, "y must be an intp array");
+        goto fail;
+    }
+    Py_ssize_t n = logits->shape[0], k = logits->shape[1], correct = 0;
+    const Py_ssize_t *labels = y->buf;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        if (labels[r] < 0 || labels[r] >= k) {
+            PyErr_Format(PyExc_IndexError, "class index %zd out of range [0, %zd)", labels[r], k);
+            goto fail;
+        }
+    }
+    double loss;
+    Py_BEGIN_ALLOW_THREADS
+    if (element_type(grad) == 'f')
+        loss = softmax_cross_entropy_f(logits->buf, labels, grad->buf, n, k, (float)exp_floor,
+                                       &correct);
+    else
+        loss = softmax_cross_entropy_d(logits->buf, labels, grad->buf, n, k, exp_floor, &correct);
+    Py_END_ALLOW_THREADS
+    release(&arrays);
+    return Py_BuildValue("(dn)", loss, correct);
+fail:
+    release(&arrays);
+    return NULL;
+}
+
+PyDoc_STRVAR(sgd_update_doc,
+             "sgd_update(params, grads, velocity, lr, momentum, nesterov)\n\n"
+             "params (size,) += -lr grads, through velocity (size,) if it is not None;\n"
+             "grads is overwritten.");
+
+static PyObject *sgd_update(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    Py_buffer *p, *g, *v = NULL;
+    if (!check_args(nargs, 6, "sgd_update")) return NULL;
+    double lr = PyFloat_AsDouble(args[3]), momentum = PyFloat_AsDouble(args[4]);
+    int nesterov = PyObject_IsTrue(args[5]);
+    if (PyErr_Occurred() || !(p = get_array(&arrays, args[0], 1, 1, "params")) ||
+        !(g = get_array(&arrays, args[1], 1, 1, "grads")) ||
+        !same_float_type(p, g, "params and grads") || !check_size(g, p->shape[0], "grads"))
+        goto fail;
+    if (args[2] != Py_None &&
+        (!(v = get_array(&arrays, args[2], 1, 1, "velocity")) ||
+         !same_float_type(p, v, "params and velocity") || !check_size(v, p->shape[0], "velocity")))
+        goto fail;
+    Py_ssize_t size = p->shape[0];
+    Py_BEGIN_ALLOW_THREADS
+    if (element_type(p) == 'f')
+        sgd_update_f(p->buf, g->buf, v ? v->buf : NULL, size, (float)-lr, (float)momentum,
+                     nesterov);
+    else
+        sgd_update_d(p->buf, g->buf, v ? v->buf : NULL, size, -lr, momentum, nesterov);
+    Py_END_ALLOW_THREADS
+    release(&arrays);
+    Py_RETURN_NONE;
+fail:
+    release(&arrays);
+    return NULL;
+}
+
+PyDoc_STRVAR(adam_update_doc,
+             "adam_update(params, grads, m, v, lr_t, beta_1, beta_2, epsilon)\n\n"
+             "One Adam step on params (size,) with moments m and v (size,) and the\n"
+             "bias-corrected step size lr_t.");
+
+static PyObject *adam_update(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    Py_buffer *p, *g, *m, *v;
+    if (!check_args(nargs, 8, "adam_update")) return NULL;
+    double lr_t = PyFloat_AsDouble(args[4]), beta_1 = PyFloat_AsDouble(args[5]);
+    double beta_2 = PyFloat_AsDouble(args[6]), epsilon = PyFloat_AsDouble(args[7]);
+    if (PyErr_Occurred() || !(p = get_array(&arrays, args[0], 1, 1, "params")) ||
+        !(g = get_array(&arrays, args[1], 1, 0, "grads")) ||
+        !(m = get_array(&arrays, args[2], 1, 1, "m")) ||
+        !(v = get_array(&arrays, args[3], 1, 1, "v")) ||
+        !same_float_type(p, g, "params and grads") || !same_float_type(p, m, "params and m") ||
+        !same_float_type(p, v, "params and v") || !check_size(g, p->shape[0], "grads") ||
+        !check_size(m, p->shape[0], "m") || !check_size(v, p->shape[0], "v"))
+        goto fail;
+    Py_ssize_t size = p->shape[0];
+    Py_BEGIN_ALLOW_THREADS
+    if (element_type(p) == 'f')
+        adam_update_f(p->buf, g->buf, m->buf, v->buf, size, (float)(1.0 - beta_1),
+                      (float)(1.0 - beta_2), (float)epsilon, (float)-lr_t);
+    else
+        adam_update_d(p->buf, g->buf, m->buf, v->buf, size, 1.0 - beta_1, 1.0 - beta_2, epsilon,
+                      -lr_t);
+    Py_END_ALLOW_THREADS
+    release(&arrays);
+    Py_RETURN_NONE;
+fail:
+    release(&arrays);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"bias_activation", (PyCFunction)(void (*)(void))bias_activation, METH_FASTCALL,
+     bias_activation_doc},
+    {"activation_backward", (PyCFunction)(void (*)(void))activation_backward, METH_FASTCALL,
+     activation_backward_doc},
+    {"softmax_cross_entropy", (PyCFunction)(void (*)(void))softmax_cross_entropy, METH_FASTCALL,
+     softmax_cross_entropy_doc},
+    {"sgd_update", (PyCFunction)(void (*)(void))sgd_update, METH_FASTCALL, sgd_update_doc},
+    {"adam_update", (PyCFunction)(void (*)(void))adam_update, METH_FASTCALL, adam_update_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_kernels",
+    .m_doc = "Fused element-wise loops of a training step (see scratchnet.nn.kernels).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC PyInit__kernels(void)
+{
+    return PyModule_Create(&module);
+}

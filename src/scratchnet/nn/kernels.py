@@ -1,0 +1,198 @@
+"""The element-wise work of a training step, as fused compiled loops or as NumPy.
+
+A training step of a small network spends more time calling NumPy than computing: a bias add,
+an activation, its derivative, a softmax or an optimizer update is each a handful of ufunc
+passes. Each function here does one of those jobs in a single pass of the C extension
+``scratchnet.nn._kernels`` when it was built (it needs a C compiler at install time), and
+otherwise with the NumPy code written beside it. That NumPy code is the reference: the C loops
+perform the same operations in the same order and precision, so both give bitwise the same
+result, except for the last bits of the loss (``exp`` and ``log`` are not correctly rounded).
+
+The compiled loops serve float32 and float64 arrays; any other dtype, an activation outside
+the registry, or the environment variable ``SCRATCHNET_PURE_NUMPY=1`` takes the NumPy path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from scratchnet.nn.activations import Activation, exp_floor, exp_nonpositive_inplace
+
+try:
+    from scratchnet.nn import _kernels as _built
+except ImportError:  # installed without a C compiler
+    _built = None
+
+_compiled = None if os.environ.get("SCRATCHNET_PURE_NUMPY") else _built
+
+#: The activation codes of the compiled loops, by registry name.
+_KINDS = {"identity": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh": 4}
+#: Codes whose forward pass the compiled ``bias_activation`` applies itself.
+_PIECEWISE_LINEAR = {0, 1, 2}
+
+
+def compiled() -> bool:
+    """True if the compiled loops are built and in use."""
+    return _compiled is not None
+
+
+@contextmanager
+def pure_numpy() -> Iterator[None]:
+    """Run the NumPy reference instead of the compiled loops inside this block."""
+    global _compiled
+    saved, _compiled = _compiled, None
+    try:
+        yield
+    finally:
+        _compiled = saved
+
+
+def _use_compiled(array: np.ndarray) -> bool:
+    return _compiled is not None and array.dtype.char in "fd"
+
+
+def _kind(activation: Activation | None) -> int | None:
+    return 0 if activation is None else _KINDS.get(activation.name)
+
+
+def _slope(activation: Activation | None) -> float:
+    return 0.0 if activation is None else activation.params.get("slope", 0.0)
+
+
+# --- forward and backward through a layer -------------------------------------------------------
+
+
+def bias_activation(z: np.ndarray, b: np.ndarray, activation: Activation | None) -> None:
+    """``z <- f(z + b)`` in place for z (n, k) and b (k,); f is the identity for ``None``."""
+    kind = _kind(activation)
+    if kind is not None and _use_compiled(z):
+        _compiled.bias_activation(z, b, kind, _slope(activation))  # adds b; f if piecewise linear
+        if kind in _PIECEWISE_LINEAR:
+            return
+    else:
+        z += b
+    if activation is not None:
+        activation.forward_inplace(z)
+
+
+def activation_backward(
+    a: np.ndarray, delta: np.ndarray, bias_grad: np.ndarray, activation: Activation
+) -> None:
+    """``delta <- delta * f'(z)`` from the output ``a = f(z)``, both (n, k); then ``bias_grad``
+    (k,) gets the column sums of ``delta``."""
+    kind = _kind(activation)
+    if kind is not None and _use_compiled(delta):
+        _compiled.activation_backward(a, delta, bias_grad, kind, _slope(activation))
+        return
+    activation.backward_inplace(a, delta)
+    np.sum(delta, axis=0, out=bias_grad)
+
+
+# --- loss ---------------------------------------------------------------------------------------
+
+
+def softmax_cross_entropy(
+    logits: np.ndarray, y: np.ndarray, out: np.ndarray
+) -> tuple[float, int, np.ndarray]:
+    """Cross-entropy of softmax(logits) against class indices, with its gradient.
+
+    Parameters
+    ----------
+    logits : ndarray of shape (n, n_classes)
+    y : ndarray of intp, shape (n,)
+    out : ndarray of shape (n, n_classes)
+        Receives the gradient ``(softmax - onehot) / n``; may be ``logits`` itself.
+
+    Returns
+    -------
+    loss : float
+        Mean cross-entropy.
+    n_correct : int
+        Rows whose largest logit is the true class.
+    grad : ndarray
+        ``out``.
+    """
+    if _use_compiled(logits) and y.dtype == np.intp:
+        loss, n_correct = _compiled.softmax_cross_entropy(logits, y, out, exp_floor(logits.dtype))
+        return loss, n_correct, out
+    n = logits.shape[0]
+    n_correct = int(np.count_nonzero(logits.argmax(axis=1) == y))
+    grad = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
+    true_shifted = np.take_along_axis(grad, y[:, None], axis=1)[:, 0]
+    exp_nonpositive_inplace(grad)
+    sums = grad.sum(axis=1)
+    loss = float(np.mean(np.log(sums) - true_shifted))
+    grad /= sums[:, None]
+    grad[np.arange(n), y] -= 1.0
+    grad /= n
+    return loss, n_correct, grad
+
+
+# --- optimizer updates --------------------------------------------------------------------------
+
+
+def sgd_update(
+    params: np.ndarray,
+    grads: np.ndarray,
+    velocity: np.ndarray | None,
+    lr: float,
+    momentum: float,
+    nesterov: bool,
+) -> None:
+    """``params += -lr grads``, through ``velocity`` if given (see :class:`~.optimizers.SGD`).
+
+    All arrays (size,); ``grads`` is overwritten.
+    """
+    if _use_compiled(params):
+        _compiled.sgd_update(params, grads, velocity, lr, momentum, nesterov)
+        return
+    grads *= -lr
+    if velocity is None:
+        params += grads
+        return
+    velocity *= momentum
+    velocity += grads
+    if nesterov:
+        params += grads
+        params += momentum * velocity
+    else:
+        params += velocity
+
+
+def adam_update(
+    params: np.ndarray,
+    grads: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    scratch: np.ndarray,
+    lr_t: float,
+    beta_1: float,
+    beta_2: float,
+    epsilon: float,
+) -> None:
+    """One Adam step with bias-corrected step size ``lr_t`` (see :class:`~.optimizers.Adam`).
+
+    All arrays (size,); ``scratch`` is working space for the NumPy path.
+    """
+    if _use_compiled(params):
+        _compiled.adam_update(params, grads, m, v, lr_t, beta_1, beta_2, epsilon)
+        return
+    # m += (1 - b1) (g - m)
+    np.subtract(grads, m, out=scratch)
+    scratch *= 1.0 - beta_1
+    m += scratch
+    # v += (1 - b2) (g^2 - v)
+    np.multiply(grads, grads, out=scratch)
+    scratch -= v
+    scratch *= 1.0 - beta_2
+    v += scratch
+    # params += -lr_t m / (sqrt(v) + eps)
+    np.sqrt(v, out=scratch)
+    scratch += epsilon
+    np.divide(m, scratch, out=scratch)
+    scratch *= -lr_t
+    params += scratch
