@@ -2,11 +2,15 @@
 PyTorch, measured in one run on the same data.
 
 Network 784-256-128-64-32-10 (ReLU), batch 128, float32, one epoch over 48,000 samples, plain
-SGD and Adam. Prints seconds per epoch (median of ``--repeats``), GFLOP/s of the matrix products
-the epoch must do, and each time as a ratio to the floor; then prediction time on 10,000 images
-and the peak memory of a full training run (a child process's maximum resident set).
+SGD and Adam. Each contender runs in its own worker process; the workers take turns, one epoch
+each, for ``--repeats`` rounds. Prints seconds per epoch (median over rounds), GFLOP/s of the
+matrix products the epoch must do and the ratio to the floor, then the median over rounds of
+each within-round ratio (robust to load that comes and goes on a shared machine); then the
+prediction time on 10,000 images and the peak memory of a full training run (a child
+process's maximum resident set). scratchnet runs twice: with its compiled loops, and with
+their NumPy reference only (``SCRATCHNET_PURE_NUMPY=1``), the state before they existed.
 
-    python benchmarks/bench_training.py [--repeats 5] [--threads 2] [--skip-sklearn]
+    python benchmarks/bench_training.py [--repeats 7] [--threads 2] [--skip-sklearn]
 
 The GEMM floor is the time of only the matrix products training must do at these shapes
 (forward, weight gradients, and input gradients of every layer but the first) with the same
@@ -58,7 +62,7 @@ def load_data(quiet: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 
 def median_time(run, repeats: int) -> float:
-    run()  # warm-up: allocations, BLAS thread start
+    run()  # warm-up
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -173,6 +177,8 @@ CONTENDERS = {
     "GEMM floor": lambda X, y: gemm_floor(X),
     "scratchnet sgd": lambda X, y: scratchnet_epoch(X, y, "sgd"),
     "scratchnet adam": lambda X, y: scratchnet_epoch(X, y, "adam"),
+    "scratchnet sgd, NumPy only": lambda X, y: scratchnet_epoch(X, y, "sgd"),
+    "scratchnet adam, NumPy only": lambda X, y: scratchnet_epoch(X, y, "adam"),
     "pytorch sgd": lambda X, y: torch_epoch(X, y, "sgd"),
     "pytorch adam": lambda X, y: torch_epoch(X, y, "adam"),
     "scikit-learn sgd": lambda X, y: sklearn_epoch(X, y, "sgd"),
@@ -180,55 +186,99 @@ CONTENDERS = {
 }
 
 
-def measure(name: str, repeats: int, threads: int) -> None:
-    """Worker mode: time one contender in this fresh process; print its median as JSON.
+def worker(name: str, threads: int) -> None:
+    """Worker mode: load the data, warm up, then time one epoch per ``run`` line on stdin.
 
-    Every contender gets its own process so that no library's idle threads (OpenBLAS and
-    OpenMP both spin-wait after work) steal the cores of the next one.
+    Every contender lives in its own process, so that no library's idle threads (OpenBLAS and
+    OpenMP both spin-wait after work) or caches help or hinder another.
     """
+    if name.endswith("NumPy only"):
+        os.environ["SCRATCHNET_PURE_NUMPY"] = "1"  # read when scratchnet is first imported
     X, y, _, _ = load_data(quiet=True)
     with threadpool_limits(threads):
         if name.startswith("pytorch"):
             import torch
 
             torch.set_num_threads(threads)
-        seconds = median_time(lambda: CONTENDERS[name](X, y), repeats)
-    print(json.dumps({"name": name, "seconds": seconds}))
+        CONTENDERS[name](X, y)  # warm-up: allocations, BLAS thread start
+        print("ready", flush=True)
+        for line in sys.stdin:
+            if line.strip() != "run":
+                break
+            print(json.dumps(CONTENDERS[name](X, y)), flush=True)
 
 
-def run_contender(name: str, repeats: int, threads: int) -> float | None:
-    """The median seconds of ``name`` measured in a child process (None if unavailable)."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--worker",
-            name,
-            "--repeats",
-            str(repeats),
-            "--threads",
-            str(threads),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["?"])[-1]
-        print(f"({name}: not measured: {last})")
+class Contender:
+    """A worker process for one contender; :meth:`time` runs one epoch in it."""
+
+    def __init__(self, name: str, threads: int) -> None:
+        self.name = name
+        command = [sys.executable, __file__, "--worker", name, "--threads", str(threads)]
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.ready = self._read() == "ready"
+        if not self.ready:
+            last = (self.process.stderr.read().strip().splitlines() or ["?"])[-1]
+            print(f"({name}: not measured: {last})")
+
+    def time(self) -> float:
+        self.process.stdin.write("run\n")
+        self.process.stdin.flush()
+        return float(self._read())
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait()
+
+    def _read(self) -> str:
+        return self.process.stdout.readline().strip()
+
+
+def measure_rounds(names: list[str], repeats: int, threads: int) -> dict[str, list[float]]:
+    """Seconds per epoch of every contender, ``repeats`` rounds of one epoch each.
+
+    The contenders take turns within each round, so a spell of load on a shared machine falls
+    on all of them alike, and each round's ratios compare epochs run moments apart.
+    """
+    contenders = [Contender(name, threads) for name in names]
+    contenders = [c for c in contenders if c.ready]
+    times: dict[str, list[float]] = {c.name: [] for c in contenders}
+    try:
+        for _ in range(repeats):
+            for contender in contenders:
+                time.sleep(0.3)  # let the previous contender's spinning threads go to sleep
+                times[contender.name].append(contender.time())
+    finally:
+        for contender in contenders:
+            contender.close()
+    return times
+
+
+def ratio(times: dict[str, list[float]], slower: str, faster: str) -> float | None:
+    """Median over rounds of ``slower``'s time over ``faster``'s in the same round."""
+    if slower not in times or faster not in times:
         return None
-    return json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
+    return statistics.median(a / b for a, b in zip(times[slower], times[faster]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7, help="rounds of one epoch each")
     parser.add_argument("--threads", type=int, default=2, help="BLAS / torch threads")
     parser.add_argument("--skip-sklearn", action="store_true")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        measure(args.worker, args.repeats, args.threads)
+        worker(args.worker, args.threads)
         return
+
+    from scratchnet.nn import kernels
 
     X, y, X_test, source = load_data()
     flops = training_flops(len(X))
@@ -236,29 +286,29 @@ def main() -> None:
     print(
         f"machine: {_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"numpy {np.__version__}, BLAS {blas.get('internal_api')} {blas.get('version')} "
-        f"({blas.get('architecture')}), {args.threads} threads; data: {source} {X.shape}"
+        f"({blas.get('architecture')}), {args.threads} threads; data: {source} {X.shape}; "
+        f"compiled kernels: {'yes' if kernels.compiled() else 'NO (NumPy only)'}"
     )
     names = [n for n in CONTENDERS if not (args.skip_sklearn and n.startswith("scikit"))]
-    rows = []
-    for name in names:
-        repeats = max(1, args.repeats // 2) if name.startswith("scikit") else args.repeats
-        seconds = run_contender(name, repeats, args.threads)
-        if seconds is not None:
-            rows.append((name, seconds))
+    times = measure_rounds(names, args.repeats, args.threads)
     with threadpool_limits(args.threads):
         predict = prediction_time(X, y, X_test, args.repeats)
 
-    floor = dict(rows)["GEMM floor"]
-    print(f"\n{'one epoch, 48,000 samples':<28}{'s/epoch':>9}{'GFLOP/s':>9}{'x floor':>9}")
-    for name, seconds in rows:
-        print(f"{name:<28}{seconds:9.3f}{flops / seconds / 1e9:9.1f}{seconds / floor:9.2f}")
-    times = dict(rows)
+    medians = {name: statistics.median(seconds) for name, seconds in times.items()}
+    floor = medians["GEMM floor"]
+    print(f"\nmedian of {args.repeats} rounds, one epoch of 48,000 samples")
+    print(f"{'':<30}{'s/epoch':>9}{'GFLOP/s':>9}{'x floor':>9}")
+    for name, seconds in medians.items():
+        print(f"{name:<30}{seconds:9.3f}{flops / seconds / 1e9:9.1f}{seconds / floor:9.2f}")
+    print("\nmedian over rounds of the ratio within a round:")
     for optimizer in ("sgd", "adam"):
-        ours = times.get(f"scratchnet {optimizer}")
-        for other in ("pytorch", "scikit-learn"):
-            theirs = times.get(f"{other} {optimizer}")
-            if ours and theirs:
-                print(f"scratchnet {optimizer} is {theirs / ours:.2f}x faster than {other}")
+        ours = f"scratchnet {optimizer}"
+        print(f"  {ours}: {ratio(times, ours, 'GEMM floor'):.2f}x the GEMM floor")
+        for other in ("pytorch", "scikit-learn", "scratchnet"):
+            theirs = f"{other} {optimizer}" + (", NumPy only" if other == "scratchnet" else "")
+            factor = ratio(times, theirs, ours)
+            if factor is not None:
+                print(f"  {ours} is {factor:.2f}x faster than {theirs}")
     print(f"\nprediction, 10,000 test images: {predict * 1000:.1f} ms")
     print(f"peak memory of a full MNIST training run: {peak_memory_of_training_run():.0f} MiB")
 
