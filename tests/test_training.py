@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from scratchnet import NeuralNetwork, NeuralNetworkRegressor
+from scratchnet.nn import kernels
 from scratchnet.training import EarlyStopping, minibatches
 
 
@@ -79,6 +80,31 @@ def test_two_runs_with_one_seed_are_bitwise_identical(optimizer):
     assert {k: v for k, v in history_a.items() if k != "epoch_time"} == {
         k: v for k, v in history_b.items() if k != "epoch_time"
     }
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+def test_plain_sgd_inside_the_gradient_products_trains_as_the_separate_step(
+    monkeypatch, weight_decay
+):
+    rng = np.random.default_rng(3)
+    X, y = rng.random((300, 12)), rng.integers(0, 3, 300)
+
+    def fit():
+        settings = dict(layers=[12, 16, 8, 3], optimizer="sgd", lr=0.2, alpha=1e-2, epochs=3)
+        model = NeuralNetwork(
+            **settings, weight_decay=weight_decay, dtype="float64", random_state=0
+        )
+        return model.fit(X, y).network_
+
+    reachable = kernels.blas_reachable()
+    fused = fit()
+    monkeypatch.setattr(kernels, "blas_reachable", lambda: False)
+    separate = fit()
+    np.testing.assert_allclose(fused.params, separate.params, rtol=1e-10, atol=1e-12)
+    weight_grads = slice(0, fused.n_weights)
+    # The fused path never writes weight gradients (unless the BLAS is out of reach here).
+    assert fused.grads[weight_grads].any() != reachable
+    assert separate.grads[weight_grads].any()
 
 
 def test_early_stopping_counts_patience_from_the_best_epoch():

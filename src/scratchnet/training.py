@@ -145,9 +145,16 @@ class Trainer:
         workspace = network.workspace(X_batch.shape[0])
         output = network.forward(X_batch, workspace)
         loss, metric, grad = self.objective.step(output, y_batch)
-        network.backward(workspace, grad, self.alpha)
         lr = self.schedule(self.steps_done, self.total_steps, self.lr)
-        self.optimizer.step(network.params, network.grads, lr, network.n_weights)
+        n_weights = network.n_weights
+        if self.optimizer.descends_in_backward and kernels.blas_reachable():
+            # Plain SGD steps each weight matrix inside its gradient product; then the biases.
+            decay = self.optimizer.weight_decay
+            network.backward(workspace, grad, self.alpha, descend=(lr, decay))
+            self.optimizer.step(network.params[n_weights:], network.grads[n_weights:], lr, 0)
+        else:
+            network.backward(workspace, grad, self.alpha)
+            self.optimizer.step(network.params, network.grads, lr, n_weights)
         self.steps_done += 1
         return loss, metric
 

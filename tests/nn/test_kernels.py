@@ -164,6 +164,8 @@ def test_the_compiled_loops_refuse_bad_arrays():
         compiled.softmax_cross_entropy(z, np.zeros(4, np.float32), z.copy(), -50.0)
     with pytest.raises(TypeError, match="adam_update takes 8 arguments"):
         compiled.adam_update(z)
+    with pytest.raises(ValueError, match=r"gemm_at_b needs a \(k, m\), b \(k, n\) and c \(m, n\)"):
+        compiled.gemm_at_b(z, z, np.zeros((3, 4), np.float32), 1.0, 1.0)
 
 
 def test_dtypes_outside_float32_and_float64_take_the_numpy_path():

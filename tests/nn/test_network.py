@@ -51,6 +51,25 @@ def test_backward_matches_central_differences(sizes, activation, task):
     assert relative_error(net.grads, numeric) < 1e-6
 
 
+@pytest.mark.parametrize("alpha, weight_decay", [(0.0, 0.0), (0.3, 0.0), (0.3, 0.05)])
+def test_descending_in_backward_is_backward_then_a_plain_sgd_step(alpha, weight_decay):
+    rng = np.random.default_rng(7)
+    fused, separate = _network([6, 4, 5, 3], "tanh"), _network([6, 4, 5, 3], "tanh")
+    X, y, lr = rng.normal(size=(9, 6)), rng.integers(0, 3, 9), 0.1
+    for net, descend in [(fused, (lr, weight_decay)), (separate, None)]:
+        workspace = net.workspace(9)
+        _, delta = losses.softmax_cross_entropy(net.forward(X, workspace), y)
+        net.backward(workspace, delta, alpha, descend=descend)
+
+    weights = slice(0, separate.n_weights)
+    expected = separate.params[weights] * (1 - lr * weight_decay) - lr * separate.grads[weights]
+    np.testing.assert_allclose(fused.params[weights], expected, rtol=1e-13, atol=1e-15)
+    assert not np.allclose(fused.params[weights], separate.params[weights])  # it moved
+    biases = slice(separate.n_weights, None)
+    np.testing.assert_array_equal(fused.grads[biases], separate.grads[biases])
+    assert not fused.grads[weights].any()  # never written: the step took the gradient's place
+
+
 def test_forward_and_predict_raw_agree_and_layer_picks_hidden_output():
     net = _network([5, 7, 4, 3], "tanh")
     X = np.random.default_rng(0).normal(size=(11, 5))

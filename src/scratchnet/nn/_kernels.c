@@ -12,6 +12,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdint.h>
 
 /* The hot loops are compiled for AVX-512 and AVX2 as well, chosen at load time. */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
@@ -302,6 +303,86 @@ fail:
     return NULL;
 }
 
+/* --- matrix products through NumPy's own BLAS ------------------------------------------------ */
+
+/* cblas_?gemm of an OpenBLAS with 64-bit (ILP64) or 32-bit (LP64) integers. */
+typedef void (*sgemm64_t)(int, int, int, int64_t, int64_t, int64_t, float, const float *, int64_t,
+                          const float *, int64_t, float, float *, int64_t);
+typedef void (*dgemm64_t)(int, int, int, int64_t, int64_t, int64_t, double, const double *,
+                          int64_t, const double *, int64_t, double, double *, int64_t);
+typedef void (*sgemm32_t)(int, int, int, int32_t, int32_t, int32_t, float, const float *, int32_t,
+                          const float *, int32_t, float, float *, int32_t);
+typedef void (*dgemm32_t)(int, int, int, int32_t, int32_t, int32_t, double, const double *,
+                          int32_t, const double *, int32_t, double, double *, int32_t);
+
+static void *sgemm_address = NULL, *dgemm_address = NULL;
+static int blas_ilp64 = 0;
+
+enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
+
+PyDoc_STRVAR(use_blas_doc,
+             "use_blas(sgemm_address, dgemm_address, ilp64)\n\n"
+             "The addresses of cblas_sgemm and cblas_dgemm in NumPy's BLAS, for gemm_at_b.");
+
+static PyObject *use_blas(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!check_args(nargs, 3, "use_blas")) return NULL;
+    void *sgemm = PyLong_AsVoidPtr(args[0]), *dgemm = PyLong_AsVoidPtr(args[1]);
+    int ilp64 = PyObject_IsTrue(args[2]);
+    if (PyErr_Occurred() || ilp64 < 0) return NULL;
+    sgemm_address = sgemm;
+    dgemm_address = dgemm;
+    blas_ilp64 = ilp64;
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(gemm_at_b_doc,
+             "gemm_at_b(a, b, c, alpha, beta)\n\n"
+             "c (m, n) <- alpha a.T @ b + beta c for a (k, m) and b (k, n), in one call of\n"
+             "NumPy's BLAS (see use_blas).");
+
+static PyObject *gemm_at_b(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    Py_buffer *a, *b, *c;
+    if (!check_args(nargs, 5, "gemm_at_b")) return NULL;
+    double alpha = PyFloat_AsDouble(args[3]), beta = PyFloat_AsDouble(args[4]);
+    if (PyErr_Occurred() || !(a = get_array(&arrays, args[0], 2, 0, "a")) ||
+        !(b = get_array(&arrays, args[1], 2, 0, "b")) ||
+        !(c = get_array(&arrays, args[2], 2, 1, "c")) || !same_float_type(a, b, "a and b") ||
+        !same_float_type(a, c, "a and c"))
+        goto fail;
+    Py_ssize_t k = a->shape[0], m = a->shape[1], n = b->shape[1];
+    if (b->shape[0] != k || c->shape[0] != m || c->shape[1] != n) {
+        PyErr_SetString(PyExc_ValueError, "gemm_at_b needs a (k, m), b (k, n) and c (m, n)");
+        goto fail;
+    }
+    int single = element_type(c) == 'f';
+    if (!(single ? sgemm_address : dgemm_address) || (!blas_ilp64 && (m | n | k) > INT32_MAX)) {
+        PyErr_SetString(PyExc_RuntimeError, "gemm_at_b: no BLAS set for this dtype or size");
+        goto fail;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    if (blas_ilp64 && single)
+        ((sgemm64_t)sgemm_address)(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, m, n, k,
+                                   (float)alpha, a->buf, m, b->buf, n, (float)beta, c->buf, n);
+    else if (blas_ilp64)
+        ((dgemm64_t)dgemm_address)(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, m, n, k, alpha,
+                                   a->buf, m, b->buf, n, beta, c->buf, n);
+    else if (single)
+        ((sgemm32_t)sgemm_address)(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, m, n, k,
+                                   (float)alpha, a->buf, m, b->buf, n, (float)beta, c->buf, n);
+    else
+        ((dgemm32_t)dgemm_address)(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, m, n, k, alpha,
+                                   a->buf, m, b->buf, n, beta, c->buf, n);
+    Py_END_ALLOW_THREADS
+    release(&arrays);
+    Py_RETURN_NONE;
+fail:
+    release(&arrays);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"bias_activation", (PyCFunction)(void (*)(void))bias_activation, METH_FASTCALL,
      bias_activation_doc},
@@ -311,6 +392,8 @@ static PyMethodDef methods[] = {
      softmax_cross_entropy_doc},
     {"sgd_update", (PyCFunction)(void (*)(void))sgd_update, METH_FASTCALL, sgd_update_doc},
     {"adam_update", (PyCFunction)(void (*)(void))adam_update, METH_FASTCALL, adam_update_doc},
+    {"use_blas", (PyCFunction)(void (*)(void))use_blas, METH_FASTCALL, use_blas_doc},
+    {"gemm_at_b", (PyCFunction)(void (*)(void))gemm_at_b, METH_FASTCALL, gemm_at_b_doc},
     {NULL, NULL, 0, NULL},
 };
 

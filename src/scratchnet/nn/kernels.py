@@ -14,9 +14,12 @@ the registry, or the environment variable ``SCRATCHNET_PURE_NUMPY=1`` takes the 
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
@@ -42,7 +45,7 @@ def compiled() -> bool:
 
 @contextmanager
 def pure_numpy() -> Iterator[None]:
-    """Run the NumPy reference instead of the compiled loops inside this block."""
+    """Run the NumPy reference instead of the compiled loops (and BLAS calls) in this block."""
     global _compiled
     saved, _compiled = _compiled, None
     try:
@@ -196,3 +199,72 @@ def adam_update(
     np.divide(m, scratch, out=scratch)
     scratch *= -lr_t
     params += scratch
+
+
+# --- a weight update inside the weight-gradient product -----------------------------------------
+
+
+def descend(a: np.ndarray, delta: np.ndarray, w: np.ndarray, lr: float, shrink: float) -> None:
+    """``w <- shrink * w - lr * a.T @ delta``: a gradient step as one matrix product.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n, m)
+        A layer's input batch.
+    delta : ndarray of shape (n, k)
+        The loss gradient at the layer's pre-activation.
+    w : ndarray of shape (m, k)
+        The layer's weights, updated in place.
+    lr, shrink : float
+        Step size, and the factor on ``w`` (1 for plain SGD; below 1 with weight decay).
+
+    With NumPy's BLAS reachable (:func:`blas_reachable`) this is one GEMM with ``beta=shrink``:
+    the gradient is never written out and the weights are read and written once.
+    """
+    if _use_compiled(w) and blas_reachable():
+        _compiled.gemm_at_b(a, delta, w, -lr, shrink)
+        return
+    step = a.T @ delta
+    step *= -lr
+    if shrink != 1.0:
+        w *= shrink
+    w += step
+
+
+def blas_reachable() -> bool:
+    """True if the compiled loops are in use and hold NumPy's own ``cblas_?gemm``."""
+    return _compiled is not None and _numpy_blas_gemm() is not None
+
+
+@functools.cache
+def _numpy_blas_gemm() -> tuple[int, int, bool] | None:
+    """Addresses of ``cblas_sgemm``/``cblas_dgemm`` in the OpenBLAS NumPy ships, and whether it
+    takes 64-bit integers; None for any other BLAS. Handed to the compiled module once.
+
+    The library is the one NumPy already loaded (same threads, same settings): threadpoolctl
+    names its file, and its symbols carry the ``scipy_`` prefix of the scipy-openblas builds
+    (``64_`` suffix for 64-bit integers).
+    """
+    from threadpoolctl import threadpool_info
+
+    for library in threadpool_info():
+        path = Path(library["filepath"])
+        if library["internal_api"] != "openblas" or not path.parent.name.startswith(
+            ("numpy", ".dylibs")
+        ):
+            continue
+        blas = ctypes.CDLL(str(path))
+        for suffix, ilp64 in (("64_", True), ("", False)):
+            try:
+                single, double = (getattr(blas, f"scipy_cblas_{t}gemm{suffix}") for t in "sd")
+            except AttributeError:
+                continue
+            addresses = (
+                ctypes.cast(single, ctypes.c_void_p).value,
+                ctypes.cast(double, ctypes.c_void_p).value,
+                ilp64,
+            )
+            if _built is not None:
+                _built.use_blas(*addresses)
+            return addresses
+    return None

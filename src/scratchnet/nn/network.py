@@ -139,7 +139,13 @@ class MLP:
             a = z
         return a
 
-    def backward(self, workspace: Workspace, output_delta: np.ndarray, alpha: float = 0.0) -> None:
+    def backward(
+        self,
+        workspace: Workspace,
+        output_delta: np.ndarray,
+        alpha: float = 0.0,
+        descend: tuple[float, float] | None = None,
+    ) -> None:
         """Fill ``grads`` from the loss gradient at the output, after :meth:`forward`.
 
         Parameters
@@ -151,19 +157,30 @@ class MLP:
         alpha : float
             L2 penalty: adds ``alpha * W / n`` to each weight gradient (scikit-learn's
             ``alpha``, the gradient of ``alpha * ||W||^2 / (2 n)``).
+        descend : (lr, weight_decay), optional
+            Take plain SGD's step on every weight matrix inside its gradient product instead
+            of writing the gradient: ``W <- (1 - lr (weight_decay + alpha / n)) W - lr dL/dW``
+            (see :func:`kernels.descend`). ``coef_grads`` are then left as they were; the
+            biases get their gradients as usual.
         """
         activations = workspace.activations
         n = output_delta.shape[0]
         delta = output_delta
         np.sum(delta, axis=0, out=self.intercept_grads[-1])
         for i in reversed(range(self.n_layers)):
-            np.matmul(activations[i].T, delta, out=self.coef_grads[i])
-            if alpha:
-                self.coef_grads[i] += (alpha / n) * self.coefs[i]
+            if i > 0:  # no gradient with respect to the input is needed
+                previous = workspace.deltas[i]
+                np.matmul(delta, self.coefs[i].T, out=previous)  # before W_i may change
+            if descend is None:
+                np.matmul(activations[i].T, delta, out=self.coef_grads[i])
+                if alpha:
+                    self.coef_grads[i] += (alpha / n) * self.coefs[i]
+            else:
+                lr, weight_decay = descend
+                shrink = 1.0 - lr * (weight_decay + alpha / n)
+                kernels.descend(activations[i], delta, self.coefs[i], lr, shrink)
             if i == 0:
-                break  # no gradient with respect to the input is needed
-            previous = workspace.deltas[i]
-            np.matmul(delta, self.coefs[i].T, out=previous)
+                break
             kernels.activation_backward(
                 activations[i], previous, self.intercept_grads[i - 1], self._activation(i - 1)
             )

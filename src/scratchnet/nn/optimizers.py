@@ -37,6 +37,10 @@ class Optimizer:
         _check_range("weight_decay", weight_decay, 0.0, math.inf)
         self.weight_decay = float(weight_decay)
 
+    #: True if a step is plain gradient descent on the weights, which the network may then
+    #: take inside its weight-gradient products (see :meth:`MLP.backward`).
+    descends_in_backward = False
+
     def init(self, n_params: int, dtype: np.dtype) -> None:
         """Allocate the optimizer's state for ``n_params`` parameters of ``dtype``."""
 
@@ -66,6 +70,7 @@ class SGD(Optimizer):
             raise ConfigError("nesterov=True needs momentum > 0")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
+        self.descends_in_backward = self.momentum == 0.0
 
     def init(self, n_params: int, dtype: np.dtype) -> None:
         self.velocity = np.zeros(n_params, dtype) if self.momentum else None
