@@ -3,7 +3,9 @@
  * NumPy spends most of a small training step on calling ufuncs, not on arithmetic: a bias add,
  * an activation and its derivative, a softmax, an optimizer update are each a handful of passes
  * over arrays of a few hundred kilobytes. These loops do each in one pass. They take any
- * C-contiguous buffer (NumPy arrays), check shapes and types, and release the GIL.
+ * C-contiguous buffer (NumPy arrays), check shapes and types, and release the GIL. One more
+ * function, gemm_at_b, calls NumPy's own BLAS with an accumulating output (beta), which
+ * NumPy's matmul cannot: plain SGD then steps the weights inside their gradient product.
  *
  * scratchnet/nn/kernels.py is the only caller and holds the NumPy reference of every loop;
  * without a C compiler the package installs without this module and runs that reference.

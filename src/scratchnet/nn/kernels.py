@@ -219,7 +219,8 @@ def descend(a: np.ndarray, delta: np.ndarray, w: np.ndarray, lr: float, shrink: 
         Step size, and the factor on ``w`` (1 for plain SGD; below 1 with weight decay).
 
     With NumPy's BLAS reachable (:func:`blas_reachable`) this is one GEMM with ``beta=shrink``:
-    the gradient is never written out and the weights are read and written once.
+    the gradient is never written out and the weights are read and written once. The product
+    is then accumulated into ``w``, so the result differs from the NumPy path's by rounding.
     """
     if _use_compiled(w) and blas_reachable():
         _compiled.gemm_at_b(a, delta, w, -lr, shrink)
@@ -249,11 +250,10 @@ def _numpy_blas_gemm() -> tuple[int, int, bool] | None:
 
     for library in threadpool_info():
         path = Path(library["filepath"])
-        if library["internal_api"] != "openblas" or not path.parent.name.startswith(
-            ("numpy", ".dylibs")
-        ):
+        shipped_with_numpy = path.parent.name in ("numpy.libs", ".dylibs")
+        if library["internal_api"] != "openblas" or not shipped_with_numpy:
             continue
-        blas = ctypes.CDLL(str(path))
+        blas = ctypes.CDLL(str(path))  # the loaded library again, not a second copy
         for suffix, ilp64 in (("64_", True), ("", False)):
             try:
                 single, double = (getattr(blas, f"scipy_cblas_{t}gemm{suffix}") for t in "sd")
