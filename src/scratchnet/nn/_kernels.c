@@ -59,11 +59,18 @@ typedef struct {
     int count;
 } Arrays;
 
-static void release(Arrays *arrays)
+/* Release the buffers of a call and return `result` (NULL when the call failed). */
+static PyObject *finish(Arrays *arrays, PyObject *result)
 {
     for (int i = 0; i < arrays->count; i++) PyBuffer_Release(&arrays->views[i]);
     arrays->count = 0;
+    return result;
 }
+
+/* function_f(...) or function_d(...), by the element type of `view` (the pointers and doubles
+ * among the arguments convert to the loop's type). */
+#define TYPED_CALL(view, function, ...) \
+    (element_type(view) == 'f' ? function##_f(__VA_ARGS__) : function##_d(__VA_ARGS__))
 
 /* The element type of a buffer: 'f' (float32), 'd' (float64), 'n' (intp) or 0 for others. */
 static char element_type(const Py_buffer *view)
@@ -145,16 +152,11 @@ static PyObject *bias_activation(PyObject *self, PyObject *const *args, Py_ssize
         goto fail;
     Py_ssize_t n = z->shape[0], k = z->shape[1];
     Py_BEGIN_ALLOW_THREADS
-    if (element_type(z) == 'f')
-        bias_activation_f(z->buf, b->buf, n, k, kind, (float)slope);
-    else
-        bias_activation_d(z->buf, b->buf, n, k, kind, slope);
+    TYPED_CALL(z, bias_activation, z->buf, b->buf, n, k, kind, slope);
     Py_END_ALLOW_THREADS
-    release(&arrays);
-    Py_RETURN_NONE;
+    return finish(&arrays, Py_NewRef(Py_None));
 fail:
-    release(&arrays);
-    return NULL;
+    return finish(&arrays, NULL);
 }
 
 PyDoc_STRVAR(activation_backward_doc,
@@ -177,16 +179,11 @@ static PyObject *activation_backward(PyObject *self, PyObject *const *args, Py_s
         goto fail;
     Py_ssize_t n = d->shape[0], k = d->shape[1];
     Py_BEGIN_ALLOW_THREADS
-    if (element_type(d) == 'f')
-        activation_backward_f(a->buf, d->buf, bias_grad->buf, n, k, kind, (float)slope);
-    else
-        activation_backward_d(a->buf, d->buf, bias_grad->buf, n, k, kind, slope);
+    TYPED_CALL(d, activation_backward, a->buf, d->buf, bias_grad->buf, n, k, kind, slope);
     Py_END_ALLOW_THREADS
-    release(&arrays);
-    Py_RETURN_NONE;
+    return finish(&arrays, Py_NewRef(Py_None));
 fail:
-    release(&arrays);
-    return NULL;
+    return finish(&arrays, NULL);
 }
 
 PyDoc_STRVAR(softmax_cross_entropy_doc,
@@ -221,17 +218,12 @@ static PyObject *softmax_cross_entropy(PyObject *self, PyObject *const *args, Py
     }
     double loss;
     Py_BEGIN_ALLOW_THREADS
-    if (element_type(grad) == 'f')
-        loss = softmax_cross_entropy_f(logits->buf, labels, grad->buf, n, k, (float)exp_floor,
-                                       &correct);
-    else
-        loss = softmax_cross_entropy_d(logits->buf, labels, grad->buf, n, k, exp_floor, &correct);
+    loss = TYPED_CALL(grad, softmax_cross_entropy, logits->buf, labels, grad->buf, n, k,
+                      exp_floor, &correct);
     Py_END_ALLOW_THREADS
-    release(&arrays);
-    return Py_BuildValue("(dn)", loss, correct);
+    return finish(&arrays, Py_BuildValue("(dn)", loss, correct));
 fail:
-    release(&arrays);
-    return NULL;
+    return finish(&arrays, NULL);
 }
 
 PyDoc_STRVAR(sgd_update_doc,
@@ -256,17 +248,11 @@ static PyObject *sgd_update(PyObject *self, PyObject *const *args, Py_ssize_t na
         goto fail;
     Py_ssize_t size = p->shape[0];
     Py_BEGIN_ALLOW_THREADS
-    if (element_type(p) == 'f')
-        sgd_update_f(p->buf, g->buf, v ? v->buf : NULL, size, (float)-lr, (float)momentum,
-                     nesterov);
-    else
-        sgd_update_d(p->buf, g->buf, v ? v->buf : NULL, size, -lr, momentum, nesterov);
+    TYPED_CALL(p, sgd_update, p->buf, g->buf, v ? v->buf : NULL, size, -lr, momentum, nesterov);
     Py_END_ALLOW_THREADS
-    release(&arrays);
-    Py_RETURN_NONE;
+    return finish(&arrays, Py_NewRef(Py_None));
 fail:
-    release(&arrays);
-    return NULL;
+    return finish(&arrays, NULL);
 }
 
 PyDoc_STRVAR(adam_update_doc,
@@ -291,18 +277,12 @@ static PyObject *adam_update(PyObject *self, PyObject *const *args, Py_ssize_t n
         goto fail;
     Py_ssize_t size = p->shape[0];
     Py_BEGIN_ALLOW_THREADS
-    if (element_type(p) == 'f')
-        adam_update_f(p->buf, g->buf, m->buf, v->buf, size, (float)(1.0 - beta_1),
-                      (float)(1.0 - beta_2), (float)epsilon, (float)-lr_t);
-    else
-        adam_update_d(p->buf, g->buf, m->buf, v->buf, size, 1.0 - beta_1, 1.0 - beta_2, epsilon,
-                      -lr_t);
+    TYPED_CALL(p, adam_update, p->buf, g->buf, m->buf, v->buf, size, 1.0 - beta_1, 1.0 - beta_2,
+               epsilon, -lr_t);
     Py_END_ALLOW_THREADS
-    release(&arrays);
-    Py_RETURN_NONE;
+    return finish(&arrays, Py_NewRef(Py_None));
 fail:
-    release(&arrays);
-    return NULL;
+    return finish(&arrays, NULL);
 }
 
 /* --- matrix products through NumPy's own BLAS ------------------------------------------------ */
@@ -378,11 +358,9 @@ static PyObject *gemm_at_b(PyObject *self, PyObject *const *args, Py_ssize_t nar
         ((dgemm32_t)dgemm_address)(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, m, n, k, alpha,
                                    a->buf, m, b->buf, n, beta, c->buf, n);
     Py_END_ALLOW_THREADS
-    release(&arrays);
-    Py_RETURN_NONE;
+    return finish(&arrays, Py_NewRef(Py_None));
 fail:
-    release(&arrays);
-    return NULL;
+    return finish(&arrays, NULL);
 }
 
 static PyMethodDef methods[] = {
