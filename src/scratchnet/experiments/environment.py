@@ -9,8 +9,10 @@ from importlib import metadata
 
 
 def describe() -> dict[str, str]:
-    """Versions, CPU, cores, BLAS and the date, as strings."""
+    """Versions, CPU, cores, BLAS, which kernels ran, and the date, as strings."""
     from threadpoolctl import threadpool_info
+
+    from scratchnet.nn import kernels
 
     blas = next((lib for lib in threadpool_info() if lib.get("user_api") == "blas"), {})
     packages = ("scratchnet", "numpy", "scikit-learn", "matplotlib")
@@ -20,6 +22,8 @@ def describe() -> dict[str, str]:
         **{name: _version(name) for name in packages},
         "blas": f"{blas.get('internal_api', '?')} {blas.get('version', '')} "
         f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads)",
+        # The compiled loops and the NumPy path differ in the last bits of the loss.
+        "kernels": "compiled C loops" if kernels.compiled() else "NumPy only",
         "cpu": _cpu_model(),
         "cores": str(os.cpu_count()),
         "os": f"{platform.system()} {platform.release()}",
