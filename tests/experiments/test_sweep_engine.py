@@ -123,6 +123,19 @@ def test_a_diverging_cell_is_recorded_as_failed_and_the_sweep_goes_on(toy, tmp_p
     assert (failed / "FAILED").is_file()
 
 
+def test_a_failed_cell_is_described_by_the_engine_not_the_study():
+    from scratchnet.experiments.sweep import _describe
+
+    class Described(ToyStudy):
+        def describe(self, config, record):
+            return f"{record['key']}: square {record['metrics']['square']}"
+
+    done = {"key": "cell_3", "status": "complete", "metrics": {"square": 9}}
+    failed = {"key": "cell_2", "status": "failed", "error": "value 2 diverged"}
+    assert _describe(Described(), None, done) == "cell_3: square 9"
+    assert _describe(Described(), None, failed) == "cell_2: FAILED (value 2 diverged)"
+
+
 def test_resuming_with_a_different_config_is_refused(toy, tmp_path):
     run_sweep(table(), tmp_path, progress=False)
     with pytest.raises(ConfigError, match=r"different config.*values: \[1, 2, 3\] -> \[1, 2\]"):

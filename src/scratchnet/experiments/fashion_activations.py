@@ -73,8 +73,6 @@ class ActivationsStudy:
         return metrics
 
     def describe(self, config: StudyConfig, record: dict) -> str:
-        if record["status"] != "complete":
-            return f"{record['key']}: FAILED ({record.get('error')})"
         m = record["metrics"]
         return (
             f"{record['key']}: val acc {100 * m['val_accuracy']:.2f}%, test acc "

@@ -105,8 +105,6 @@ class AutoencoderStudy:
         return metrics
 
     def describe(self, config: StudyConfig, record: dict) -> str:
-        if record["status"] != "complete":
-            return f"{record['key']}: FAILED ({record.get('error')})"
         m = record["metrics"]
         return (
             f"{record['key']}: test R2 {m['test_r2']:.4f}, val MSE {m['val_mse']:.5f} "

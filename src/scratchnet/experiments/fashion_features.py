@@ -169,8 +169,6 @@ class FeaturesStudy:
         return metrics
 
     def describe(self, config: FeaturesConfig, record: dict) -> str:
-        if record["status"] != "complete":
-            return f"{record['key']}: FAILED ({record.get('error')})"
         shown = ", ".join(
             f"{name} test acc {100 * record['metrics'][name]['test_accuracy']:.2f}%"
             for name, _ in config.layers

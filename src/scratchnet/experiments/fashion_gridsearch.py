@@ -111,8 +111,6 @@ class GridSearchStudy:
         }
 
     def describe(self, config: StudyConfig, record: dict) -> str:
-        if record["status"] != "complete":
-            return f"{record['key']}: FAILED ({record.get('error')})"
         m = record["metrics"]
         return (
             f"{record['key']}: best {m['best_params']} CV acc {100 * m['best_score']:.2f}% "

@@ -194,11 +194,9 @@ class MnistActivationInitStudy:
         return metrics
 
     def describe(self, config: MnistStudyConfig, record: dict) -> str:
-        """One line per finished cell, for the progress output."""
+        """One line per complete cell, for the progress output."""
         act, init = record["params"]["activation"], record["params"]["weight_init"]
         label = f"{act:>10} / {init:<6}"
-        if record["status"] == "failed":
-            return f"{label} FAILED: {record['error']}"
         m = record["metrics"]
         seed = SEED_TEST_ACCURACY.get((act, init))
         official = m.get("official_test_accuracy")

@@ -19,7 +19,7 @@ The contract a study implements
         def run_cell(self, config, cell: Cell, cell_dir: Path) -> dict
         def summarize(self, config, results: list[dict], out_dir: Path) -> None
         # optional:
-        def describe(self, config, record: dict) -> str     # the one-line result of a cell
+        def describe(self, config, record: dict) -> str     # one line for a complete cell
 
 * ``parse_config`` gets the config file's table *without* its ``study`` key and ``where`` (the
   file name, for messages); it validates every key (raise :class:`~scratchnet.errors.ConfigError`
@@ -429,11 +429,12 @@ def _claim_tasks(
 
 
 def _describe(study: Study, config: Any, record: dict) -> str:
+    """One line for a finished cell: its error, or the study's ``describe`` of its metrics."""
+    if record["status"] != "complete":
+        return f"{record['key']}: FAILED ({record.get('error')})"
     describe = getattr(study, "describe", None)
     if describe is not None:
         return describe(config, record)
-    if record["status"] == "failed":
-        return f"{record['key']}: FAILED ({record['error']})"
     shown = ", ".join(
         f"{name} {value:.4g}" if isinstance(value, float) else f"{name} {value}"
         for name, value in list(record["metrics"].items())[:4]
