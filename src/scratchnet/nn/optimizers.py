@@ -70,7 +70,11 @@ class SGD(Optimizer):
             raise ConfigError("nesterov=True needs momentum > 0")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
-        self.descends_in_backward = self.momentum == 0.0
+
+    @property
+    def descends_in_backward(self) -> bool:
+        """Plain SGD (no momentum) is gradient descent on the weights."""
+        return self.momentum == 0.0
 
     def init(self, n_params: int, dtype: np.dtype) -> None:
         self.velocity = np.zeros(n_params, dtype) if self.momentum else None
