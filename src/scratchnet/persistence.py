@@ -99,6 +99,7 @@ def _header(model: Any, network: MLP) -> dict:
         "history": model.history_,
         "n_iter": int(model.n_iter_),
         "best_epoch": int(model.best_epoch_),
+        "out_activation": model.out_activation_,
     }
 
 
@@ -189,7 +190,7 @@ def _check_arrays(path: Path, arrays: dict[str, np.ndarray], header: dict) -> No
 
 
 def _build(arrays: dict[str, np.ndarray], header: dict) -> Any:
-    from scratchnet.estimators import NeuralNetwork, NeuralNetworkRegressor
+    from scratchnet.estimators import NeuralNetwork, NeuralNetworkRegressor, _set_sklearn_attributes
 
     classes = {"NeuralNetwork": NeuralNetwork, "NeuralNetworkRegressor": NeuralNetworkRegressor}
     model = classes[header["estimator"]]()
@@ -211,9 +212,11 @@ def _build(arrays: dict[str, np.ndarray], header: dict) -> Any:
     model.history_ = {key: list(values) for key, values in header["history"].items()}
     model.n_iter_ = int(header["n_iter"])
     model.best_epoch_ = int(header["best_epoch"])
+    model.out_activation_ = header.get("out_activation", model._default_output)
     if "classes" in arrays:
         model.classes_ = arrays["classes"]
     else:
         model._y_was_1d = bool(header["y_was_1d"])
-        model.n_outputs_ = sizes[-1]
+    model.n_outputs_ = sizes[-1]
+    _set_sklearn_attributes(model)
     return model
