@@ -147,6 +147,12 @@ class MLPClassifier(_SklearnParameters, NeuralNetwork):
 
     _sklearn_class = neural_network.MLPClassifier
 
+    def predict_log_proba(self, X) -> np.ndarray:
+        """``log(predict_proba(X))``, as scikit-learn defines it: it orders classes exactly as
+        :meth:`predict_proba` does, ties included (the base's log-softmax is finer in the
+        far tails)."""
+        return np.log(self.predict_proba(X))
+
 
 class MLPRegressor(_SklearnParameters, NeuralNetworkRegressor):
     """scikit-learn's ``MLPRegressor``, trained by scratchnet; see the module docstring."""

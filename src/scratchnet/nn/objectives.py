@@ -23,6 +23,7 @@ Shapes: ``z`` (n, k) linear outputs; ``y`` (n,) class indices for softmax, else 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from scratchnet.nn import kernels
 from scratchnet.nn.activations import ACTIVATIONS, softmax
@@ -103,8 +104,9 @@ class SigmoidCrossEntropy:
         }
 
     def predict(self, z: np.ndarray) -> np.ndarray:
-        """Probability of each label (n, k)."""
-        return _sigmoid(z)
+        """Probability of each label (n, k), accurate in the tails (``expit``: above 0 down to
+        z of about -745 in float64, where the training step's tanh form is already 0)."""
+        return expit(z)
 
 
 class SquaredError:
