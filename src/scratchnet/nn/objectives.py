@@ -104,9 +104,11 @@ class SigmoidCrossEntropy:
         }
 
     def predict(self, z: np.ndarray) -> np.ndarray:
-        """Probability of each label (n, k), accurate in the tails (``expit``: above 0 down to
-        z of about -745 in float64, where the training step's tanh form is already 0)."""
-        return expit(z)
+        """Probability of each label (n, k), strictly between 0 and 1 so that its log is
+        finite (as the softmax output's is): ``expit``, kept within one ulp of 0 and 1."""
+        p = expit(z)
+        info = np.finfo(p.dtype)
+        return np.clip(p, info.tiny, 1.0 - info.epsneg, out=p)
 
 
 class SquaredError:
