@@ -2,6 +2,7 @@
 survives, the next run recovers and finishes, the strays of the killed writer are cleaned up,
 and a killed sweep's workers do not outlive it."""
 
+import os
 import random
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import numpy as np
 
 from processes import alive, cmdline, descendants, is_tracker, kill_all, needs_proc, wait_until
 from scratchnet import load
+from scratchnet.experiments import killpoints
 from scratchnet.fileio import TEMP_MARKER
 
 from studyconfigs import digits_mnist_study
@@ -169,3 +171,28 @@ def test_workers_exit_within_seconds_when_the_sweep_is_killed(tmp_path):
     finally:
         sweep.kill()
         kill_all(started)
+
+
+# --- the sweep's kill windows, killed for real --------------------------------------------------
+
+TWO_CELLS = ["model_activation_relu_weight_init_normal", "model_activation_tanh_weight_init_zero"]
+
+
+def test_a_sweep_killed_holding_a_lock_is_finished_by_the_rerun(tmp_path, point="lock-claimed"):
+    """The command, SIGKILLed between linking a cell's lock and removing its claim file: the
+    rerun runs every cell and leaves no lock or temp file. (Every kill point, in a forked
+    process: tests/experiments/test_sweep_engine.py.)"""
+    config = digits_mnist_study(tmp_path, epochs="3")
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "scratchnet.cli", "sweep", str(config), "--out", str(out)]
+    command += ["--no-progress", "--only", *TWO_CELLS]
+    env = {**os.environ, killpoints.ENV: point}
+    killed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "left to another running sweep" not in rerun.stderr
+    assert all((out / "cells" / key / "COMPLETE").is_file() for key in TWO_CELLS)
+    assert (out / "config.toml").read_text() == config.read_text()
+    assert (out / "sweep.json").is_file()
+    assert not list(out.rglob("*.lock")) and not list(out.rglob(f"*{TEMP_MARKER}"))

@@ -382,7 +382,7 @@ def _record_config(out: Path, table: Mapping[str, Any], text: str | None, where:
     current = _canonical(table)
     recorded = path.exists()
     if recorded:
-        saved = read_json(path).get("config").value
+        saved = read_json(path)["config"].expect(dict)
         if saved != current:
             raise ConfigError(
                 f"{out} holds a sweep made from a different config "
