@@ -108,6 +108,8 @@ def read_csv(
         fields, or a quoting error (line numbers are the file's).
     """
     text = read_text(path)
+    if not text.strip():
+        raise RunFolderError(f"{path}: empty, expected a CSV table")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)

@@ -29,14 +29,15 @@ class DamagedRunFolderError(RunFolderError):
 
 def build_document(run_dir: Path) -> Document:
     """The report's document model for ``run_dir``."""
-    header = _guarded_header(_environment, run_dir / "environment.json")
-    header += _guarded_header(_timings, run_dir / "timings.json")
+    problems: list[str] = []
+    header = _guarded_header(_environment, run_dir / "environment.json", problems)
+    header += _guarded_header(_timings, run_dir / "timings.json", problems)
     sections: list[Section] = [
         section_a.build(run_dir / "section_a"),
         section_b.build(run_dir / "section_b"),
         section_c.build(run_dir / "section_c"),
     ]
-    return Document(TITLE, SUBTITLE, header, sections)
+    return Document(TITLE, SUBTITLE, header, sections, problems)
 
 
 def write_report(run_dir: str | Path) -> tuple[Path, Path]:
@@ -69,14 +70,16 @@ def write_report(run_dir: str | Path) -> tuple[Path, Path]:
     return html_path, md_path
 
 
-def _guarded_header(read, path: Path) -> list[tuple[str, str]]:
-    """``read(path)``'s header lines, or one line saying the file is damaged."""
+def _guarded_header(read, path: Path, problems: list[str]) -> list[tuple[str, str]]:
+    """``read(path)``'s header lines, or one line saying the file is damaged (and why, also
+    appended to ``problems``)."""
     if not path.exists():
         return []
     try:
         return read(read_json(path))
     except RunFolderError as exc:
-        return [("damaged", str(exc))]
+        problems.append(str(exc))
+        return [("left out, a file is damaged", str(exc))]
 
 
 def _environment(environment: JsonView) -> list[tuple[str, str]]:

@@ -74,10 +74,13 @@ class Document:
     subtitle: str
     header: list[tuple[str, str]]
     sections: list[Section]
+    #: Problems of damaged files that fed the header (shown in it as ``damaged`` lines).
+    damaged_header: list[str] = field(default_factory=list)
 
     def damaged(self) -> list[str]:
-        """The texts of every ``damaged`` note, in reading order."""
-        found: list[str] = []
+        """What was left out because of damaged files: the header's, then every ``damaged``
+        note's text in reading order."""
+        found: list[str] = list(self.damaged_header)
 
         def walk(section: Section) -> None:
             found.extend(
