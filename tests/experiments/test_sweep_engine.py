@@ -403,3 +403,15 @@ def test_every_kill_point_is_tested():
 
     tested = {"sweep-config-copied", "lock-claim-written", "lock-claimed"}
     assert killpoints.POINTS == tested
+
+
+def test_the_stale_lock_of_a_finished_cell_is_removed(toy, tmp_path):
+    """Killed between committing a cell and releasing its lock: the rerun removes the lock."""
+    import socket
+
+    run_sweep(table(), tmp_path, progress=False)
+    owner = {"pid": dead_pid(), "host": socket.gethostname(), "time": 0}
+    (tmp_path / "cells" / "cell_2.lock").write_text(json.dumps(owner))
+    run_sweep(table(), tmp_path, progress=False)
+    assert toy.ran == ["cell_1", "cell_2", "cell_3"]  # nothing rerun
+    assert not list((tmp_path / "cells").glob("*.lock"))

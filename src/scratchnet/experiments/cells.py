@@ -234,6 +234,17 @@ def _write_claim(lock: Path) -> Path:
     return claim
 
 
+def remove_stale_locks(root: Path) -> list[Path]:
+    """Break every stale lock under ``root`` (also of cells finished by a sweep killed before
+    it released them); return the paths broken."""
+    broken = []
+    for path in sorted(root.glob(f"*{LOCK_SUFFIX}")):
+        owner = _read_lock(path)
+        if owner is not None and _is_stale(owner) and _break_if_stale(path):
+            broken.append(path)
+    return broken
+
+
 def unlock(root: Path, key: str) -> None:
     """Release this process's claim on cell ``key`` (no-op if it is not ours)."""
     path = lock_path(root, key)

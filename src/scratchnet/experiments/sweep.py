@@ -194,7 +194,8 @@ def run_sweep(
     root = out / CELLS
     root.mkdir(parents=True, exist_ok=True)
     _record_config(out, table, text, where)
-    remove_stray_temp_files(out)  # of killed summaries; a live writer's are kept
+    remove_stray_temp_files(out)  # of killed summaries and claims; a live writer's are kept
+    cells.remove_stale_locks(root)  # of killed sweeps, finished cells' included
 
     finished = {"complete", "failed"} if not retry_failed else {"complete"}
     pending = [cell for cell in selected if cells.state(root, cell.key) not in finished]
