@@ -46,6 +46,8 @@ def read_bytes(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> byte
             return handle.read()
     except IsADirectoryError:
         raise RunFolderError(f"{path}: a folder where a file was expected") from None
+    except OSError as exc:  # missing while its folder's other files are there, unreadable
+        raise RunFolderError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 def read_text(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> str:
@@ -85,13 +87,6 @@ def read_json(path: str | os.PathLike[str], kind: type | None = dict) -> JsonVie
     if kind is not None:
         view.expect(kind)
     return view
-
-
-def read_json_or(path: str | os.PathLike[str], default: Any, kind: type | None = dict) -> Any:
-    """:func:`read_json` of ``path`` as plain Python values, or ``default`` if it is absent."""
-    if not Path(path).is_file() and not Path(path).is_dir():
-        return default
-    return read_json(path, kind).value
 
 
 def read_csv(

@@ -166,3 +166,10 @@ def test_the_strict_csv_reader_refuses_repeated_and_missing_columns(tmp_path):
     with pytest.raises(RunFolderError, match="missing column.*'c'"):
         read_csv(path, required=("c",))
     assert read_csv(path) == (["a", "b"], [{"a": "1", "b": "2"}])
+
+
+def test_a_missing_file_of_a_part_that_ran_is_named(run, capsys):
+    (run / "section_a" / "hyperplane.json").unlink()
+    status, err, md = _report(run, capsys)
+    assert status == 2 and "hyperplane.json: cannot be read" in err
+    assert "Q1(a)" in md and "Q1(b)" in md
