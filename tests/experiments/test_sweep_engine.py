@@ -415,3 +415,10 @@ def test_the_stale_lock_of_a_finished_cell_is_removed(toy, tmp_path):
     run_sweep(table(), tmp_path, progress=False)
     assert toy.ran == ["cell_1", "cell_2", "cell_3"]  # nothing rerun
     assert not list((tmp_path / "cells").glob("*.lock"))
+
+
+def test_n_jobs_over_the_limit_is_refused_before_anything_is_written(toy, tmp_path):
+    over = 4 * (os.cpu_count() or 1) + 1  # one more than 4 workers per core
+    with pytest.raises(ConfigError, match=rf"--n-jobs\) {over} is over the limit of {over - 1}"):
+        run_sweep(table(), tmp_path / "out", n_jobs=over, progress=False)
+    assert not (tmp_path / "out").exists() and toy.ran == []
