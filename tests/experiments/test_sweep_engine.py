@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -364,6 +365,9 @@ def test_a_damaged_cell_record_is_named(toy, tmp_path):
         run_sweep(table(), tmp_path, progress=False)
 
 
+KILL_POINTS = {"sweep-config-copied", "lock-claim-written", "lock-claimed", "stale-lock-set-aside"}
+
+
 def _killed_at(point: str, call) -> bool:
     """Run ``call()`` in a forked child with the kill point ``point`` armed; True if the
     child died of SIGKILL (there, and not elsewhere: it has no other way to get one)."""
@@ -383,26 +387,29 @@ def _killed_at(point: str, call) -> bool:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-@pytest.mark.parametrize("point", ["sweep-config-copied", "lock-claim-written", "lock-claimed"])
+@pytest.mark.parametrize("point", sorted(KILL_POINTS))
 def test_a_sweep_killed_at_each_kill_point_is_finished_by_the_rerun(toy, tmp_path, point):
     from scratchnet.fileio import TEMP_MARKER
 
     config = tmp_path / "toy.toml"
     config.write_text('study = "toy"\nvalues = [1, 2, 3]\n')
     out = tmp_path / "out"
+    (out / "cells").mkdir(parents=True)
+    owner = {"pid": dead_pid(), "host": socket.gethostname(), "time": 0}
+    (out / "cells" / "cell_2.lock").write_text(json.dumps(owner))  # a stale lock to break
     assert _killed_at(point, lambda: run_sweep(config, out, progress=False))
     results = run_sweep(config, out, progress=False)
     assert [r["key"] for r in results] == ["cell_1", "cell_2", "cell_3"]
     assert (out / "config.toml").read_text() == config.read_text()
     assert load_sweep(out)[1].values == (1, 2, 3)
     assert not list(out.rglob("*.lock")) and not list(out.rglob(f"*{TEMP_MARKER}"))
+    assert sorted(p.name for p in (out / "cells").iterdir()) == ["cell_1", "cell_2", "cell_3"]
 
 
 def test_every_kill_point_is_tested():
     from scratchnet.experiments import killpoints
 
-    tested = {"sweep-config-copied", "lock-claim-written", "lock-claimed"}
-    assert killpoints.POINTS == tested
+    assert killpoints.POINTS == KILL_POINTS
 
 
 def test_the_stale_lock_of_a_finished_cell_is_removed(toy, tmp_path):

@@ -290,11 +290,15 @@ def _break_if_stale(path: Path) -> bool:
         return True  # vanished: retry the claim
     if not _is_stale(owner):
         return False
-    aside = path.with_name(f"{path.name}.stale-{uuid.uuid4().hex[:12]}")
+    # named like a temp file of fileio: if we are killed before unlinking it, the next run does
+    aside = path.with_name(
+        f".{path.name}.stale.{writer_tag()}.{uuid.uuid4().hex[:12]}{TEMP_MARKER}"
+    )
     try:
         os.rename(path, aside)
     except FileNotFoundError:
         return True
+    kill_point("stale-lock-set-aside")
     if _read_lock(aside) != owner:  # someone re-locked between our read and rename: give back
         with contextlib.suppress(OSError):
             os.link(aside, path)

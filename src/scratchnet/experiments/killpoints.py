@@ -7,7 +7,8 @@ one dictionary lookup.
 
 Points: ``sweep-config-copied`` (``config.toml`` written, ``sweep.json`` not yet),
 ``lock-claim-written`` (a cell's claim file written, not yet linked as its lock),
-``lock-claimed`` (the lock linked, the claim file not yet removed).
+``lock-claimed`` (the lock linked, the claim file not yet removed), ``stale-lock-set-aside``
+(a dead sweep's lock renamed aside, not yet deleted).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import os
 import signal
 
 ENV = "SCRATCHNET_KILL_AT"
-POINTS = frozenset({"sweep-config-copied", "lock-claim-written", "lock-claimed"})
+POINTS = frozenset(
+    {"sweep-config-copied", "lock-claim-written", "lock-claimed", "stale-lock-set-aside"}
+)
 
 
 def kill_point(name: str) -> None:
