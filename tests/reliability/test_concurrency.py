@@ -7,9 +7,9 @@ import subprocess
 import sys
 import time
 
-from processes import descendants, is_tracker, needs_proc, wait_until
 from scratchnet.experiments import backends
 
+from processes import descendants, is_tracker, needs_proc, wait_until
 from studyconfigs import digits_mnist_study
 
 ONE_CELL = "model_activation_relu_weight_init_normal"

@@ -11,11 +11,11 @@ import time
 
 import numpy as np
 
-from processes import alive, cmdline, descendants, is_tracker, kill_all, needs_proc, wait_until
 from scratchnet import load
 from scratchnet.experiments import killpoints
 from scratchnet.fileio import TEMP_MARKER
 
+from processes import alive, cmdline, descendants, is_tracker, kill_all, needs_proc, wait_until
 from studyconfigs import digits_mnist_study
 
 KILLS = 4
