@@ -242,6 +242,7 @@ def test_scikit_learns_fitted_attributes(digits):
     assert model.best_validation_score_ == max(model.validation_scores_)
     assert (model.n_layers_, model.n_outputs_, model.out_activation_) == (3, 10, "softmax")
     assert model.t_ == 4 * (len(y) - math.ceil(0.2 * len(y)))  # 4 epochs of the training part
+    assert model.fit(X, y).t_ == 4 * (len(y) - math.ceil(0.2 * len(y)))  # a new fit starts at 0
 
 
 def test_one_import_line_switches_from_scikit_learn(digits):

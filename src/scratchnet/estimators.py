@@ -340,7 +340,10 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         if p["optimizer"] == "lbfgs":
             history, trainer = self._run_lbfgs(network, X, y, w, p), None
         else:
-            history, trainer = self._run_stochastic(network, (X, y, w), validation, p, incremental)
+            data, samples_seen = (X, y, w), getattr(self, "t_", 0) if continuing else 0
+            history, trainer = self._run_stochastic(
+                network, data, validation, p, incremental, samples_seen
+            )
         self._commit(network, trainer, history, extend=continuing, incremental=incremental)
         return self
 
@@ -411,19 +414,20 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         w_val = None if not rest or rest[0] is None else _check_sample_weight(rest[0], X_val)
         return X_val, self._encode_targets(y_val, dtype), w_val
 
-    def _run_stochastic(self, network: MLP, data: tuple, validation, p: dict, incremental: bool):
-        X = data[0]
+    def _run_stochastic(self, network, data, validation, p, incremental, samples_seen):
+        """Epochs of minibatch training: (history, trainer). ``samples_seen`` continues ``t_``."""
+        X, y, w = data
         batch_size = self._batch_size(p, X.shape[0])
         steps_per_epoch = math.ceil(X.shape[0] / batch_size)
         epochs = 1 if incremental else p["epochs"]
         trainer = getattr(self, "_trainer", None) if incremental else None
         if trainer is None:  # a new fit, a warm start, or a loaded model's first partial_fit
             trainer = self._init_trainer(network, epochs * steps_per_epoch, batch_size, p)
+            trainer.samples_seen = samples_seen
         trainer.batch_size = batch_size
         trainer.total_steps = trainer.steps_done + epochs * steps_per_epoch
         self._plateaus = plateaus = self._stopping_rules(p, validation is not None)
         with self._progress(epochs, p) as on_epoch_end:
-            X, y, w = data
             history = training.run(trainer, X, y, epochs, w, validation, plateaus, on_epoch_end)
         watcher = plateaus[0]
         if watcher.keep_best and watcher.best_params is not None:
@@ -548,7 +552,6 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
             rng=self._rng(stream=1) if p["shuffle"] else None,
             policy=p["lr_schedule"] if per_epoch else "constant",
             power_t=float(p["power_t"]),
-            samples_seen=getattr(self, "t_", 0),
         )
 
     def _objective(self):
@@ -572,6 +575,8 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         self._trainer = trainer
         if trainer is not None:
             self.t_ = trainer.samples_seen
+        elif not extend:
+            self.t_ = 0  # L-BFGS counts no samples (as scikit-learn's)
         _set_sklearn_attributes(self)
 
     def _checked_input(self, X):
