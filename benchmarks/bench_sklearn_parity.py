@@ -9,11 +9,11 @@ a sparse bag-of-words matrix, measured in one run.
   (so the same initial weights), twice: on the float64 data, and on it cast to float32, which
   it then trains in float32 (scratchnet's default precision; scikit-learn does the same with
   float32 input, here it gets float64).
-* Sparse: the same estimators, one epoch (Adam, batch 200, 100 hidden units) on a 20,000 x 50,000 CSR matrix of
-  density 0.2% and 20 classes, and the growth of peak memory (maximum resident set) during
-  that fit, as a multiple of the matrix's own size (data, indices and pointers); then the
-  same without the network's own state (5 million weights, their gradients and Adam's
-  moments, which any implementation holds), which is what the data costs.
+* Sparse: the same estimators, one epoch (Adam, batch 200, 100 hidden units) on a
+  20,000 x 50,000 CSR matrix of density 0.2% and 20 classes, and the growth of peak memory
+  (maximum resident set) during that fit, as a multiple of the matrix's own size (data,
+  indices and pointers); then the same without the network's own state (5 million weights,
+  their gradients and Adam's moments, which any implementation holds): what the data costs.
 
 Every measurement runs in a fresh process, the contenders taking turns for ``--repeats``
 rounds; the script prints medians and the median of within-round ratios.
