@@ -255,3 +255,35 @@ def test_one_import_line_switches_from_scikit_learn(digits):
     np.testing.assert_array_equal(ours.classes_, theirs.classes_)
     assert abs(ours.score(X_test, y_test) - theirs.score(X_test, y_test)) < 0.03
     assert [c.shape for c in ours.coefs_] == [c.shape for c in theirs.coefs_]
+
+
+# --- class weights (beyond scikit-learn's MLPs) -----------------------------------------------
+
+
+def test_class_weights_are_sample_weights_per_class_and_multiply_them(digits):
+    from sklearn.utils.class_weight import compute_class_weight
+
+    X, _, y, _ = digits
+    settings = dict(layers=[64, 16, 10], epochs=2, random_state=0)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    balanced = w.sum() / (10 * np.bincount(y, weights=w))  # "balanced", counted by weight
+    unweighted = compute_class_weight("balanced", classes=np.arange(10), y=y)
+    np.testing.assert_allclose(len(y) / (10 * np.bincount(y)), unweighted)  # scikit-learn's
+    by_class = NeuralNetwork(class_weight="balanced", **settings).fit(X, y, sample_weight=w)
+    by_sample = NeuralNetwork(**settings).fit(X, y, sample_weight=w * balanced[y])
+    np.testing.assert_array_equal(by_class.network_.params, by_sample.network_.params)
+    as_dict = NeuralNetwork(class_weight={3: 5.0}, **settings).fit(X, y)
+    expected = NeuralNetwork(**settings).fit(X, y, sample_weight=np.where(y == 3, 5.0, 1.0))
+    np.testing.assert_array_equal(as_dict.network_.params, expected.network_.params)
+    with pytest.raises(ValueError, match=r"labels not in the data: \[11\]"):
+        NeuralNetwork(class_weight={11: 2.0}, **settings).fit(X, y)
+
+
+def test_balanced_class_weights_lift_a_rare_class(digits):
+    X, X_test, y, y_test = digits
+    rare = (y != 7) | (np.arange(len(y)) % 10 == 0)  # keep one in ten sevens
+    settings = dict(layers=[64, 16, 10], epochs=20, random_state=0)
+    plain = NeuralNetwork(**settings).fit(X[rare], y[rare])
+    balanced = NeuralNetwork(class_weight="balanced", **settings).fit(X[rare], y[rare])
+    recall = [np.mean(m.predict(X_test[y_test == 7]) == 7) for m in (plain, balanced)]
+    assert recall[1] > recall[0]

@@ -25,6 +25,7 @@ ESTIMATORS = [
     NeuralNetwork(optimizer="lbfgs", epochs=50, dtype="float64", random_state=0),
     NeuralNetworkRegressor(optimizer="lbfgs", epochs=50, dtype="float64", random_state=0),
     NeuralNetwork(epochs=30, dtype=None, tol=1e-4, lr_schedule="adaptive", random_state=0),
+    NeuralNetwork(epochs=30, dtype="float64", class_weight="balanced", random_state=0),
     MLPClassifier(max_iter=100, random_state=0),
     MLPRegressor(max_iter=100, random_state=0),
     MLPClassifier(solver="lbfgs", random_state=0),

@@ -94,6 +94,15 @@ _OUR_CONSTRAINTS = {
 MEMORY_SHARE = 0.5
 
 
+def _signature_with(function, **extra) -> inspect.Signature:
+    """``function``'s signature with keyword-only parameters ``extra`` (name=default) added."""
+    signature = inspect.signature(function)
+    added = [
+        inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in extra.items()
+    ]
+    return signature.replace(parameters=[*signature.parameters.values(), *added])
+
+
 class _BaseNetwork(TransformerMixin, BaseEstimator):
     """What the classifier and the regressor share: parameters, fitting, hidden features.
 
@@ -334,6 +343,7 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         X, y, w = self._validated(X, y, sample_weight, p, reset=not continuing)
         self._prepare_targets(y, classes, continuing, incremental)
         y = self._encode_targets(y, X.dtype)
+        w = self._weighted_by_class(y, w, p)
         X, y, w = _without_zero_weights(X, y, w)
         X, y, w, validation = self._split_validation(X, y, w, validation_data, p)
         network = self.network_ if continuing else self._init_network(X.shape[1], X.dtype, p)
@@ -554,6 +564,10 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
             power_t=float(p["power_t"]),
         )
 
+    def _weighted_by_class(self, y, w, p: dict):
+        """Sample weights times class weights; the regressor has none."""
+        return w
+
     def _objective(self):
         return OBJECTIVES[getattr(self, "out_activation_", self._default_output)]()
 
@@ -614,15 +628,6 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
 
         style = p["progress"] if p["verbose"] else None
         return epoch_progress(epochs, style, name=type(self).__name__)
-
-
-def _signature_with(function, **extra) -> inspect.Signature:
-    """``function``'s signature with keyword-only parameters ``extra`` (name=default) added."""
-    signature = inspect.signature(function)
-    added = [
-        inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in extra.items()
-    ]
-    return signature.replace(parameters=[*signature.parameters.values(), *added])
 
 
 def _refuse_in_partial_fit(p: dict) -> None:
@@ -704,6 +709,17 @@ class NeuralNetwork(ClassifierMixin, _BaseNetwork):
     """
 
     _default_output = "softmax"
+    _parameter_constraints: ClassVar[dict] = {
+        **_OUR_CONSTRAINTS,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(self, *args, class_weight: dict | str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.class_weight = class_weight
+
+    # scikit-learn reads the parameters from the signature: the base's, plus ``class_weight``.
+    __init__.__signature__ = _signature_with(_BaseNetwork.__init__, class_weight=None)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class (or label) probabilities, shape (n_samples, n_classes), ordered as ``classes_``."""
@@ -727,6 +743,37 @@ class NeuralNetwork(ClassifierMixin, _BaseNetwork):
         if self._is_binary_logistic():
             return self.classes_[(raw[:, 0] > 0).astype(np.intp)]
         return (raw > 0).astype(self.classes_.dtype)
+
+    def _weighted_by_class(self, y, w, p: dict):
+        """``w`` (n,) times the weight of each sample's class: ``class_weight`` as a dict
+        {label: weight} (1 for labels it omits) or ``"balanced"``, n / (n_classes * count),
+        with n and the counts taken over the sample weights. Multilabel targets take
+        ``"balanced"`` only: the product over labels of each label's balanced weight."""
+        class_weight = p.get("class_weight")
+        if class_weight is None:
+            return w
+        columns = y.astype(np.intp).reshape(len(y), -1).T  # one row of 0/1 (or indices) each
+        if columns.shape[0] > 1 and class_weight != "balanced":
+            raise ConfigError(
+                "class_weight for multilabel targets can only be 'balanced'; "
+                "weigh samples with sample_weight instead"
+            )
+        n_classes = self.classes_.size if columns.shape[0] == 1 and y.ndim == 1 else 2
+        factor = np.ones(len(y))
+        for index in columns:
+            factor *= self._class_factors(class_weight, index, w, n_classes)[index]
+        return factor if w is None else w * factor
+
+    def _class_factors(self, class_weight, index, w, n_classes: int) -> np.ndarray:
+        """The weight of each class (n_classes,), for class indices ``index`` (n,)."""
+        if class_weight == "balanced":  # counted by weight: a weight of 2 is a repeated row
+            counts = np.bincount(index, weights=w, minlength=n_classes)
+            total = index.size if w is None else w.sum()
+            return total / (n_classes * np.where(counts > 0, counts, 1.0))
+        unknown = set(class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ConfigError(f"class_weight names labels not in the data: {sorted(unknown)}")
+        return np.array([class_weight.get(c, 1.0) for c in self.classes_.tolist()], float)
 
     def _is_binary_logistic(self) -> bool:
         return self.out_activation_ == "logistic" and self.n_outputs_ == 1
