@@ -37,12 +37,23 @@ class Activation:
         the output ``a = f(z)`` of the same shape.
     params : dict
         Settings that define the function (for example the leaky ReLU slope).
+    needs_input : bool
+        The derivative is written from the input ``z`` instead of the output: then
+        ``backward_inplace(z, grad)``, and the network keeps the pre-activations it needs.
     """
 
     name: str
     forward_inplace: Callable[[np.ndarray], None] = field(repr=False, compare=False)
     backward_inplace: Callable[[np.ndarray, np.ndarray], None] = field(repr=False, compare=False)
     params: dict = field(default_factory=dict)
+    needs_input: bool = False
+
+    def __reduce__(self):
+        # A registered activation pickles as its name (its functions may be closures); it
+        # is looked up again when unpickled, so it must be registered there too.
+        if _REGISTERED.get(self.name) is self:
+            return (get, (self.name,))
+        return super().__reduce__()
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """Return ``f(z)`` as a new array of the same shape and float dtype as ``z``."""
@@ -57,7 +68,8 @@ class Activation:
         return out
 
     def derivative(self, a: np.ndarray) -> np.ndarray:
-        """Return ``f'(z)`` computed from the output ``a = f(z)``."""
+        """Return ``f'(z)`` computed from the output ``a = f(z)`` (from ``z`` itself when
+        :attr:`needs_input`)."""
         return self.backward(a, np.ones_like(a))
 
 
@@ -187,6 +199,82 @@ ALIASES = {"logistic": "sigmoid", "linear": "identity", "leakyrelu": "leaky_relu
 OUTPUT_ONLY = ("softmax",)
 
 
+#: Activations users registered, by name (see :func:`register`).
+_REGISTERED: dict[str, Activation] = {}
+
+
+def register(
+    name: str,
+    function: Callable[[np.ndarray], np.ndarray],
+    derivative: Callable[[np.ndarray], np.ndarray],
+    *,
+    of: str = "output",
+) -> Activation:
+    """Add your own hidden-layer activation under ``name``; return it.
+
+    Parameters
+    ----------
+    name : str
+        The name to give ``activations=`` and to store in model files; not a built-in one.
+    function : callable
+        ``function(z) -> f(z)``, element-wise, an array of the same shape.
+    derivative : callable
+        ``derivative(x) -> f'(z)``, element-wise, where ``x`` is the output ``f(z)``
+        (``of="output"``, cheaper: nothing more is kept) or the input ``z`` (``of="input"``).
+    of : {"output", "input"}
+
+    Check it with :func:`check_activation` before training. A model file that names it
+    loads only where it is registered again (the file holds its name, never its code).
+
+    >>> import numpy as np
+    >>> softsign = register("softsign", lambda z: z / (1 + abs(z)), lambda a: (1 - abs(a)) ** 2)
+    >>> float(check_activation(softsign)) < 1e-6
+    True
+    """
+    key = name.lower() if isinstance(name, str) else name
+    if not isinstance(name, str) or key in ACTIVATIONS or key in ALIASES or key in OUTPUT_ONLY:
+        raise ConfigError(f"cannot register activation {name!r}: the name is taken or not a str")
+    if of not in ("output", "input"):
+        raise ConfigError(f"of must be 'output' or 'input', got {of!r}")
+
+    def forward_inplace(z: np.ndarray) -> None:
+        z[...] = function(z)
+
+    def backward_inplace(x: np.ndarray, grad: np.ndarray) -> None:
+        grad *= derivative(x)
+
+    activation = Activation(key, forward_inplace, backward_inplace, needs_input=of == "input")
+    _REGISTERED[key] = activation
+    return activation
+
+
+def unregister(name: str) -> None:
+    """Remove an activation added with :func:`register` (built-in ones stay)."""
+    _REGISTERED.pop(name.lower(), None)
+
+
+def check_activation(
+    activation: Activation | str, points: np.ndarray | None = None, eps: float = 1e-6
+) -> float:
+    """The relative error of ``activation``'s derivative against central differences.
+
+    Evaluated in float64 at ``points`` (default: 201 points in [-5, 5], off 0 where kinks
+    are). Raises :class:`ConfigError` if the function changes the shape or gives non-finite
+    values; below 1e-6 is a correct derivative.
+    """
+    activation = get(activation)
+    z = np.linspace(-5.0, 5.0, 201) + 1e-3 if points is None else np.asarray(points, float)
+    a = activation(z)
+    if a.shape != z.shape or not np.isfinite(a).all():
+        raise ConfigError(
+            f"activation {activation.name!r} must map an array to finite values of its shape"
+        )
+    analytic = activation.derivative(z if activation.needs_input else a)
+    numeric = (activation(z + eps) - activation(z - eps)) / (2 * eps)
+    scale = max(np.linalg.norm(analytic), np.linalg.norm(numeric), 1e-12)
+    return float(np.linalg.norm(analytic - numeric) / scale)
+
+
 def get(identifier: str | Activation, **params: float) -> Activation:
     """Return the activation named ``identifier`` (or ``identifier`` itself if an Activation).
 
@@ -216,6 +304,8 @@ def get(identifier: str | Activation, **params: float) -> Activation:
             f"activation {identifier!r} is only used by the classifier's output layer; "
             f"hidden layers take one of {', '.join(names())}"
         )
+    if name in _REGISTERED and not params:
+        return _REGISTERED[name]
     if name not in ACTIVATIONS:
         raise ConfigError(f"unknown activation {identifier!r}; valid: {', '.join(names())}")
     if name == "leaky_relu" and params:
@@ -226,5 +316,5 @@ def get(identifier: str | Activation, **params: float) -> Activation:
 
 
 def names() -> list[str]:
-    """Valid activation names and aliases, sorted."""
-    return sorted([*ACTIVATIONS, *ALIASES])
+    """Valid activation names and aliases (registered ones included), sorted."""
+    return sorted([*ACTIVATIONS, *ALIASES, *_REGISTERED])

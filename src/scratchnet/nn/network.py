@@ -39,9 +39,18 @@ class Workspace:
     n_samples : int
         Rows in the batches this workspace serves.
     dtype : numpy dtype
+    keeps_input : sequence of bool
+        Per hidden layer (1, 2, ...): keep its pre-activation, for an activation whose
+        derivative is written from its input rather than its output.
     """
 
-    def __init__(self, layer_sizes: Sequence[int], n_samples: int, dtype: np.dtype) -> None:
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        n_samples: int,
+        dtype: np.dtype,
+        keeps_input: Sequence[bool] = (),
+    ) -> None:
         #: ``activations[i]`` for i >= 1: (n_samples, n_i); slot 0 is the input batch.
         self.activations: list[np.ndarray | None] = [None] + [
             np.empty((n_samples, size), dtype) for size in layer_sizes[1:]
@@ -51,6 +60,11 @@ class Workspace:
         self.deltas: list[np.ndarray | None] = [None] + [
             np.empty((n_samples, size), dtype) for size in layer_sizes[1:-1]
         ]
+        #: ``inputs[i]``: the pre-activation of hidden layer i, where ``keeps_input`` asks.
+        self.inputs: list[np.ndarray | None] = [None] * len(layer_sizes)
+        for i, keep in enumerate(keeps_input, start=1):
+            if keep:
+                self.inputs[i] = np.empty((n_samples, layer_sizes[i]), dtype)
 
 
 class MLP:
@@ -119,8 +133,9 @@ class MLP:
         """The (cached) buffers for batches of ``n_samples`` rows."""
         workspace = self._workspaces.get(n_samples)
         if workspace is None:
+            keeps_input = [act.needs_input for act in self.hidden_activations]
             workspace = self._workspaces[n_samples] = Workspace(
-                self.layer_sizes, n_samples, self.dtype
+                self.layer_sizes, n_samples, self.dtype, keeps_input
             )
         return workspace
 
@@ -140,7 +155,13 @@ class MLP:
         for i, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
             z = ws.activations[i + 1]
             _matmul(a, coef, out=z)
-            kernels.bias_activation(z, intercept, self._activation(i))
+            activation = self._activation(i)
+            if ws.inputs[i + 1] is not None:  # kept for a derivative written from the input
+                z += intercept
+                np.copyto(ws.inputs[i + 1], z)
+                activation.forward_inplace(z)
+            else:
+                kernels.bias_activation(z, intercept, activation)
             a = z
         return a
 
@@ -190,8 +211,9 @@ class MLP:
                 kernels.descend(activations[i], delta, self.coefs[i], lr, shrink)
             if i == 0:
                 break
+            at = activations[i] if workspace.inputs[i] is None else workspace.inputs[i]
             kernels.activation_backward(
-                activations[i], previous, self.intercept_grads[i - 1], self._activation(i - 1)
+                at, previous, self.intercept_grads[i - 1], self._activation(i - 1)
             )
             delta = previous
 
