@@ -95,8 +95,11 @@ def test_a_pickle_renamed_to_a_model_file_runs_nothing(tmp_path):
         (lambda a: {**a, "extra": np.zeros(3)}, r"unexpected \['extra'\]"),
         (lambda a: _with_header(a, version=99), "version 99 is not supported"),
         (lambda a: _with_header(a, format="other"), "does not name the format"),
-        (lambda a: _with_header(a, layer_sizes=[64, 17, 10]), "shape"),
-        (lambda a: _with_header(a, activations=[{"name": "swish"}]), "unknown activation"),
+        (lambda a: _with_header(a, layer_sizes=[64, 17, 10]), "params.layers"),
+        (
+            lambda a: _with_header(a, activations=[{"name": "swish", "params": {}}]),
+            r"header\['activations'\]\[0\]\['name'\] is a string 'swish'",
+        ),
         (lambda a: _with_header(a, estimator="os.system"), "unknown estimator"),
         (lambda a: {**a, "header": np.frombuffer(b"{nope", np.uint8)}, "not valid JSON"),
         (lambda a: {k: v for k, v in a.items() if k != "header"}, "no 'header'"),

@@ -1,0 +1,74 @@
+"""What both estimator families share: the header fields, layer arrays and classes."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from scratchnet.persistence.archive import Archive, Expect
+from scratchnet.persistence.common import (
+    FORMAT,
+    MAX_LAYERS,
+    MAX_UNITS,
+    READABLE_VERSIONS,
+    Invalid,
+)
+from scratchnet.persistence.schema import AnyJSON, Int, ListOf, MapOf, OneOf, Rule, Text
+
+FLOAT_DTYPES = ("float32", "float64")
+
+#: The header fields of every model file.
+COMMON_FIELDS = {
+    "format": OneOf(FORMAT),
+    "version": OneOf(*READABLE_VERSIONS),
+    "estimator": Text(64),
+    "layer_sizes": ListOf(Int(1, MAX_UNITS), 2, MAX_LAYERS + 1),
+    "dtype": OneOf(*FLOAT_DTYPES),
+    "n_features_in": Int(1, MAX_UNITS),
+    "params": MapOf(AnyJSON(), 128),
+}
+
+COMMON_RULES = [
+    Rule(
+        "n_features_in equals layer_sizes[0]",
+        ("n_features_in", "layer_sizes"),
+        lambda h: h["n_features_in"] == h["layer_sizes"][0],
+    ),
+]
+
+
+def layer_plan(header: dict) -> dict[str, Expect]:
+    """``coef_i`` (fan_in, fan_out) and ``intercept_i`` (fan_out,) for every layer."""
+    plan = {}
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(header["layer_sizes"])):
+        plan[f"coef_{i}"] = Expect((fan_in, fan_out), header["dtype"])
+        plan[f"intercept_{i}"] = Expect((fan_out,), header["dtype"])
+    return plan
+
+
+def classes_plan(n_classes: int) -> dict[str, Expect]:
+    """``classes``: numbers or text, one per class."""
+    return {"classes": Expect((n_classes,), None, kinds="biufU")}
+
+
+def check_finite(name: str, array: np.ndarray) -> None:
+    """Raise :class:`Invalid` if ``array`` holds NaN or an infinity."""
+    if not np.isfinite(array).all():
+        raise Invalid(f"array {name!r} holds NaN or infinite values")
+
+
+def read_classes(archive: Archive) -> np.ndarray:
+    """The ``classes`` array: sorted, without repeats, finite (what ``np.unique`` returns)."""
+    classes = archive.read("classes")
+    if classes.dtype.kind == "f":
+        check_finite("classes", classes)
+    if classes.size > 1 and not (classes[1:] > classes[:-1]).all():
+        raise Invalid("array 'classes' is not sorted without repeats, as fitting leaves it")
+    return classes
+
+
+def classes_array(model) -> np.ndarray:
+    """A fitted classifier's ``classes_``, numbers kept, anything else stored as text."""
+    classes = np.asarray(model.classes_)
+    return classes if classes.dtype.kind in "biuf" else classes.astype(str)
