@@ -35,7 +35,7 @@ _NAME = re.compile(r"([a-z][a-z0-9_]{0,31})\.npy")
 _NPY_MAGIC = b"\x93NUMPY"
 _NPY_DICT = re.compile(
     r"\{'descr': '([<>|=]?[a-zA-Z]\d{0,5})', 'fortran_order': (False|True), "
-    r"'shape': \((|\d{1,12},|\d{1,12}(?:, \d{1,12})+)\), \} *\n"
+    r"'shape': \((|\d{1,19},|\d{1,19}(?:, \d{1,19})+)\), \} *\n"
 )
 _END = struct.Struct("<4s4H2LH")
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
@@ -74,6 +74,11 @@ class Expect:
         if self.dtype is not None:
             return dtype.name == self.dtype
         return dtype.kind in self.kinds
+
+    def nbytes(self, declared: np.dtype) -> int:
+        """Bytes of data this member must hold (``declared`` sets the itemsize of text)."""
+        itemsize = np.dtype(self.dtype).itemsize if self.dtype else declared.itemsize
+        return int(np.prod(self.shape, dtype=object)) * itemsize
 
     def describe(self) -> str:
         """The expected dtype, for an error message."""
@@ -121,6 +126,8 @@ class Archive:
         try:
             with self._zip.open(info) as stream:
                 yield stream
+        except Invalid:
+            raise
         except _ZIP_ERRORS as exc:
             raise Invalid(f"member {info.filename!r} is damaged: {_text(exc)}") from None
 
@@ -142,14 +149,14 @@ class Archive:
                 f"arrays do not match the header: missing {missing or 'none'}, "
                 f"unexpected {extra or 'none'}"
             )
-        for name, expect in plan.items():
-            _check_member(name, self.members[name], expect)
-        total = sum(self.members[name].nbytes for name in plan)
+        total = sum(expect.nbytes(self.members[name].dtype) for name, expect in plan.items())
         if total > max_bytes:
             raise Invalid(
                 f"the arrays declare {total} bytes, more than the limit of {max_bytes} "
                 f"(load(..., max_bytes=) raises it)"
             )
+        for name, expect in plan.items():
+            _check_member(name, self.members[name], expect)
 
     def read(self, name: str, out: np.ndarray | None = None) -> np.ndarray:
         """The data of member ``name``, streamed into ``out`` (or a new array) and checked.
