@@ -129,8 +129,10 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) ->
         message, one line, names the file.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ModelFileError(f"{path}: no such model file")
+    if not path.is_file():
+        raise ModelFileError(f"{path}: not a regular file; expected a model file (.npz)")
     try:
         return _load(path, max_bytes)
     except Invalid as exc:

@@ -38,6 +38,7 @@ _NPY_DICT = re.compile(
     r"'shape': \((|\d{1,19},|\d{1,19}(?:, \d{1,19})+)\), \} *\n"
 )
 _END = struct.Struct("<4s4H2LH")
+_LOCAL = struct.Struct("<4s2x2H22x")  # signature, (version), flags, method, (the rest)
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_END = struct.Struct("<4sQ2H2L4Q")
 _CHUNK = 1 << 20
@@ -118,6 +119,15 @@ class Archive:
                 yield cls(handle, zip_file)
 
     def _member(self, info: zipfile.ZipInfo) -> Member:
+        self._handle.seek(info.header_offset)
+        local = self._handle.read(_LOCAL.size)
+        if len(local) < _LOCAL.size or local[:4] != b"PK\x03\x04":
+            raise Invalid(f"member {info.filename!r} has no local zip header at its offset")
+        if _LOCAL.unpack(local)[1:] != (info.flag_bits, info.compress_type):
+            raise Invalid(
+                f"member {info.filename!r}: its local zip header and the zip directory "
+                f"disagree on its flags or compression method"
+            )
         with self._stream(info) as stream:
             return _npy_header(stream, info)
 
