@@ -94,6 +94,7 @@ class Archive:
 
     def __init__(self, handle, zip_file: zipfile.ZipFile) -> None:
         self._handle = handle
+        self._size = os.fstat(handle.fileno()).st_size
         self._zip = zip_file
         self.members: dict[str, Member] = {}
         for info in zip_file.infolist():
@@ -119,9 +120,11 @@ class Archive:
                 yield cls(handle, zip_file)
 
     def _member(self, info: zipfile.ZipInfo) -> Member:
-        self._handle.seek(info.header_offset)
-        local = self._handle.read(_LOCAL.size)
-        if len(local) < _LOCAL.size or local[:4] != b"PK\x03\x04":
+        local = b""
+        if 0 <= info.header_offset <= self._size - _LOCAL.size:
+            self._handle.seek(info.header_offset)
+            local = self._handle.read(_LOCAL.size)
+        if local[:4] != b"PK\x03\x04":
             raise Invalid(f"member {info.filename!r} has no local zip header at its offset")
         if _LOCAL.unpack(local)[1:] != (info.flag_bits, info.compress_type):
             raise Invalid(
