@@ -430,3 +430,15 @@ def test_evaluate_exits_2_with_one_line(tmp_path, model, case, capsys):
     assert main(["evaluate", str(path), "--dataset", "digits"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "bad.npz" in err and "Traceback" not in err
+
+
+def test_zip64_end_records_load_and_prepended_data_is_refused(tmp_path, data, model, monkeypatch):
+    X, _ = data
+    parts = mm.members(_saved(tmp_path, model))
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)  # makes zipfile write zip64 records
+    zip64 = mm.archive(parts)
+    monkeypatch.undo()
+    assert b"PK\x06\x06" in zip64
+    loaded = load(_write(tmp_path, zip64, "zip64.npz"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    _refused(_write(tmp_path, b"#!/bin/sh\n" + _saved(tmp_path, model)), "data was added")

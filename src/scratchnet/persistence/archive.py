@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -92,7 +93,7 @@ class Archive:
     Use :meth:`open`; any fault raises :class:`Invalid`.
     """
 
-    def __init__(self, handle, zip_file: zipfile.ZipFile) -> None:
+    def __init__(self, handle: BinaryIO, zip_file: zipfile.ZipFile) -> None:
         self._handle = handle
         self._size = os.fstat(handle.fileno()).st_size
         self._zip = zip_file
@@ -165,7 +166,7 @@ class Archive:
         total = sum(expect.nbytes(self.members[name].dtype) for name, expect in plan.items())
         if total > max_bytes:
             raise Invalid(
-                f"the arrays declare {total} bytes, more than the limit of {max_bytes} "
+                f"the header implies {total} bytes of arrays, more than the limit of {max_bytes} "
                 f"(load(..., max_bytes=) raises it)"
             )
         for name, expect in plan.items():
@@ -177,7 +178,7 @@ class Archive:
         Parameters
         ----------
         name : str
-            A member already checked by :meth:`check_plan` (or :meth:`check_small`).
+            A member already checked by :meth:`check_plan`.
         out : ndarray, optional
             C-contiguous, of the member's shape and native dtype; filled in place.
 
@@ -205,7 +206,7 @@ class Archive:
         return out
 
 
-def _check_directory(handle, size: int) -> None:
+def _check_directory(handle: BinaryIO, size: int) -> None:
     """Check the zip's end record: no comment, a bounded number and size of entries."""
     if size < _END.size:
         raise Invalid(f"{size} bytes, too short for an .npz archive")
@@ -213,27 +214,40 @@ def _check_directory(handle, size: int) -> None:
     signature, _, _, _, entries, cd_size, cd_offset, comment = _END.unpack(handle.read(_END.size))
     if signature != b"PK\x05\x06" or comment:
         raise Invalid("not an .npz archive (no zip end record at its end)")
-    if 0xFFFF in (entries,) or 0xFFFFFFFF in (cd_size, cd_offset):
-        entries, cd_size = _zip64_directory(handle, size)
+    end_at = size - _END.size
+    if _has_zip64_locator(handle, size):
+        entries, cd_size, cd_offset, end_at = _zip64_directory(handle, size)
     if entries > MAX_MEMBERS or cd_size > MAX_MEMBERS * 1024:
         raise Invalid(f"the zip directory declares {entries} members in {cd_size} bytes; at most "
                       f"{MAX_MEMBERS} are allowed")  # fmt: skip
+    if cd_offset + cd_size != end_at:
+        raise Invalid(
+            "not an .npz archive as NumPy writes one (the zip directory does not end where "
+            "its end record begins: data was added before or inside the archive)"
+        )
 
 
-def _zip64_directory(handle, size: int) -> tuple[int, int]:
+def _has_zip64_locator(handle: BinaryIO, size: int) -> bool:
     at = size - _END.size - _ZIP64_LOCATOR.size
     if at < 0:
-        raise Invalid("not an .npz archive (a zip64 end record is missing)")
+        return False
     handle.seek(at)
-    signature, _, end_offset, _ = _ZIP64_LOCATOR.unpack(handle.read(_ZIP64_LOCATOR.size))
-    if signature != b"PK\x06\x07" or end_offset > at:
+    return handle.read(4) == b"PK\x06\x07"
+
+
+def _zip64_directory(handle: BinaryIO, size: int) -> tuple[int, int, int, int]:
+    """Entries, directory size and offset, and where the zip64 end record starts."""
+    at = size - _END.size - _ZIP64_LOCATOR.size
+    handle.seek(at)
+    _, _, end_offset, _ = _ZIP64_LOCATOR.unpack(handle.read(_ZIP64_LOCATOR.size))
+    if end_offset > at:
         raise Invalid("not an .npz archive (a bad zip64 end locator)")
     handle.seek(end_offset)
     record = handle.read(_ZIP64_END.size)
     if len(record) != _ZIP64_END.size or record[:4] != b"PK\x06\x06":
         raise Invalid("not an .npz archive (a bad zip64 end record)")
     fields = _ZIP64_END.unpack(record)
-    return fields[7], fields[8]
+    return fields[7], fields[8], fields[9], end_offset
 
 
 def _check_info(info: zipfile.ZipInfo, seen: dict) -> str:
