@@ -231,7 +231,11 @@ CASES = {
     ),
     "header nested 5000 deep": (
         lambda d: mm.with_header_text(d, b"[" * 5000 + b"]" * 5000),
-        "nests deeper than",
+        "4096 lists and objects|nests deeper than",
+    ),
+    "header nested 17 deep": (
+        lambda d: mm.with_header_text(d, b'{"params": ' + b"[" * 16 + b"]" * 16 + b"}"),
+        "nests deeper than 16 levels",
     ),
     "integer of 5000 digits": (
         lambda d: mm.with_header_text(

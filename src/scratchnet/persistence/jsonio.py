@@ -16,6 +16,7 @@ from typing import Any
 from scratchnet.persistence.common import Invalid
 
 MAX_DEPTH = 16
+MAX_CONTAINERS = 4096
 MAX_NUMBER_CHARS = 40
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
@@ -36,14 +37,15 @@ def loads(raw: bytes) -> Any:
     Raises
     ------
     Invalid
-        On bad UTF-8, bad JSON, nesting deeper than ``MAX_DEPTH``, a number longer than
+        On bad UTF-8, bad JSON, nesting deeper than ``MAX_DEPTH`` or more than
+        ``MAX_CONTAINERS`` lists and objects, a number longer than
         ``MAX_NUMBER_CHARS`` characters or not finite, ``NaN``/``Infinity``, a repeated key.
     """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Invalid(f"the header is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    _check_depth(text)
+    _check_structure(text)
     try:
         return json.loads(
             text,
@@ -56,9 +58,15 @@ def loads(raw: bytes) -> Any:
         raise Invalid(f"the header is not valid JSON: {exc}") from None
 
 
-def _check_depth(text: str) -> None:
+def _check_structure(text: str) -> None:
+    """Bounded nesting and number of lists and objects, counted outside strings."""
+    outside = _STRING.sub("", text)
+    containers = outside.count("[") + outside.count("{")
+    if containers > MAX_CONTAINERS:
+        raise Invalid(f"the header JSON holds {containers} lists and objects (at most "
+                      f"{MAX_CONTAINERS})")  # fmt: skip
     depth = 0
-    for match in _BRACKET.finditer(_STRING.sub("", text)):
+    for match in _BRACKET.finditer(outside):
         depth += 1 if match.group() in "[{" else -1
         if depth > MAX_DEPTH:
             raise Invalid(f"the header JSON nests deeper than {MAX_DEPTH} levels")
