@@ -70,7 +70,7 @@ def test_config_file_and_flags_combine(tmp_path):
     ("argv", "message"),
     [
         (["--layers", "64", "0", "10"], "positive integer"),
-        (["--lr", "-1"], "lr must be"),
+        (["--lr", "-1"], "'lr' parameter of NeuralNetwork must be"),
         (["--activations", "swish"], "unknown activation 'swish'"),
         (["--batch-size", "5000"], "larger than the 1077 training samples"),
         (["--config", "missing.toml"], "missing.toml does not exist"),

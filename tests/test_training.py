@@ -5,7 +5,7 @@ import pytest
 
 from scratchnet import NeuralNetwork, NeuralNetworkRegressor
 from scratchnet.nn import kernels
-from scratchnet.training import EarlyStopping, minibatches
+from scratchnet.training import Plateau, minibatches
 
 
 def test_minibatches_cover_every_sample_once():
@@ -108,7 +108,7 @@ def test_plain_sgd_inside_the_gradient_products_trains_as_the_separate_step(
 
 
 def test_early_stopping_counts_patience_from_the_best_epoch():
-    stopper = EarlyStopping(patience=2, min_delta=0.1)
+    stopper = Plateau("val_loss", patience=2, min_delta=0.1, keep_best=True)
     params = np.zeros(3)
     decisions = [
         stopper.update(e, loss, params)

@@ -31,5 +31,9 @@ class ModelFileError(ScratchnetError, ValueError):
     """A model file that is damaged, unsafe or of an unknown version."""
 
 
-class DivergenceError(ScratchnetError, FloatingPointError):
-    """Training produced a non-finite loss or non-finite weights."""
+class DivergenceError(ScratchnetError, ValueError, FloatingPointError):
+    """Training produced a non-finite loss or non-finite weights.
+
+    A ``ValueError`` like every other user error (scikit-learn raises one for the same fault),
+    and a ``FloatingPointError`` for what it is.
+    """

@@ -2,8 +2,10 @@
 estimators.
 
 They follow scikit-learn's rules, so that pipelines, ``clone`` and ``GridSearchCV`` take them
-unchanged: ``__init__`` only stores its arguments, everything is validated in ``fit``, learned
-attributes end in ``_``, and the estimator check suite passes.
+unchanged: ``__init__`` only stores its arguments, everything is validated in ``fit`` (the
+parameters declaratively, through ``_parameter_constraints``), learned attributes end in
+``_``, and the estimator check suite passes. :mod:`scratchnet.sklearn` gives the same
+estimators scikit-learn's parameter names (``MLPClassifier``, ``MLPRegressor``).
 
 >>> from sklearn.datasets import load_digits
 >>> X, y = load_digits(return_X_y=True)
@@ -14,25 +16,82 @@ attributes end in ``_``, and the estimator check suite passes.
 
 from __future__ import annotations
 
+import inspect
+import itertools
 import math
 import numbers
+import os
+import warnings
 from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
-from sklearn.metrics import r2_score
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
-from scratchnet import training
+from scratchnet import lbfgs, training
 from scratchnet.errors import ConfigError
 from scratchnet.nn import activations as activation_registry
 from scratchnet.nn import initializers, optimizers, schedules
-from scratchnet.nn.activations import Activation, softmax
+from scratchnet.nn.activations import Activation
+from scratchnet.nn.losses import log_softmax
 from scratchnet.nn.network import MLP
+from scratchnet.nn.objectives import OBJECTIVES
 
 DEFAULT_HIDDEN = (100,)
+
+_OUR_CONSTRAINTS = {
+    "layers": ["array-like", None],
+    "N": [Interval(Integral, 2, None, closed="left"), None],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "activations": [str, Activation, "array-like"],
+    "weight_init": [str, callable],
+    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "optimizer": [StrOptions({*optimizers.NAMES, "lbfgs"})],
+    "momentum": [Interval(Real, 0, 1, closed="left")],
+    "nesterov": ["boolean"],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "weight_decay": [Interval(Real, 0, None, closed="left"), None],
+    "lr_schedule": [StrOptions({*schedules.SCHEDULES, *training.EPOCH_POLICIES})],
+    "power_t": [Interval(Real, 0, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "patience": [Interval(Integral, 1, None, closed="left")],
+    "min_delta": [Interval(Real, 0, None, closed="left")],
+    "restore_best_weights": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+    "shuffle": ["boolean"],
+    "dtype": [StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64}), None],
+    "random_state": ["random_state", np.random.Generator],
+    "verbose": ["verbose"],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+    "warm_start": ["boolean"],
+    "max_fun": [Interval(Integral, 1, None, closed="left")],
+}
+
+#: Weights, gradients and optimizer state may take at most this share of physical memory.
+MEMORY_SHARE = 0.5
 
 
 class _BaseNetwork(TransformerMixin, BaseEstimator):
@@ -54,20 +113,27 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         ``zero``, ``random``, ``normal``, ``xavier`` or ``he`` (see
         :mod:`scratchnet.nn.initializers`).
     epochs : int
-        Maximum number of passes over the training data.
-    batch_size : int
-        Samples per update; clipped to the number of training samples.
-    optimizer : {"sgd", "adam", "adamw"}
+        Maximum number of passes over the training data (L-BFGS: of its iterations).
+    batch_size : int or "auto"
+        Samples per update, clipped to the number of training samples; ``"auto"`` is
+        ``min(200, n_samples)``.
+    optimizer : {"sgd", "adam", "adamw", "lbfgs"}
+        ``lbfgs`` is SciPy's full-batch L-BFGS-B (no ``partial_fit``).
     momentum, nesterov : float, bool
-        SGD momentum (0 is the seed's plain SGD) and Nesterov's variant.
+        SGD momentum (0 is the original study's plain SGD) and Nesterov's variant.
     beta_1, beta_2, epsilon : float
         Adam's settings.
     alpha : float
-        L2 penalty added to the loss, ``alpha * ||W||^2 / (2 n_batch)`` (scikit-learn's).
+        L2 penalty added to the loss, ``alpha * ||W||^2 / (2 n)`` (scikit-learn's; ``n`` is
+        the total sample weight when there are weights).
     weight_decay : float, optional
         Decoupled weight decay per step; ``None`` is 0.01 for ``adamw``, else 0.
-    lr_schedule : {"constant", "step", "cosine", "onecycle"}
-        Learning rate as a function of the step (see :mod:`scratchnet.nn.schedules`).
+    lr_schedule : {"constant", "step", "cosine", "onecycle", "invscaling", "adaptive"}
+        Learning rate as a function of the step (see :mod:`scratchnet.nn.schedules`), or
+        between epochs: ``invscaling`` is ``lr / (t + 1) ** power_t`` after ``t`` samples;
+        ``adaptive`` divides it by 5 each time a stopping rule would stop, and stops once it
+        is below 1e-6.
+    power_t : float
     early_stopping : bool
         Stop when the monitored loss (validation loss if there is a validation set, else the
         training loss) has not improved by more than ``min_delta`` for ``patience`` epochs.
@@ -80,15 +146,27 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         validation set, unless ``fit`` is given ``validation_data``.
     shuffle : bool
         Shuffle the training data every epoch.
-    dtype : {"float32", "float64"}
-        Compute dtype.
+    dtype : {"float32", "float64"} or None
+        Compute dtype; ``None`` follows the input (float32 stays float32, else float64).
     random_state : int, numpy Generator or None
         Seeds initialization, shuffling and the validation split.
     verbose : bool
         Show a progress bar with the epoch and losses.
+    tol : float, optional
+        scikit-learn's convergence rule: stop once the training loss has not improved by
+        more than ``tol`` for ``n_iter_no_change`` consecutive epochs, and warn
+        (``ConvergenceWarning``) if ``epochs`` ran out first. ``None`` (the default) runs
+        every epoch, as the original study did. With ``lbfgs``, the gradient tolerance.
+    n_iter_no_change : int or inf
+    warm_start : bool
+        ``fit`` continues from the current weights instead of starting afresh.
+    max_fun : int
+        ``lbfgs`` only: the most loss evaluations.
     """
 
-    _objective: type
+    _parameter_constraints = _OUR_CONSTRAINTS
+    #: The classifier's two-class output: softmax over two units (ours) or one sigmoid unit.
+    _binary_logistic = False
 
     def __init__(
         self,
@@ -98,7 +176,7 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         activations: str | Activation | Sequence[str | Activation] = "relu",
         weight_init: str = "normal",
         epochs: int = 200,
-        batch_size: int = 128,
+        batch_size: int | str = 128,
         optimizer: str = "adam",
         momentum: float = 0.0,
         nesterov: bool = False,
@@ -108,52 +186,39 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         alpha: float = 0.0,
         weight_decay: float | None = None,
         lr_schedule: str = "constant",
+        power_t: float = 0.5,
         early_stopping: bool = False,
         patience: int = 10,
         min_delta: float = 0.0,
         restore_best_weights: bool = True,
         validation_fraction: float | None = None,
         shuffle: bool = True,
-        dtype: str = "float32",
+        dtype: str | None = "float32",
         random_state: int | np.random.Generator | None = None,
         verbose: bool = False,
+        tol: float | None = None,
+        n_iter_no_change: int = 10,
+        warm_start: bool = False,
+        max_fun: int = 15000,
     ) -> None:
-        self.layers = layers
-        self.N = N
-        self.lr = lr
-        self.activations = activations
-        self.weight_init = weight_init
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.alpha = alpha
-        self.weight_decay = weight_decay
-        self.lr_schedule = lr_schedule
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.min_delta = min_delta
-        self.restore_best_weights = restore_best_weights
-        self.validation_fraction = validation_fraction
-        self.shuffle = shuffle
-        self.dtype = dtype
-        self.random_state = random_state
-        self.verbose = verbose
+        # scikit-learn's rule: store every argument under its own name, nothing else.
+        for name, value in locals().items():
+            if name != "self":
+                setattr(self, name, value)
 
     # --- public API ---------------------------------------------------------------------------
 
-    def fit(self, X, y, validation_data: tuple | None = None):
-        """Train from freshly initialized weights.
+    def fit(self, X, y, sample_weight=None, validation_data: tuple | None = None):
+        """Train, from freshly initialized weights (or the current ones with ``warm_start``).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or sparse matrix of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        validation_data : tuple (X_val, y_val), optional
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights: the loss, its gradient and the validation figures become
+            weighted means. A sample of weight 0 is as if it were not there.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
             Evaluated after every epoch (``val_*`` entries of ``history_``); overrides
             ``validation_fraction``.
 
@@ -161,22 +226,27 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        return self._fit(X, y, validation_data, incremental=False)
+        return self._fit(X, y, sample_weight, validation_data, incremental=False)
 
-    def partial_fit(self, X, y, classes=None):
+    def _stochastic(self) -> bool:
+        return self._ours().get("optimizer") != "lbfgs"
+
+    @available_if(_stochastic)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), continuing from the current weights and optimizer state.
 
         ``classes`` (every label that will ever appear) is required on the classifier's
-        first call.
+        first call. Early stopping and a validation fraction are refused: a stream has no
+        held-out part.
         """
-        return self._fit(X, y, None, incremental=True, classes=classes)
+        return self._fit(X, y, sample_weight, None, incremental=True, classes=classes)
 
     def transform(self, X, layer: int = -1) -> np.ndarray:
         """Activations of hidden layer ``layer`` for X: the network's learned features.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or sparse matrix of shape (n_samples, n_features)
         layer : int
             Hidden layer, counting from 1 (the first hidden layer); negative values count
             back from the last hidden layer, so -1 (the default) is the layer that feeds the
@@ -186,90 +256,240 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, layer_size)
         """
+        X = self._checked_input(X)
+        return self.network_.predict_raw(X, layer=self._hidden_index(layer))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of :meth:`transform`'s columns: ``hidden<k>_<j>`` for the last hidden layer k."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=self.network_.dtype)
-        n_hidden = self.network_.n_layers - 1
-        index = layer if layer > 0 else n_hidden + 1 + layer
-        if not isinstance(layer, numbers.Integral) or not 1 <= index <= n_hidden:
-            raise ConfigError(
-                f"layer must pick one of the {n_hidden} hidden layers (1..{n_hidden} or "
-                f"-1..-{n_hidden}), got {layer!r}"
-            )
-        return self.network_.predict_raw(X, layer=index)
+        _check_feature_names_in(self, input_features, generate_names=False)
+        k = self.network_.n_layers - 1
+        return np.asarray([f"hidden{k}_{j}" for j in range(self.network_.layer_sizes[k])], object)
 
     @property
     def coefs_(self) -> list[np.ndarray]:
-        """Weight matrices, ``coefs_[i]`` of shape (layers[i], layers[i + 1])."""
+        """Weight matrices, ``coefs_[i]`` of shape (layers[i], layers[i + 1]).
+
+        Assigning a new list (as scikit-learn users do to start from given weights) takes
+        effect at the next ``fit``/``partial_fit``/prediction.
+        """
+        assigned = self.__dict__.get("_assigned_coefs")
+        if assigned is not None:
+            return assigned
         check_is_fitted(self)
         return self.network_.coefs
 
+    @coefs_.setter
+    def coefs_(self, value) -> None:
+        self.__dict__["_assigned_coefs"] = value
+
     @property
     def intercepts_(self) -> list[np.ndarray]:
-        """Bias vectors, ``intercepts_[i]`` of shape (layers[i + 1],)."""
+        """Bias vectors, ``intercepts_[i]`` of shape (layers[i + 1],); assignable likewise."""
+        assigned = self.__dict__.get("_assigned_intercepts")
+        if assigned is not None:
+            return assigned
         check_is_fitted(self)
         return self.network_.intercepts
 
+    @intercepts_.setter
+    def intercepts_(self, value) -> None:
+        self.__dict__["_assigned_intercepts"] = value
+
     def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "network_")
+        return hasattr(self, "network_") or "_assigned_coefs" in self.__dict__
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # transform() returns hidden features in the compute dtype, whatever the input's.
-        tags.transformer_tags.preserves_dtype = [str(np.dtype(self.dtype))]
+        tags.input_tags.sparse = True
+        dtype = self._ours().get("dtype")
+        preserved = ["float64", "float32"] if dtype is None else [str(np.dtype(dtype))]
+        tags.transformer_tags.preserves_dtype = preserved
         return tags
+
+    # --- the parameters in our own terms (scratchnet.sklearn translates its names here) -----
+
+    def _ours(self) -> dict:
+        """Every setting under scratchnet's names, plus how to monitor and report."""
+        params = self.get_params(deep=False)
+        params.update(monitor="loss", progress="bar", hidden=None)
+        return params
+
+    def _checked_settings(self) -> dict:
+        """Validate the parameters as declared, then return :meth:`_ours`."""
+        try:
+            self._validate_params()
+        except InvalidParameterError as exc:
+            raise ConfigError(str(exc)) from None
+        return self._ours()
 
     # --- fitting, in steps ----------------------------------------------------------------------
 
-    def _fit(self, X, y, validation_data, incremental: bool, classes=None):
-        first_call = not (incremental and hasattr(self, "network_"))
-        dtype = self._compute_dtype()
-        X, y = validate_data(self, X, y, reset=first_call, dtype=dtype, **self._y_validation())
-        if first_call:
-            self._init_targets(y, classes)
-        y = self._encode_targets(y)
-        X, y, validation = self._split_validation(X, y, validation_data, dtype)
-        batch_size = self._checked_batch_size(X.shape[0])
-        steps_per_epoch = math.ceil(X.shape[0] / batch_size)
-        epochs = 1 if incremental else self._checked_int("epochs", self.epochs, 1)
-        if first_call:
-            network = self._init_network(X.shape[1], dtype)
-            trainer = self._init_trainer(network, epochs * steps_per_epoch, batch_size)
-        else:  # a loaded model has no optimizer state yet: it starts afresh
-            trainer = getattr(self, "_trainer", None) or self._init_trainer(
-                self.network_, steps_per_epoch, batch_size
-            )
-            trainer.batch_size = batch_size
-            trainer.total_steps = trainer.steps_done + steps_per_epoch
-        stopper = self._stopper()
-        with self._progress(epochs) as on_epoch_end:
-            history = training.run(trainer, X, y, epochs, validation, stopper, on_epoch_end)
-        if self.early_stopping and self.restore_best_weights and stopper.best_params is not None:
-            trainer.network.params[...] = stopper.best_params
-        self._commit(trainer, history, stopper, extend=not first_call)
+    def _fit(self, X, y, sample_weight, validation_data, incremental: bool, classes=None):
+        p = self._checked_settings()
+        if incremental:
+            _refuse_in_partial_fit(p)
+        self._absorb_assigned_weights(p)
+        continuing = (incremental or p["warm_start"]) and hasattr(self, "network_")
+        X, y, w = self._validated(X, y, sample_weight, p, reset=not continuing)
+        self._prepare_targets(y, classes, continuing, incremental)
+        y = self._encode_targets(y, X.dtype)
+        X, y, w = _without_zero_weights(X, y, w)
+        X, y, w, validation = self._split_validation(X, y, w, validation_data, p)
+        network = self.network_ if continuing else self._init_network(X.shape[1], X.dtype, p)
+        if p["optimizer"] == "lbfgs":
+            history, trainer = self._run_lbfgs(network, X, y, w, p), None
+        else:
+            history, trainer = self._run_stochastic(network, (X, y, w), validation, p, incremental)
+        self._commit(network, trainer, history, extend=continuing, incremental=incremental)
         return self
 
-    def _compute_dtype(self) -> np.dtype:
-        if self.dtype not in ("float32", "float64", np.float32, np.float64):
-            raise ConfigError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
-        return np.dtype(self.dtype)
+    def _validated(self, X, y, sample_weight, p, reset: bool):
+        """X (dense or CSR) and y checked and cast to the compute dtype; weights or None."""
+        if reset:
+            dtype = p["dtype"] or (np.float32 if getattr(X, "dtype", None) == np.float32 else None)
+            dtype = np.dtype(dtype or np.float64)
+        else:
+            dtype = self.network_.dtype
+        X, y = validate_data(
+            self, X, y, reset=reset, dtype=dtype, accept_sparse="csr", multi_output=True,
+            y_numeric=not isinstance(self, ClassifierMixin),
+        )  # fmt: skip
+        if sample_weight is None:
+            return X, y, None
+        w = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        if not w.any():
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+        return X, y, w
 
-    def _layer_sizes(self, n_features: int) -> list[int]:
+    def _absorb_assigned_weights(self, p: dict) -> None:
+        """Move weights assigned to ``coefs_``/``intercepts_`` into the network."""
+        coefs = self.__dict__.pop("_assigned_coefs", None)
+        intercepts = self.__dict__.pop("_assigned_intercepts", None)
+        if coefs is None and intercepts is None:
+            return
+        coefs = [np.asarray(c) for c in (self.coefs_ if coefs is None else coefs)]
+        intercepts = [
+            np.asarray(b) for b in (self.intercepts_ if intercepts is None else intercepts)
+        ]
+        sizes = [coefs[0].shape[0], *(c.shape[1] for c in coefs)]
+        if not hasattr(self, "network_") or self.network_.layer_sizes != sizes:
+            dtype = coefs[0].dtype if coefs[0].dtype in (np.float32, np.float64) else np.float64
+            hidden = self._hidden_activations(len(sizes) - 2, p)
+            self.network_ = MLP(sizes, hidden, p["dtype"] or dtype)
+        self.network_.set_parameters(coefs, [b.reshape(-1) for b in intercepts])
+
+    def _split_validation(self, X, y, w, validation_data, p):
+        """Return (X_train, y_train, w_train, validation), validation an encoded triple or None."""
+        if validation_data is not None:
+            return (X, y, w, self._encoded_validation(validation_data, X.dtype))
+        fraction = p["validation_fraction"]
+        if fraction is None:
+            return X, y, w, None
+        seed = int(self._rng(stream=2).integers(np.iinfo(np.int32).max))
+        arrays = (X, y) if w is None else (X, y, w)
+        parts = train_test_split(
+            *arrays, test_size=fraction, random_state=seed, stratify=self._stratify(y)
+        )
+        if parts[1].shape[0] < 2:
+            raise ValueError(
+                f"The validation set is too small: validation_fraction={fraction} of "
+                f"{X.shape[0]} samples leaves {parts[1].shape[0]}. Increase "
+                f"'validation_fraction' or the size of your dataset."
+            )
+        X, X_val, y, y_val = parts[:4]
+        w, w_val = (None, None) if w is None else parts[4:]
+        return X, y, w, (X_val, y_val, w_val)
+
+    def _encoded_validation(self, validation_data, dtype) -> tuple:
+        if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
+            raise ConfigError("validation_data must be (X_val, y_val) or (X_val, y_val, w_val)")
+        X_val, y_val, *rest = validation_data
+        X_val, y_val = validate_data(
+            self, X_val, y_val, reset=False, dtype=dtype, accept_sparse="csr", multi_output=True
+        )
+        w_val = None if not rest or rest[0] is None else _check_sample_weight(rest[0], X_val)
+        return X_val, self._encode_targets(y_val, dtype), w_val
+
+    def _run_stochastic(self, network: MLP, data: tuple, validation, p: dict, incremental: bool):
+        X = data[0]
+        batch_size = self._batch_size(p, X.shape[0])
+        steps_per_epoch = math.ceil(X.shape[0] / batch_size)
+        epochs = 1 if incremental else p["epochs"]
+        trainer = getattr(self, "_trainer", None) if incremental else None
+        if trainer is None:  # a new fit, a warm start, or a loaded model's first partial_fit
+            trainer = self._init_trainer(network, epochs * steps_per_epoch, batch_size, p)
+        trainer.batch_size = batch_size
+        trainer.total_steps = trainer.steps_done + epochs * steps_per_epoch
+        self._plateaus = plateaus = self._stopping_rules(p, validation is not None)
+        with self._progress(epochs, p) as on_epoch_end:
+            X, y, w = data
+            history = training.run(trainer, X, y, epochs, w, validation, plateaus, on_epoch_end)
+        watcher = plateaus[0]
+        if watcher.keep_best and watcher.best_params is not None:
+            network.params[...] = watcher.best_params
+        if not incremental and p["tol"] is not None and len(history["loss"]) == epochs:
+            warnings.warn(
+                f"{type(self).__name__}: the maximum number of epochs ({epochs}) was reached "
+                f"and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return history, trainer
+
+    def _run_lbfgs(self, network: MLP, X, y, w, p: dict) -> dict:
+        tol = 1e-4 if p["tol"] is None else p["tol"]
+        result = lbfgs.fit(
+            network, self._objective(), X, y, w, p["alpha"], p["epochs"], p["max_fun"], tol
+        )
+        training.raise_if_diverged(
+            network, result.n_iter, result.loss, p["lr"], {"loss": result.losses}
+        )
+        self._plateaus = []
+        return {"loss": result.losses}
+
+    def _stopping_rules(self, p: dict, has_validation: bool) -> list[training.Plateau]:
+        """The early-stopping watcher (always first, tracking the best epoch) and the
+        convergence rule on the training loss, as :class:`training.Plateau` objects."""
+        adapts = p["lr_schedule"] == "adaptive"
+        if p["monitor"] == "score" and has_validation:  # scikit-learn's: the validation score
+            monitor, mode = f"val_{self._score_key()}", "max"
+        else:
+            monitor, mode = ("val_loss" if has_validation else "loss"), "min"
+        rules = [
+            training.Plateau(
+                monitor,
+                p["patience"] if p["early_stopping"] else None,
+                p["min_delta"],
+                mode,
+                keep_best=p["early_stopping"] and p["restore_best_weights"],
+                adapts=adapts,
+            )
+        ]
+        if p["tol"] is not None:
+            patience = p["n_iter_no_change"] + 1  # it stops when more epochs than that pass
+            rules.append(training.Plateau("loss", patience, p["tol"], "min", adapts=adapts))
+        return rules
+
+    def _layer_sizes(self, n_features: int, p: dict) -> list[int]:
         """The full list of layer sizes, checked against the data and ``N``."""
         n_outputs = self._n_outputs()
-        if self.layers is None:
-            if self.N is not None:
+        if p["hidden"] is not None:
+            return [n_features, *p["hidden"], n_outputs]
+        if p["layers"] is None:
+            if p["N"] is not None:
                 raise ConfigError("N was given without layers: give layers, the list of sizes")
             return [n_features, *DEFAULT_HIDDEN, n_outputs]
-        sizes = list(self.layers)
+        sizes = list(p["layers"])
         if len(sizes) < 2 or not all(
             isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
         ):
             raise ConfigError(
                 f"layers must list at least two positive integer sizes (input, ..., output), "
-                f"got {self.layers!r}"
+                f"got {p['layers']!r}"
             )
-        if self.N is not None and self.N != len(sizes):
-            raise ConfigError(f"N={self.N} but layers has {len(sizes)} entries: {sizes}")
+        if p["N"] is not None and p["N"] != len(sizes):
+            raise ConfigError(f"N={p['N']} but layers has {len(sizes)} entries: {sizes}")
         if sizes[0] != n_features:
             raise ConfigError(
                 f"layers[0]={sizes[0]} but X has {n_features} features; the first layer size "
@@ -282,8 +502,8 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
             )
         return [int(s) for s in sizes]
 
-    def _hidden_activations(self, n_hidden: int) -> list[Activation]:
-        spec = self.activations
+    def _hidden_activations(self, n_hidden: int, p: dict) -> list[Activation]:
+        spec = p["activations"]
         if isinstance(spec, str | Activation):
             return [activation_registry.get(spec)] * n_hidden
         spec = list(spec)
@@ -294,79 +514,86 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
             )
         return [activation_registry.get(item) for item in spec]
 
-    def _init_network(self, n_features: int, dtype: np.dtype) -> MLP:
-        sizes = self._layer_sizes(n_features)
-        network = MLP(sizes, self._hidden_activations(len(sizes) - 2), dtype)
-        network.initialize(initializers.get(self.weight_init), self._rng(stream=0))
+    def _init_network(self, n_features: int, dtype: np.dtype, p: dict) -> MLP:
+        sizes = self._layer_sizes(n_features, p)
+        _check_memory(sizes, dtype)
+        network = MLP(sizes, self._hidden_activations(len(sizes) - 2, p), dtype)
+        if p.get("initial_parameters") is not None:  # scikit-learn's names start as it does
+            network.set_parameters(*p["initial_parameters"](sizes))
+        else:
+            network.initialize(initializers.get(p["weight_init"]), self._rng(stream=0))
         return network
 
-    def _init_trainer(self, network: MLP, total_steps: int, batch_size: int) -> training.Trainer:
-        lr = self._checked_float("lr", self.lr, 0.0, low_open=True)
-        alpha = self._checked_float("alpha", self.alpha, 0.0)
+    def _init_trainer(self, network: MLP, total_steps: int, batch_size: int, p: dict):
         optimizer = optimizers.make(
-            self.optimizer,
-            momentum=self.momentum,
-            nesterov=self.nesterov,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
-            weight_decay=self.weight_decay,
+            p["optimizer"],
+            momentum=p["momentum"],
+            nesterov=p["nesterov"],
+            beta_1=p["beta_1"],
+            beta_2=p["beta_2"],
+            epsilon=p["epsilon"],
+            weight_decay=p["weight_decay"],
         )
         optimizer.init(network.params.size, network.dtype)
+        per_epoch = p["lr_schedule"] in training.EPOCH_POLICIES
         return training.Trainer(
             network=network,
             objective=self._objective(),
             optimizer=optimizer,
-            schedule=schedules.get(self.lr_schedule),
-            lr=lr,
+            schedule=schedules.get("constant" if per_epoch else p["lr_schedule"]),
+            lr=float(p["lr"]),
             total_steps=total_steps,
             batch_size=batch_size,
-            alpha=alpha,
-            rng=self._rng(stream=1) if self.shuffle else None,
+            alpha=float(p["alpha"]),
+            rng=self._rng(stream=1) if p["shuffle"] else None,
+            policy=p["lr_schedule"] if per_epoch else "constant",
+            power_t=float(p["power_t"]),
+            samples_seen=getattr(self, "t_", 0),
         )
 
-    def _split_validation(self, X, y, validation_data, dtype):
-        """Return (X_train, y_train, validation) with validation an encoded pair or None."""
-        if validation_data is not None:
-            if len(validation_data) != 2:
-                raise ConfigError("validation_data must be a pair (X_val, y_val)")
-            X_val, y_val = validate_data(
-                self, *validation_data, reset=False, dtype=dtype, **self._y_validation()
-            )
-            return X, y, (X_val, self._encode_targets(y_val))
-        if self.validation_fraction is None:
-            return X, y, None
-        fraction = self.validation_fraction
-        if not isinstance(fraction, numbers.Real) or not 0.0 < fraction < 1.0:
-            raise ConfigError(f"validation_fraction must be in (0, 1), got {fraction!r}")
-        seed = int(self._rng(stream=2).integers(np.iinfo(np.int32).max))
-        X, X_val, y, y_val = train_test_split(
-            X, y, test_size=fraction, random_state=seed, stratify=self._stratify(y)
-        )
-        return X, y, (X_val, y_val)
+    def _objective(self):
+        return OBJECTIVES[getattr(self, "out_activation_", self._default_output)]()
 
-    def _checked_batch_size(self, n_samples: int) -> int:
-        return min(self._checked_int("batch_size", self.batch_size, 1), n_samples)
+    @staticmethod
+    def _batch_size(p: dict, n_samples: int) -> int:
+        return min(200 if p["batch_size"] == "auto" else p["batch_size"], n_samples)
 
-    def _stopper(self) -> training.EarlyStopping:
-        if not self.early_stopping:
-            return training.EarlyStopping()
-        patience = self._checked_int("patience", self.patience, 1)
-        min_delta = self._checked_float("min_delta", self.min_delta, 0.0)
-        return training.EarlyStopping(patience, min_delta)
-
-    def _commit(self, trainer, history, stopper, extend: bool) -> None:
-        """Store the fitted state; only reached when training succeeded."""
-        if extend:
+    def _commit(self, network, trainer, history, extend: bool, incremental: bool) -> None:
+        """Store the fitted state, under our names and scikit-learn's; only reached when
+        training succeeded."""
+        if extend and hasattr(self, "history_"):
             for key, values in history.items():
-                self.history_[key].extend(values)
-            self.n_iter_ += len(history["loss"])
+                self.history_.setdefault(key, []).extend(values)
         else:
             self.history_ = history
-            self.n_iter_ = len(history["loss"])
-        self.best_epoch_ = stopper.best_epoch
-        self.network_ = trainer.network
+        epochs_run = len(history["loss"])
+        self.n_iter_ = getattr(self, "n_iter_", 0) + epochs_run if incremental else epochs_run
+        self.network_ = network
         self._trainer = trainer
+        if trainer is not None:
+            self.t_ = trainer.samples_seen
+        _set_sklearn_attributes(self)
+
+    def _checked_input(self, X):
+        """X validated against the fit and cast to the network's dtype."""
+        check_is_fitted(self)
+        self._absorb_assigned_weights(self._ours())
+        return validate_data(self, X, reset=False, dtype=self.network_.dtype, accept_sparse="csr")
+
+    def _raw(self, X) -> np.ndarray:
+        """The network's linear output (n_samples, n_outputs) for X."""
+        X = self._checked_input(X)
+        return self.network_.predict_raw(X)
+
+    def _hidden_index(self, layer) -> int:
+        n_hidden = self.network_.n_layers - 1
+        index = layer if isinstance(layer, numbers.Integral) and layer > 0 else n_hidden + 1 + layer
+        if not isinstance(layer, numbers.Integral) or not 1 <= index <= n_hidden:
+            raise ConfigError(
+                f"layer must pick one of the {n_hidden} hidden layers (1..{n_hidden} or "
+                f"-1..-{n_hidden}), got {layer!r}"
+            )
+        return index
 
     def _rng(self, stream: int) -> np.random.Generator:
         """An independent generator per purpose (0 init, 1 shuffle, 2 split)."""
@@ -377,33 +604,81 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
             seed = int(seed.randint(np.iinfo(np.int32).max))
         return np.random.default_rng(None if seed is None else [int(seed), stream])
 
-    def _progress(self, epochs: int):
+    def _progress(self, epochs: int, p: dict):
         from scratchnet._progress import epoch_progress
 
-        return epoch_progress(epochs, enabled=bool(self.verbose), name=type(self).__name__)
+        style = p["progress"] if p["verbose"] else None
+        return epoch_progress(epochs, style, name=type(self).__name__)
 
-    @staticmethod
-    def _checked_int(name: str, value, low: int) -> int:
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-            raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
-        return int(value)
 
-    @staticmethod
-    def _checked_float(name: str, value, low: float, low_open: bool = False) -> float:
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        ok = ok and math.isfinite(value) and (value > low if low_open else value >= low)
-        if not ok:
-            relation = ">" if low_open else ">="
-            raise ConfigError(f"{name} must be a finite number {relation} {low}, got {value!r}")
-        return float(value)
+def _signature_with(function, **extra) -> inspect.Signature:
+    """``function``'s signature with keyword-only parameters ``extra`` (name=default) added."""
+    signature = inspect.signature(function)
+    added = [
+        inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in extra.items()
+    ]
+    return signature.replace(parameters=[*signature.parameters.values(), *added])
+
+
+def _refuse_in_partial_fit(p: dict) -> None:
+    if p["early_stopping"]:
+        raise ValueError("partial_fit does not support early_stopping=True")
+    if p["validation_fraction"] is not None:
+        raise ValueError(
+            f"partial_fit does not support validation_fraction={p['validation_fraction']}: "
+            f"it would hold out part of every chunk; set validation_fraction=None"
+        )
+
+
+def _without_zero_weights(X, y, w):
+    """Drop the rows of weight 0, so that they are exactly as if they were not there."""
+    if w is None or w.all():
+        return X, y, w
+    keep = np.flatnonzero(w)
+    return X[keep], y[keep], w[keep]
+
+
+def _check_memory(sizes: list[int], dtype: np.dtype) -> None:
+    """Refuse a network whose weights, gradients and optimizer state cannot fit in memory."""
+    n_params = sum(a * b + b for a, b in itertools.pairwise(sizes))
+    needed = 5 * n_params * np.dtype(dtype).itemsize  # params, grads, 2 moments, scratch
+    try:
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * MEMORY_SHARE
+    except (ValueError, OSError, AttributeError):
+        return
+    if needed > available:
+        raise ConfigError(
+            f"layers {sizes} have {n_params:,} parameters and need about "
+            f"{needed / 2**30:.1f} GiB to train, more than this machine's "
+            f"{available / 2**30:.1f} GiB allowance; use smaller layers"
+        )
+
+
+def _set_sklearn_attributes(model) -> None:
+    """scikit-learn's fitted attribute names, from our history and network."""
+    history, network = model.history_, model.network_
+    score_key = f"val_{model._score_key()}"
+    model.loss_curve_ = history["loss"]
+    model.loss_ = history["loss"][-1]
+    plateaus = getattr(model, "_plateaus", [])
+    model.best_epoch_ = plateaus[0].best_epoch if plateaus else len(history["loss"])
+    model._no_improvement_count = plateaus[-1].count if plateaus else 0
+    watches_score = bool(plateaus) and plateaus[0].monitor == score_key
+    model.validation_scores_ = history.get(score_key)
+    scores = model.validation_scores_
+    model.best_validation_score_ = float(np.nanmax(scores)) if scores else None
+    model.best_loss_ = None if watches_score else float(np.nanmin(history["loss"]))
+    model.n_layers_ = len(network.layer_sizes)
+    model.n_outputs_ = network.layer_sizes[-1]
 
 
 class NeuralNetwork(ClassifierMixin, _BaseNetwork):
-    """The seed's from-scratch classifier: a softmax output layer trained on cross-entropy.
+    """The original study's from-scratch classifier: a softmax output trained on cross-entropy.
 
-    Parameters are those of the shared base (see the module and ``_BaseNetwork``); the seed's
-    are ``N``, ``layers``, ``lr``, ``activations``, ``weight_init``, ``epochs`` and
-    ``batch_size``.
+    A multilabel ``y`` (an indicator matrix) gets one sigmoid output per label and binary
+    cross-entropy instead. Parameters are those of the shared base (see ``_BaseNetwork``);
+    the original study's are ``N``, ``layers``, ``lr``, ``activations``, ``weight_init``,
+    ``epochs`` and ``batch_size``.
 
     Attributes
     ----------
@@ -418,43 +693,81 @@ class NeuralNetwork(ClassifierMixin, _BaseNetwork):
         Epochs run.
     best_epoch_ : int
         Epoch (1-based) of the lowest monitored loss.
+    loss_, loss_curve_, best_loss_, validation_scores_, best_validation_score_, n_layers_,
+    n_outputs_, out_activation_, t_
+        scikit-learn's names for the same facts (``t_``: training samples seen).
     """
 
-    _objective = training.Classification
+    _default_output = "softmax"
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (n_samples, n_classes), columns ordered as ``classes_``."""
-        return softmax(self._logits(X))
+        """Class (or label) probabilities, shape (n_samples, n_classes), ordered as ``classes_``."""
+        proba = self._objective().predict(self._raw(X))
+        if self._is_binary_logistic():
+            return np.hstack([1.0 - proba, proba])
+        return proba
 
     def predict_log_proba(self, X) -> np.ndarray:
-        """Log of :meth:`predict_proba`, computed stably from the logits."""
-        from scratchnet.nn.losses import log_softmax
-
-        return log_softmax(self._logits(X))
+        """Log of :meth:`predict_proba`; computed stably from the logits for softmax."""
+        if self._objective().out_activation == "softmax":
+            return log_softmax(self._raw(X))
+        return np.log(self.predict_proba(X))
 
     def predict(self, X) -> np.ndarray:
-        """Most probable class for each sample, shape (n_samples,)."""
-        logits = self._logits(X)
-        return self.classes_[logits.argmax(axis=1)]
+        """Most probable class for each sample (n_samples,), or the label indicator matrix
+        (n_samples, n_labels) for multilabel data."""
+        raw = self._raw(X)
+        if self._objective().out_activation == "softmax":
+            return self.classes_[raw.argmax(axis=1)]
+        if self._is_binary_logistic():
+            return self.classes_[(raw[:, 0] > 0).astype(np.intp)]
+        return (raw > 0).astype(self.classes_.dtype)
 
-    def _logits(self, X) -> np.ndarray:
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=self.network_.dtype)
-        return self.network_.predict_raw(X)
+    def _is_binary_logistic(self) -> bool:
+        return self.out_activation_ == "logistic" and self.n_outputs_ == 1
 
-    def _y_validation(self) -> dict:
-        return {}
+    def _prepare_targets(self, y, classes, continuing: bool, incremental: bool) -> None:
+        if not continuing or not hasattr(self, "classes_"):
+            self._init_targets(y, classes)
+        elif incremental:
+            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"classes={np.unique(classes).tolist()} differs from the classes of the "
+                    f"first partial_fit call, {self.classes_.tolist()}; give the same list"
+                )
+        elif self.out_activation_ != "logistic" or not self._multilabel(y):
+            if not np.array_equal(np.unique(y), self.classes_):
+                raise ValueError(
+                    f"warm_start can only be used where `y` has the same classes as in the "
+                    f"previous call to fit. Previously got {self.classes_}, `y` has {np.unique(y)}"
+                )
 
     def _init_targets(self, y, classes) -> None:
+        if self._multilabel(y):
+            self.classes_ = np.arange(y.shape[1]).astype(y.dtype)
+            self.out_activation_, self.n_outputs_ = "logistic", y.shape[1]
+            return
+        y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         self.classes_ = np.unique(y if classes is None else classes)
         if self.classes_.size < 2:
             raise ValueError(
-                f"NeuralNetwork needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {self.classes_[0]!r}"
+                f"{type(self).__name__} needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {self.classes_[0]!r}"
             )
+        binary_logistic = self._binary_logistic and self.classes_.size == 2
+        self.out_activation_ = "logistic" if binary_logistic else "softmax"
+        self.n_outputs_ = 1 if binary_logistic else self.classes_.size
 
-    def _encode_targets(self, y) -> np.ndarray:
+    @staticmethod
+    def _multilabel(y) -> bool:
+        return np.ndim(y) == 2 and y.shape[1] > 1 and type_of_target(y) == "multilabel-indicator"
+
+    def _encode_targets(self, y, dtype) -> np.ndarray:
+        if self.out_activation_ == "logistic" and self.n_outputs_ > 1:
+            if np.ndim(y) != 2 or y.shape[1] != self.n_outputs_:
+                raise ValueError(f"y must be a label indicator matrix of {self.n_outputs_} columns")
+            return np.asarray(y, dtype=dtype)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         index = np.searchsorted(self.classes_, y)
@@ -465,49 +778,73 @@ class NeuralNetwork(ClassifierMixin, _BaseNetwork):
                 f"y contains labels not seen in the first fit (classes_={self.classes_.tolist()}): "
                 f"{np.unique(y[unknown]).tolist()}"
             )
+        if self.out_activation_ == "logistic":
+            return index.astype(dtype).reshape(-1, 1)
         return index.astype(np.intp)
 
     def _n_outputs(self) -> int:
-        return self.classes_.size
+        return self.n_outputs_
 
     def _outputs_meaning(self) -> str:
         return f"one per class, {self.classes_.size} classes"
 
     def _stratify(self, y):
-        return y
+        if self.out_activation_ == "softmax":
+            return y
+        return y > 0.5 if self.n_outputs_ == 1 else None  # no stratifying multilabel data
+
+    def _score_key(self) -> str:
+        return "accuracy"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
 
 class NeuralNetworkRegressor(RegressorMixin, _BaseNetwork):
-    """The same network with a linear output trained on squared error.
+    """The same network with a linear output trained on squared error (or a log link
+    trained on the Poisson deviance, ``loss="poisson"``).
 
     Multi-output targets work (an autoencoder is ``fit(X, X)``). ``score`` is R^2, and
     ``history_`` holds per epoch ``loss`` (half the squared error per sample, the training
-    objective), ``mse`` (mean squared error over all outputs), their ``val_`` versions and
-    ``epoch_time``.
+    objective), ``mse`` (mean squared error over all outputs), their ``val_`` versions,
+    ``val_r2`` and ``epoch_time``.
     """
 
-    _objective = training.Regression
+    _parameter_constraints: ClassVar[dict] = {
+        **_OUR_CONSTRAINTS,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+    _default_output = "identity"
+
+    def __init__(self, *args, loss: str = "squared_error", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.loss = loss
+
+    # scikit-learn reads the parameters from the signature: the base's, plus ``loss``.
+    __init__.__signature__ = _signature_with(_BaseNetwork.__init__, loss="squared_error")
 
     def predict(self, X) -> np.ndarray:
-        """Predictions, shape (n_samples,) for a 1-D target, else (n_samples, n_outputs)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=self.network_.dtype)
-        output = self.network_.predict_raw(X).astype(np.float64)  # float64, as sklearn's
+        """Predictions, shape (n_samples,) for a 1-D target, else (n_samples, n_outputs);
+        float32 for float32 input (as scikit-learn's), else float64."""
+        precision = np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
+        output = self._objective().predict(self._raw(X)).astype(precision, copy=False)
         return output[:, 0] if self._y_was_1d else output
 
-    def score(self, X, y, sample_weight=None) -> float:
-        """R^2 of the predictions, averaged uniformly over outputs."""
-        return r2_score(y, self.predict(X), sample_weight=sample_weight)
+    def _prepare_targets(self, y, classes, continuing: bool, incremental: bool) -> None:
+        if self._ours()["loss"] == "poisson" and np.any(np.asarray(y) < 0):
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for Poisson regression: "
+                "loss='poisson' models counts and rates"
+            )
+        if not continuing or not hasattr(self, "_y_was_1d"):
+            self._y_was_1d = np.ndim(y) == 1
+            self.n_outputs_ = 1 if self._y_was_1d else y.shape[1]
+            self.out_activation_ = "exp" if self._ours()["loss"] == "poisson" else "identity"
 
-    def _y_validation(self) -> dict:
-        return {"multi_output": True, "y_numeric": True}
-
-    def _init_targets(self, y, classes) -> None:
-        self._y_was_1d = np.ndim(y) == 1
-        self.n_outputs_ = 1 if self._y_was_1d else y.shape[1]
-
-    def _encode_targets(self, y) -> np.ndarray:
-        y = np.asarray(y, dtype=self._compute_dtype())
+    def _encode_targets(self, y, dtype) -> np.ndarray:
+        y = np.asarray(y, dtype=dtype)
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
     def _n_outputs(self) -> int:
@@ -518,6 +855,9 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNetwork):
 
     def _stratify(self, y):
         return None
+
+    def _score_key(self) -> str:
+        return "r2"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

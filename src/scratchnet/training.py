@@ -3,66 +3,40 @@
 No scikit-learn and no I/O here: the estimators validate input and call :func:`run`.
 
 * :func:`minibatches` yields the index ranges or shuffled indices of one epoch;
-* :class:`Trainer` owns a network, its objective, optimizer and schedule, and runs one
+* :class:`Trainer` owns a network, its objective, optimizer and learning rate, and runs one
   :meth:`~Trainer.step`, one :meth:`~Trainer.epoch`, or an :meth:`~Trainer.evaluate`;
-* :class:`EarlyStopping` tracks the best epoch and decides when to stop;
+* :class:`Plateau` watches one per-epoch figure and says when it stopped improving: early
+  stopping on a validation figure, and the convergence rule on the training loss, are two
+  settings of it;
 * :func:`run` ties them into epochs with a per-epoch history.
+
+Sample weights ``w`` (n,) are optional everywhere; with none, the unweighted code runs.
+``X`` may be a SciPy sparse CSR matrix: its batches are row slices of it.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from scratchnet.errors import DivergenceError
-from scratchnet.nn import kernels, losses
+from scratchnet.nn import kernels
 from scratchnet.nn.network import MLP
+from scratchnet.nn.objectives import (
+    PoissonDeviance,
+    SigmoidCrossEntropy,
+    SoftmaxCrossEntropy,
+    SquaredError,
+)
 from scratchnet.nn.optimizers import Optimizer
 from scratchnet.nn.schedules import Schedule
 
-# --- objectives: what a step minimises and what it reports besides the loss -------------------
-
-
-class Classification:
-    """Softmax cross-entropy on class indices; reports accuracy."""
-
-    metric = "accuracy"
-    target_dtype = np.intp
-
-    def step(self, output: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
-        """Batch loss, batch accuracy and the loss gradient (written over ``output``)."""
-        loss, n_correct, grad = kernels.softmax_cross_entropy(output, y, out=output)
-        return loss, n_correct / output.shape[0], grad
-
-    def evaluate(self, output: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        """Loss and accuracy of outputs (n, n_classes) against class indices (n,)."""
-        return losses.cross_entropy(output, y), float(np.mean(output.argmax(axis=1) == y))
-
-
-class Regression:
-    """Half squared error per sample; reports the mean squared error over all outputs."""
-
-    metric = "mse"
-    target_dtype = None  # the network's dtype
-
-    def step(self, output: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
-        """Batch loss, batch MSE and the loss gradient (written over ``output``)."""
-        loss, grad = losses.squared_error(output, y, out=output)
-        return loss, 2.0 * loss / output.shape[1], grad
-
-    def evaluate(self, output: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        """Loss and MSE of outputs (n, n_outputs) against targets of the same shape."""
-        residual = output - y
-        mse = float(np.mean(residual * residual))
-        return mse * output.shape[1] / 2.0, mse
-
-
-Objective = Classification | Regression
-
+Objective = SoftmaxCrossEntropy | SigmoidCrossEntropy | SquaredError | PoissonDeviance
 
 # --- batches ------------------------------------------------------------------------------------
 
@@ -81,19 +55,24 @@ def minibatches(
 
 
 class BatchGatherer:
-    """Copies shuffled rows into preallocated batch buffers instead of new arrays."""
+    """Copies shuffled rows into preallocated batch buffers instead of new arrays.
+
+    A buffer belongs to a *role* (``"X"``, ``"y"``, ``"w"``) and a shape and dtype, never to
+    the identity of an array: arrays come and go (``partial_fit`` on a stream), and Python
+    reuses the ``id`` of a freed one.
+    """
 
     def __init__(self) -> None:
-        self._buffers: dict[tuple[int, int, np.dtype], np.ndarray] = {}
+        self._buffers: dict[tuple, np.ndarray] = {}
 
     def __getstate__(self) -> dict:
         return {"_buffers": {}}  # scratch space: not worth pickling
 
-    def __call__(self, data: np.ndarray, batch: slice | np.ndarray) -> np.ndarray:
+    def __call__(self, data, batch: slice | np.ndarray, role: str):
         """``data[batch]``: a view for a slice, a reused buffer for an index array."""
-        if isinstance(batch, slice):
+        if isinstance(batch, slice) or sparse.issparse(data):
             return data[batch]
-        key = (id(data), len(batch), data.dtype)
+        key = (role, len(batch), data.shape[1:], data.dtype)
         buffer = self._buffers.get(key)
         if buffer is None:
             buffer = self._buffers[key] = np.empty((len(batch), *data.shape[1:]), data.dtype)
@@ -103,6 +82,11 @@ class BatchGatherer:
 
 # --- steps and epochs ---------------------------------------------------------------------------
 
+#: Learning-rate policies that act at the end of an epoch rather than per step.
+EPOCH_POLICIES = ("invscaling", "adaptive")
+#: ``adaptive`` divides the rate by this on a plateau, and stops once it is at most the floor.
+ADAPTIVE_FACTOR, ADAPTIVE_FLOOR = 5.0, 1e-6
+
 
 @dataclass
 class Trainer:
@@ -111,11 +95,11 @@ class Trainer:
     Parameters
     ----------
     network : MLP
-    objective : Classification or Regression
+    objective : an objective of :mod:`scratchnet.nn.objectives`
     optimizer : Optimizer
         Already ``init``-ed for ``network.params``.
     schedule : callable
-        ``schedule(step, total_steps, lr) -> lr``.
+        ``schedule(step, total_steps, lr) -> lr``, applied to :attr:`learning_rate`.
     lr : float
         Base learning rate.
     total_steps : int
@@ -125,6 +109,10 @@ class Trainer:
         L2 penalty (see :meth:`MLP.backward`).
     rng : numpy Generator or None
         Shuffles every epoch; ``None`` keeps the data order.
+    policy : {"constant", "invscaling", "adaptive"}
+        How :attr:`learning_rate` changes between epochs: never; ``lr / (t + 1) ** power_t``
+        after ``t`` samples; divided by 5 whenever a :class:`Plateau` that adapts is reached.
+    power_t : float
     """
 
     network: MLP
@@ -136,70 +124,123 @@ class Trainer:
     batch_size: int
     alpha: float = 0.0
     rng: np.random.Generator | None = None
+    policy: str = "constant"
+    power_t: float = 0.5
     steps_done: int = 0
+    samples_seen: int = 0
+    learning_rate: float = field(default=math.nan)
     _gather: BatchGatherer = field(default_factory=BatchGatherer, repr=False)
 
-    def step(self, X_batch: np.ndarray, y_batch: np.ndarray) -> tuple[float, float]:
+    def __post_init__(self) -> None:
+        if math.isnan(self.learning_rate):
+            self.learning_rate = self.lr
+
+    def step(self, X_batch, y_batch: np.ndarray, w_batch: np.ndarray | None = None):
         """One forward pass, backward pass and update; returns the batch loss and metric."""
         network = self.network
         workspace = network.workspace(X_batch.shape[0])
         output = network.forward(X_batch, workspace)
-        loss, metric, grad = self.objective.step(output, y_batch)
-        lr = self.schedule(self.steps_done, self.total_steps, self.lr)
+        loss, metric, grad = self.objective.step(output, y_batch, w_batch)
+        lr = self.schedule(self.steps_done, self.total_steps, self.learning_rate)
+        norm = None if w_batch is None else float(w_batch.sum(dtype=np.float64))
         n_weights = network.n_weights
-        if self.optimizer.descends_in_backward and kernels.blas_reachable():
+        fused = self.optimizer.descends_in_backward and not sparse.issparse(X_batch)
+        if fused and kernels.blas_reachable():
             # Plain SGD steps each weight matrix inside its gradient product; then the biases.
             decay = self.optimizer.weight_decay
-            network.backward(workspace, grad, self.alpha, descend=(lr, decay))
+            network.backward(workspace, grad, self.alpha, descend=(lr, decay), normalizer=norm)
             self.optimizer.step(network.params[n_weights:], network.grads[n_weights:], lr, 0)
         else:
-            network.backward(workspace, grad, self.alpha)
+            network.backward(workspace, grad, self.alpha, normalizer=norm)
             self.optimizer.step(network.params, network.grads, lr, n_weights)
         self.steps_done += 1
         return loss, metric
 
-    def epoch(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        """One pass over the data; returns the sample-weighted mean batch loss and metric."""
+    def epoch(self, X, y: np.ndarray, w: np.ndarray | None = None) -> tuple[float, float]:
+        """One pass over the data; returns the (weighted) mean batch loss and metric."""
         loss_sum = metric_sum = 0.0
         for batch in minibatches(X.shape[0], self.batch_size, self.rng):
-            X_batch, y_batch = self._gather(X, batch), self._gather(y, batch)
-            loss, metric = self.step(X_batch, y_batch)
-            loss_sum += loss * X_batch.shape[0]
-            metric_sum += metric * X_batch.shape[0]
-        return loss_sum / X.shape[0], metric_sum / X.shape[0]
+            w_batch = None if w is None else self._gather(w, batch, "w")
+            X_batch, y_batch = self._gather(X, batch, "X"), self._gather(y, batch, "y")
+            loss, metric = self.step(X_batch, y_batch, w_batch)
+            share = X_batch.shape[0] if w is None else float(w_batch.sum(dtype=np.float64))
+            loss_sum += loss * share
+            metric_sum += metric * share
+        total = X.shape[0] if w is None else float(w.sum(dtype=np.float64))
+        self._end_epoch(X.shape[0])
+        return loss_sum / total, metric_sum / total
 
-    def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        """Loss and metric of the current network on (X, y), without training."""
-        return self.objective.evaluate(self.network.predict_raw(X), y)
+    def evaluate(self, X, y: np.ndarray, w: np.ndarray | None = None) -> dict[str, float]:
+        """The objective's figures (``loss``, the metric, ...) of the current network on X."""
+        return self.objective.evaluate(self.network.predict_raw(X), y, w)
+
+    def on_plateau(self) -> bool:
+        """A :class:`Plateau` that adapts was reached: lower the rate, or return True to stop."""
+        if self.policy != "adaptive" or self.learning_rate <= ADAPTIVE_FLOOR:
+            return True
+        self.learning_rate /= ADAPTIVE_FACTOR
+        return False
+
+    def _end_epoch(self, n_samples: int) -> None:
+        self.samples_seen += n_samples
+        if self.policy == "invscaling":
+            self.learning_rate = self.lr / (self.samples_seen + 1) ** self.power_t
 
 
 # --- stopping -----------------------------------------------------------------------------------
 
 
 @dataclass
-class EarlyStopping:
-    """Remembers the best epoch of a monitored loss and says when to stop.
+class Plateau:
+    """Watches one per-epoch figure and counts the epochs it did not improve.
+
+    An epoch improves on the best so far if it beats it by more than ``min_delta``; the
+    count of epochs without such an improvement resets on one. The best value and epoch
+    follow every strict improvement, however small.
 
     Parameters
     ----------
-    patience : int or None
-        Stop after this many epochs without an improvement; ``None`` never stops early.
+    monitor : str
+        A key of the epoch's record: ``"loss"``, ``"val_loss"``, ``"val_accuracy"``...
+    patience : float or None
+        The plateau is reached when the count reaches this (``None`` or ``inf``: never).
     min_delta : float
-        An improvement must lower the loss by more than this.
+    mode : {"min", "max"}
+        Whether lower or higher is better.
+    keep_best : bool
+        Keep a copy of the parameters of the best epoch in :attr:`best_params`.
+    adapts : bool
+        On reaching the plateau, let the trainer lower its learning rate before stopping
+        (scikit-learn's ``learning_rate="adaptive"``); else stop.
     """
 
-    patience: int | None = None
+    monitor: str = "loss"
+    patience: float | None = None
     min_delta: float = 0.0
-    best_loss: float = math.inf
+    mode: str = "min"
+    keep_best: bool = False
+    adapts: bool = False
+    best: float = math.nan
     best_epoch: int = 0
     best_params: np.ndarray | None = None
+    count: int = 0
 
-    def update(self, epoch: int, loss: float, params: np.ndarray) -> bool:
-        """Record epoch ``epoch`` (1-based) with ``loss``; return True if training should stop."""
-        if loss < self.best_loss - self.min_delta:
-            self.best_loss, self.best_epoch = loss, epoch
-            self.best_params = params.copy()
-        return self.patience is not None and epoch - self.best_epoch >= self.patience
+    def __post_init__(self) -> None:
+        if math.isnan(self.best):
+            self.best = math.inf if self.mode == "min" else -math.inf
+
+    def update(self, epoch: int, value: float, params: np.ndarray) -> bool:
+        """Record epoch ``epoch`` (1-based); return True if the plateau is reached."""
+        sign = 1.0 if self.mode == "min" else -1.0
+        if sign * value < sign * self.best - self.min_delta:
+            self.count = 0
+        else:  # NaN never improves
+            self.count += 1
+        if sign * value < sign * self.best:
+            self.best, self.best_epoch = value, epoch
+            if self.keep_best:
+                self.best_params = params.copy()
+        return self.patience is not None and self.count >= self.patience
 
 
 # --- the loop -----------------------------------------------------------------------------------
@@ -209,19 +250,20 @@ EpochCallback = Callable[[int, dict[str, float]], None]
 
 def run(
     trainer: Trainer,
-    X: np.ndarray,
+    X,
     y: np.ndarray,
     epochs: int,
-    validation: tuple[np.ndarray, np.ndarray] | None = None,
-    stopper: EarlyStopping | None = None,
+    w: np.ndarray | None = None,
+    validation: tuple | None = None,
+    plateaus: Sequence[Plateau] = (),
     on_epoch_end: EpochCallback | None = None,
 ) -> dict[str, list[float]]:
     """Train for up to ``epochs`` epochs; return the history, one entry per epoch.
 
-    History keys: ``loss``, the metric (``accuracy`` or ``mse``), ``val_loss`` and
-    ``val_<metric>`` when ``validation`` is given, and ``epoch_time`` (seconds). The training
-    figures are running means over the epoch's batches. ``stopper`` monitors ``val_loss`` if
-    there is a validation set, else ``loss``.
+    History keys: ``loss``, the metric (``accuracy`` or ``mse``), the validation figures
+    with a ``val_`` prefix when ``validation`` (``(X, y)`` or ``(X, y, w)``) is given, and
+    ``epoch_time`` (seconds). The training figures are running means over the epoch's
+    batches. Training stops early when a plateau is reached (see :class:`Plateau`).
 
     Raises
     ------
@@ -229,37 +271,56 @@ def run(
         As soon as an epoch ends with a non-finite loss or non-finite weights; its
         ``history`` attribute holds the epochs so far, the failed one included.
     """
-    metric = trainer.objective.metric
-    history: dict[str, list[float]] = {"loss": [], metric: []}
-    if validation is not None:
-        history.update({"val_loss": [], f"val_{metric}": []})
-    history["epoch_time"] = []
-    stopper = stopper or EarlyStopping()
+    history: dict[str, list[float]] = {}
     for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            record = dict(zip(("loss", metric), trainer.epoch(X, y)))
-            if validation is not None:
-                record.update(zip(("val_loss", f"val_{metric}"), trainer.evaluate(*validation)))
-        record["epoch_time"] = time.perf_counter() - start
+        record = _train_one_epoch(trainer, X, y, w, validation)
         for key, value in record.items():
-            history[key].append(value)
-        _check_finite(trainer, epoch, record["loss"], history)
+            history.setdefault(key, []).append(value)
+        raise_if_diverged(trainer.network, epoch, record["loss"], trainer.learning_rate, history)
         if on_epoch_end is not None:
             on_epoch_end(epoch, record)
-        monitored = record.get("val_loss", record["loss"])
-        if stopper.update(epoch, monitored, trainer.network.params):
+        if _plateau_stops(trainer, plateaus, epoch, record):
             break
     return history
 
 
-def _check_finite(trainer: Trainer, epoch: int, loss: float, history: dict) -> None:
-    """Raise DivergenceError if the epoch's loss or any weight is not finite."""
-    if math.isfinite(loss) and np.isfinite(trainer.network.params).all():
+def _train_one_epoch(trainer: Trainer, X, y, w, validation) -> dict[str, float]:
+    """One epoch of training and the validation figures: the epoch's history record."""
+    metric = trainer.objective.metric
+    start = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        record = dict(zip(("loss", metric), trainer.epoch(X, y, w)))
+        if validation is not None:
+            scores = trainer.evaluate(*validation)
+            record.update({f"val_{key}": value for key, value in scores.items()})
+    record["epoch_time"] = time.perf_counter() - start
+    return record
+
+
+def _plateau_stops(trainer: Trainer, plateaus, epoch: int, record: dict) -> bool:
+    """Update every plateau with the epoch; True if one of them ends training."""
+    stop = False
+    for plateau in plateaus:
+        if plateau.update(epoch, record[plateau.monitor], trainer.network.params):
+            if plateau.adapts and not trainer.on_plateau():
+                plateau.count = 0
+                continue
+            stop = True
+    return stop
+
+
+def raise_if_diverged(network: MLP, epoch: int, loss: float, lr: float, history: dict) -> None:
+    """Raise DivergenceError if the epoch's loss or any weight is not finite.
+
+    The error's ``history`` attribute holds ``history`` and ``epoch`` the failed epoch.
+    """
+    if math.isfinite(loss) and np.isfinite(network.params).all():
         return
     error = DivergenceError(
-        f"training diverged in epoch {epoch}: the training loss is {loss} "
-        f"(learning rate {trainer.lr:g}); try a smaller learning rate"
+        f"training diverged in epoch {epoch}: the training loss is {loss} (learning rate "
+        f"{lr:g}). Solver produced non-finite parameter weights. The input "
+        f"data may contain large values and need to be preprocessed; or try a smaller "
+        f"learning rate"
     )
     error.history = history
     error.epoch = epoch

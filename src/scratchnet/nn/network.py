@@ -11,6 +11,10 @@ Shapes, for layer sizes ``[n_0, n_1, ..., n_L]`` and a batch of ``n`` samples:
 * ``coefs[i]``: (n_i, n_{i+1}); ``intercepts[i]``: (n_{i+1},)
 * ``activations[i]``: (n, n_i), ``activations[0]`` being the input batch
 * the output layer is linear: its activation (softmax) is fused into the loss.
+
+The input batch may be a SciPy sparse CSR matrix: the first layer multiplies it directly
+(``X @ W``, ``X.T @ delta``) and nothing densifies it, except :meth:`MLP.predict_raw`, which
+densifies one chunk of :data:`PREDICT_CHUNK` rows at a time.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import sparse
 
 from scratchnet.nn import kernels
 from scratchnet.nn.activations import Activation
@@ -134,7 +139,7 @@ class MLP:
         a = X
         for i, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
             z = ws.activations[i + 1]
-            np.matmul(a, coef, out=z)
+            _matmul(a, coef, out=z)
             kernels.bias_activation(z, intercept, self._activation(i))
             a = z
         return a
@@ -145,6 +150,7 @@ class MLP:
         output_delta: np.ndarray,
         alpha: float = 0.0,
         descend: tuple[float, float] | None = None,
+        normalizer: float | None = None,
     ) -> None:
         """Fill ``grads`` from the loss gradient at the output, after :meth:`forward`.
 
@@ -157,6 +163,9 @@ class MLP:
         alpha : float
             L2 penalty: adds ``alpha * W / n`` to each weight gradient (scikit-learn's
             ``alpha``, the gradient of ``alpha * ||W||^2 / (2 n)``).
+        normalizer : float, optional
+            The ``n`` of the penalty: the batch's total sample weight when the loss is a
+            weighted mean; by default the number of rows.
         descend : (lr, weight_decay), optional
             Take plain SGD's step on every weight matrix inside its gradient product instead
             of writing the gradient: ``W <- (1 - lr (weight_decay + alpha / n)) W - lr dL/dW``
@@ -164,7 +173,7 @@ class MLP:
             biases get their gradients as usual.
         """
         activations = workspace.activations
-        n = output_delta.shape[0]
+        n = output_delta.shape[0] if normalizer is None else normalizer
         delta = output_delta
         np.sum(delta, axis=0, out=self.intercept_grads[-1])
         for i in reversed(range(self.n_layers)):
@@ -172,7 +181,7 @@ class MLP:
                 previous = workspace.deltas[i]
                 np.matmul(delta, self.coefs[i].T, out=previous)  # before W_i may change
             if descend is None:
-                np.matmul(activations[i].T, delta, out=self.coef_grads[i])
+                _matmul(activations[i].T, delta, out=self.coef_grads[i])
                 if alpha:
                     self.coef_grads[i] += (alpha / n) * self.coefs[i]
             else:
@@ -209,7 +218,8 @@ class MLP:
         padded = np.zeros((PREDICT_CHUNK, X.shape[1]), self.dtype)
         for begin in range(0, n, PREDICT_CHUNK):
             rows = min(PREDICT_CHUNK, n - begin)
-            padded[:rows] = X[begin : begin + rows]
+            chunk = X[begin : begin + rows]
+            padded[:rows] = chunk.toarray() if sparse.issparse(chunk) else chunk
             a = padded
             for i in range(stop):
                 a = a @ self.coefs[i]
@@ -220,6 +230,14 @@ class MLP:
     def _activation(self, layer: int) -> Activation | None:
         """The activation after weight layer ``layer``; None for the linear output layer."""
         return self.hidden_activations[layer] if layer < len(self.hidden_activations) else None
+
+
+def _matmul(a, b: np.ndarray, out: np.ndarray) -> None:
+    """``out[...] = a @ b`` for a dense or SciPy sparse ``a`` and a dense ``b``."""
+    if sparse.issparse(a):
+        out[...] = a @ b
+    else:
+        np.matmul(a, b, out=out)
 
 
 #: Rows per matrix product in :meth:`MLP.predict_raw` (fixed, for batch-invariant results).
