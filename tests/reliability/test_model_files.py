@@ -102,7 +102,10 @@ def test_a_pickle_renamed_to_a_model_file_runs_nothing(tmp_path):
         (lambda a: {**a, "extra": np.zeros(3)}, r"unexpected \['extra'\]"),
         (lambda a: _with_header(a, version=99), "version 99 is not supported"),
         (lambda a: _with_header(a, format="other"), "does not name the format"),
-        (lambda a: _with_header(a, layer_sizes=[64, 17, 10]), "params.layers"),
+        (
+            lambda a: _with_header(a, layer_sizes=[64, 17, 10]),
+            r"shape \(64, 16\), expected \(64, 17\)",
+        ),
         (
             lambda a: _with_header(a, activations=[{"name": "swish", "params": {}}]),
             r"header\['activations'\]\[0\]\['name'\] is a string 'swish'",
@@ -257,6 +260,12 @@ CASES = {
         lambda d: mm.with_header(d, {**mm.header_json(d), "params": [["lr", 1]]}),
         r"header\['params'\] is a list",
     ),
+    "a parameter of the wrong JSON type": (
+        lambda d: mm.with_header(
+            d, {**mm.header_json(d), "params": {**mm.header_json(d)["params"], "lr": "x"}}
+        ),
+        r"The 'lr' parameter of NeuralNetwork must be",
+    ),
     "npy header declaring 2^40 floats": (
         lambda d: mm.archive({**mm.members(d), "coef_0.npy": mm.npy_header("<f4", (2**40,))}),
         r"'coef_0' has shape \(1099511627776,\), expected \(64, 16\)",
@@ -284,7 +293,7 @@ CASES = {
         lambda d: mm.with_header(
             d, {**mm.header_json(d), "params": {**mm.header_json(d)["params"], "dtype": "float16"}}
         ),
-        r"params\['dtype'\] equals dtype",
+        r"The 'dtype' parameter of NeuralNetwork must be",
     ),
     "weights near the float32 maximum": (
         lambda d: mm.archive(
@@ -446,3 +455,26 @@ def test_zip64_end_records_load_and_prepended_data_is_refused(tmp_path, data, mo
     loaded = load(_write(tmp_path, zip64, "zip64.npz"))
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     _refused(_write(tmp_path, b"#!/bin/sh\n" + _saved(tmp_path, model)), "data was added")
+
+
+def test_every_scratchnet_output_kind_round_trips(tmp_path, data):
+    # softmax, one logistic unit (scratchnet.sklearn's binary), multilabel, Poisson's exp
+    from scratchnet.sklearn import MLPClassifier, MLPRegressor
+
+    X, y = data
+    labels = np.stack([y % 2, y > 4, y == 3], axis=1).astype(int)
+    short = {"max_iter": 3, "random_state": 0, "hidden_layer_sizes": (8,)}
+    models = [
+        (MLPClassifier(**short).fit(X, y % 2), "predict_proba"),
+        (MLPClassifier(**short).fit(X, y), "predict_proba"),
+        (NeuralNetwork(layers=[64, 8, 3], epochs=2, random_state=0).fit(X, labels), "predict"),
+        (MLPRegressor(loss="poisson", **short).fit(X, y), "predict"),
+        (NeuralNetworkRegressor(epochs=2, random_state=0).fit(X, X[:, :2]), "predict"),
+    ]
+    for model, predict in models:
+        loaded = load(save(model, tmp_path / "m.npz"))
+        assert type(loaded) is type(model)
+        np.testing.assert_array_equal(getattr(loaded, predict)(X), getattr(model, predict)(X))
+        assert loaded.get_params() == model.get_params()
+    header = mm.header_json((tmp_path / "m.npz").read_bytes())
+    assert header["estimator"] == "NeuralNetworkRegressor" and header["version"] == 2

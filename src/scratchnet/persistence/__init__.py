@@ -5,7 +5,8 @@ classifier, ``probe`` (the model's predictions on a fixed input, see
 :mod:`~scratchnet.persistence.probe`) and ``header``: UTF-8 JSON (stored as a uint8 array)
 with the format name and version, the estimator class, layer sizes, dtype, activations,
 hyper-parameters and the training history. It stores scratchnet's ``NeuralNetwork`` and
-``NeuralNetworkRegressor`` and scikit-learn's ``MLPClassifier`` and ``MLPRegressor``.
+``NeuralNetworkRegressor``, and ``MLPClassifier`` and ``MLPRegressor`` both from
+``scratchnet.sklearn`` and from scikit-learn itself.
 
 :func:`load` is strict, in this order, and reads no array data before the last step but one:
 
@@ -65,7 +66,9 @@ def save(model: Any, path: str | os.PathLike[str]) -> Path:
 
     Parameters
     ----------
-    model : NeuralNetwork, NeuralNetworkRegressor, MLPClassifier or MLPRegressor, fitted
+    model : fitted estimator
+        ``NeuralNetwork``, ``NeuralNetworkRegressor``, ``scratchnet.sklearn``'s or
+        ``sklearn.neural_network``'s ``MLPClassifier`` or ``MLPRegressor``.
     path : path-like
 
     Raises
@@ -78,11 +81,11 @@ def save(model: Any, path: str | os.PathLike[str]) -> Path:
     """
     from sklearn.utils.validation import check_is_fitted
 
-    family = FAMILIES.get(type(model).__name__)
+    family = next((f for f in FAMILIES.values() if f.name_of(model)), None)
     if family is None:
         raise ModelFileError(
             f"refusing to save {path}: model files hold {', '.join(ESTIMATORS)}, "
-            f"not {type(model).__name__}"
+            f"not {type(model).__module__}.{type(model).__name__}"
         )
     check_is_fitted(model)
     try:
@@ -143,7 +146,7 @@ def _load(path: Path, max_bytes: int) -> Any:
     with npz.Archive.open(path) as archive:
         header = _read_header(archive)
         family = FAMILIES[header["estimator"]]
-        plan = {"header": archive_header_plan(archive), **family.plan(header)}
+        plan = {"header": _header_expect(archive), **family.plan(header)}
         if header["version"] >= 2:
             plan["probe"] = npz.Expect((probe.ROWS, family.probe_width(header)), "float64")
         archive.check_plan(plan, max_bytes)
@@ -153,7 +156,7 @@ def _load(path: Path, max_bytes: int) -> Any:
     return model
 
 
-def archive_header_plan(archive: npz.Archive) -> npz.Expect:
+def _header_expect(archive: npz.Archive) -> npz.Expect:
     """The ``header`` member as it must be: 1-D uint8 of at most ``MAX_HEADER_BYTES``."""
     member = archive.members.get("header")
     if member is None:
@@ -168,7 +171,7 @@ def archive_header_plan(archive: npz.Archive) -> npz.Expect:
 
 def _read_header(archive: npz.Archive) -> dict:
     """The header, parsed strictly and checked against its family's schema and rules."""
-    expect = archive_header_plan(archive)
+    expect = _header_expect(archive)
     archive.check_plan({"header": expect}, MAX_HEADER_BYTES, partial=True)
     header = jsonio.loads(archive.read("header").tobytes())
     if isinstance(header, dict) and header.get("format") == LEGACY_SKLEARN_FORMAT:

@@ -12,12 +12,18 @@ def with_params(cls: type, params: dict[str, Any]) -> Any:
 
     Unknown names are refused; estimators that declare scikit-learn's
     ``_parameter_constraints`` are checked by ``_validate_params``; any ``ValueError`` or
-    ``TypeError`` (``InvalidParameterError`` is both) becomes :class:`Invalid`.
+    ``TypeError`` (``InvalidParameterError`` is both) becomes :class:`Invalid`. A list
+    whose default is a tuple (``hidden_layer_sizes``) becomes a tuple again.
     """
     model = cls()
-    unknown = sorted(set(params) - set(model.get_params()))
+    defaults = model.get_params()
+    unknown = sorted(set(params) - set(defaults))
     if unknown:
         raise Invalid(f"header['params'] names unknown parameters of {cls.__name__}: {unknown}")
+    params = {  # JSON has no tuples: a list where the default is a tuple was one
+        key: tuple(value) if isinstance(value, list) and isinstance(defaults[key], tuple) else value
+        for key, value in params.items()
+    }
     try:
         model.set_params(**params)
         if hasattr(type(model), "_parameter_constraints"):

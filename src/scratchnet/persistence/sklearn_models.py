@@ -20,7 +20,13 @@ from scratchnet.persistence.common import (
 from scratchnet.persistence.estimator_params import json_params, with_params
 from scratchnet.persistence.schema import AnyJSON, Int, ListOf, MapOf, OneOf, Record, Rule
 
-ESTIMATORS = ("MLPClassifier", "MLPRegressor")
+#: Header name -> class name in ``sklearn.neural_network``.
+CLASSES = {
+    "sklearn.neural_network.MLPClassifier": "MLPClassifier",
+    "sklearn.neural_network.MLPRegressor": "MLPRegressor",
+}
+ESTIMATORS = tuple(CLASSES)
+CLASSIFIER = "sklearn.neural_network.MLPClassifier"
 
 OUT_ACTIVATIONS = ("softmax", "logistic", "identity")
 SCHEMA = Record({**layers.COMMON_FIELDS, "out_activation": OneOf(*OUT_ACTIVATIONS)})
@@ -33,7 +39,7 @@ def _hidden_sizes(params: dict) -> Any:
 
 def _output_fits(h: dict) -> bool:
     n_out, out = h["layer_sizes"][-1], h["out_activation"]
-    if h["estimator"] == "MLPRegressor":
+    if h["estimator"] != CLASSIFIER:
         return out == "identity"
     return (out == "softmax" and n_out >= 3) or (out == "logistic" and n_out == 1)
 
@@ -57,7 +63,7 @@ RULES = [
 LEGACY_SCHEMA = Record(
     {
         "format": OneOf(LEGACY_SKLEARN_FORMAT),
-        "class": OneOf(*ESTIMATORS),
+        "class": OneOf(*CLASSES.values()),
         "params": MapOf(AnyJSON(), 128),
         "n_features_in": Int(1, MAX_UNITS),
         "n_outputs": Int(1, MAX_UNITS),
@@ -78,7 +84,7 @@ def upgrade_legacy(header: dict, archive: Archive) -> dict:
     return {
         "format": FORMAT,
         "version": 1,
-        "estimator": header["class"],
+        "estimator": f"sklearn.neural_network.{header['class']}",
         "layer_sizes": [header["n_features_in"], *hidden, header["n_outputs"]],
         "dtype": dtype if dtype in layers.FLOAT_DTYPES else "float64",
         "n_features_in": header["n_features_in"],
@@ -87,9 +93,11 @@ def upgrade_legacy(header: dict, archive: Archive) -> dict:
     }
 
 
-def handles(model: Any) -> bool:
-    """True for a fitted scikit-learn MLP."""
-    return type(model).__name__ in ESTIMATORS and hasattr(model, "coefs_")
+def name_of(model: Any) -> str | None:
+    """The header name of ``model``'s class, if it is scikit-learn's own MLP."""
+    cls = type(model)
+    name = f"{cls.__module__.split('._')[0]}.{cls.__name__}"
+    return name if name in CLASSES else None
 
 
 def header(model: Any) -> dict:
@@ -98,7 +106,7 @@ def header(model: Any) -> dict:
         raise Invalid("a multilabel MLPClassifier cannot be saved in a model file")
     sizes = [int(model.coefs_[0].shape[0])] + [int(c.shape[1]) for c in model.coefs_]
     return {
-        "estimator": type(model).__name__,
+        "estimator": name_of(model),
         "layer_sizes": sizes,
         "dtype": model.coefs_[0].dtype.name,
         "n_features_in": int(model.n_features_in_),
@@ -119,13 +127,13 @@ def arrays(model: Any) -> dict[str, np.ndarray]:
 def probe_width(header: dict) -> int:
     """Columns of the probe's predictions: one per class (2 for a binary one) or output."""
     n_out = header["layer_sizes"][-1]
-    return 2 if header["estimator"] == "MLPClassifier" and n_out == 1 else n_out
+    return 2 if header["estimator"] == CLASSIFIER and n_out == 1 else n_out
 
 
 def plan(header: dict) -> dict[str, Expect]:
     """Every array the header implies, with its dtype and shape."""
     expected = layers.layer_plan(header)
-    if header["estimator"] == "MLPClassifier":
+    if header["estimator"] == CLASSIFIER:
         expected.update(layers.classes_plan(probe_width(header)))
     return expected
 
@@ -135,10 +143,7 @@ def build(header: dict, archive: Archive) -> Any:
     from sklearn import neural_network
     from sklearn.preprocessing import LabelBinarizer
 
-    params = dict(header["params"])
-    if isinstance(params.get("hidden_layer_sizes"), list):
-        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
-    model = with_params(getattr(neural_network, header["estimator"]), params)
+    model = with_params(getattr(neural_network, CLASSES[header["estimator"]]), header["params"])
     n_layers = len(header["layer_sizes"]) - 1
     model.coefs_ = [archive.read(f"coef_{i}") for i in range(n_layers)]
     model.intercepts_ = [archive.read(f"intercept_{i}") for i in range(n_layers)]
@@ -149,7 +154,7 @@ def build(header: dict, archive: Archive) -> Any:
     model.n_outputs_ = header["layer_sizes"][-1]
     model.n_layers_ = n_layers + 1
     model.out_activation_ = header["out_activation"]
-    if header["estimator"] == "MLPClassifier":
+    if header["estimator"] == CLASSIFIER:
         model.classes_ = layers.read_classes(archive)
         try:
             model._label_binarizer = LabelBinarizer().fit(model.classes_)
