@@ -7,6 +7,7 @@ wherever the loaded weights are the original's.
 """
 
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
 
 import model_mutations as mm
 from scratchnet import NeuralNetwork, NeuralNetworkRegressor, load, save
@@ -24,12 +27,15 @@ from bounded import MiB, call_bounded
 X, y = load_digits(return_X_y=True)
 X = X[:200] / 16.0
 y = y[:200]
-MODELS = {
-    "classifier": NeuralNetwork(layers=[64, 16, 10], epochs=2, random_state=0).fit(X, y),
-    "regressor": NeuralNetworkRegressor(layers=[64, 8, 3], epochs=2, random_state=0).fit(
-        X, X[:, :3]
-    ),
-}
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    MODELS = {
+        "classifier": NeuralNetwork(layers=[64, 16, 10], epochs=2, random_state=0).fit(X, y),
+        "regressor": NeuralNetworkRegressor(layers=[64, 8, 3], epochs=2, random_state=0).fit(
+            X, X[:, :3]
+        ),
+        "sklearn": MLPClassifier(hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(X, y),
+    }
 FOLDER = Path(tempfile.mkdtemp(prefix="fuzz-model-files-"))
 SAVED = {name: save(model, FOLDER / f"{name}.npz").read_bytes() for name, model in MODELS.items()}
 

@@ -478,3 +478,16 @@ def test_every_scratchnet_output_kind_round_trips(tmp_path, data):
         assert loaded.get_params() == model.get_params()
     header = mm.header_json((tmp_path / "m.npz").read_bytes())
     assert header["estimator"] == "NeuralNetworkRegressor" and header["version"] == 2
+
+
+def test_files_written_before_version_2_still_load(data):
+    # written by the code before this change: persistence.save (format version 1) and the
+    # scikit-learn cells' own engines.save_model (format scratchnet-sklearn-mlp)
+    from pathlib import Path
+
+    X, _ = data
+    folder = Path(__file__).parent / "data"
+    expected = np.load(folder / "v1_expected_proba.npy")
+    for index, name in enumerate(["v1_neuralnetwork.npz", "v1_sklearn_cell.npz"]):
+        loaded = call_bounded(lambda n=name: load(folder / n), (), 8 * MiB)
+        np.testing.assert_allclose(loaded.predict_proba(X[:5]), expected[index], rtol=1e-6)
