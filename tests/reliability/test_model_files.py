@@ -491,3 +491,25 @@ def test_files_written_before_version_2_still_load(data):
     for index, name in enumerate(["v1_neuralnetwork.npz", "v1_sklearn_cell.npz"]):
         loaded = call_bounded(lambda n=name: load(folder / n), (), 8 * MiB)
         np.testing.assert_allclose(loaded.predict_proba(X[:5]), expected[index], rtol=1e-6)
+
+
+def test_feature_names_round_trip(tmp_path, data):
+    import warnings
+
+    import pandas as pd
+    from sklearn.neural_network import MLPRegressor
+
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"pixel{i}" for i in range(64)])
+    for model in [
+        NeuralNetwork(layers=[64, 8, 10], epochs=1, random_state=0).fit(frame, y),
+        MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(frame, y * 1.0),
+    ]:
+        loaded = load(save(model, tmp_path / "m.npz"))
+        np.testing.assert_array_equal(loaded.feature_names_in_, model.feature_names_in_)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)  # no "fitted without feature names"
+            np.testing.assert_array_equal(loaded.predict(frame), model.predict(frame))
+    header = mm.header_json((tmp_path / "m.npz").read_bytes())
+    bad = {**header, "feature_names_in": ["a"] * 64}
+    _refused(_write(tmp_path, mm.with_header((tmp_path / "m.npz").read_bytes(), bad)), "distinct")

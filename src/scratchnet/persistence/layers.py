@@ -27,7 +27,10 @@ COMMON_FIELDS = {
     "dtype": OneOf(*FLOAT_DTYPES),
     "n_features_in": Int(1, MAX_UNITS),
     "params": MapOf(AnyJSON(), 128),
+    "feature_names_in": ListOf(Text(256), 1, MAX_UNITS),  # optional: fitted on a DataFrame
 }
+#: Header fields a file may leave out.
+OPTIONAL_FIELDS = frozenset({"feature_names_in"})
 
 COMMON_RULES = [
     Rule(
@@ -35,7 +38,27 @@ COMMON_RULES = [
         ("n_features_in", "layer_sizes"),
         lambda h: h["n_features_in"] == h["layer_sizes"][0],
     ),
+    Rule(
+        "feature_names_in has n_features_in distinct names",
+        ("n_features_in",),
+        lambda h: (
+            "feature_names_in" not in h
+            or len(set(h["feature_names_in"])) == len(h["feature_names_in"]) == h["n_features_in"]
+        ),
+    ),
 ]
+
+
+def common_header(model) -> dict:
+    """The optional common fields of a fitted estimator: its feature names, if any."""
+    names = getattr(model, "feature_names_in_", None)
+    return {} if names is None else {"feature_names_in": [str(n) for n in names]}
+
+
+def set_common(model, header: dict) -> None:
+    """Set the optional common fields of ``header`` on ``model``."""
+    if "feature_names_in" in header:
+        model.feature_names_in_ = np.asarray(header["feature_names_in"], dtype=object)
 
 
 def layer_plan(header: dict) -> dict[str, Expect]:

@@ -10,6 +10,8 @@ finite and, for a file of version 2, equal (to a rounding tolerance) to the reco
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from scratchnet.persistence.common import Invalid
@@ -33,7 +35,8 @@ def inputs(n_features: int) -> np.ndarray:
 def outputs(model) -> np.ndarray:
     """``predict_proba`` (classifier) or ``predict`` (regressor) on the probe, (ROWS, k)."""
     X = inputs(int(model.n_features_in_))
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # fitted with feature names: a plain array
         predict = model.predict_proba if hasattr(model, "classes_") else model.predict
         return np.asarray(predict(X), dtype=np.float64).reshape(ROWS, -1)
 

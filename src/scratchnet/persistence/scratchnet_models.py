@@ -51,7 +51,7 @@ SCHEMA = Record(
         "n_iter": Int(0, MAX_EPOCHS),
         "best_epoch": Int(0, MAX_EPOCHS),
     },
-    optional=frozenset({"out_activation"}),  # version 1 files: the estimator's default
+    optional=layers.OPTIONAL_FIELDS | {"out_activation"},  # version 1: the default output
 )
 
 
@@ -183,6 +183,7 @@ def header(model: Any) -> dict:
         "history": model.history_,
         "n_iter": int(model.n_iter_),
         "best_epoch": int(model.best_epoch_),
+        **layers.common_header(model),
     }
 
 
@@ -232,6 +233,7 @@ def build(header: dict, archive: Archive) -> Any:
         layers.check_finite(f"intercept_{i}", archive.read(f"intercept_{i}", network.intercepts[i]))
     model.network_ = network
     model.n_features_in_ = header["n_features_in"]
+    layers.set_common(model, header)
     model.history_ = {key: list(values) for key, values in header["history"].items()}
     model.history_.setdefault("loss", [])
     model.n_iter_ = header["n_iter"]

@@ -29,7 +29,10 @@ ESTIMATORS = tuple(CLASSES)
 CLASSIFIER = "sklearn.neural_network.MLPClassifier"
 
 OUT_ACTIVATIONS = ("softmax", "logistic", "identity")
-SCHEMA = Record({**layers.COMMON_FIELDS, "out_activation": OneOf(*OUT_ACTIVATIONS)})
+SCHEMA = Record(
+    {**layers.COMMON_FIELDS, "out_activation": OneOf(*OUT_ACTIVATIONS)},
+    optional=layers.OPTIONAL_FIELDS,
+)
 
 
 def _hidden_sizes(params: dict) -> Any:
@@ -112,6 +115,7 @@ def header(model: Any) -> dict:
         "n_features_in": int(model.n_features_in_),
         "params": json_params(model),
         "out_activation": model.out_activation_,
+        **layers.common_header(model),
     }
 
 
@@ -151,6 +155,7 @@ def build(header: dict, archive: Archive) -> Any:
         layers.check_finite(f"coef_{i}", model.coefs_[i])
         layers.check_finite(f"intercept_{i}", model.intercepts_[i])
     model.n_features_in_ = header["n_features_in"]
+    layers.set_common(model, header)
     model.n_outputs_ = header["layer_sizes"][-1]
     model.n_layers_ = n_layers + 1
     model.out_activation_ = header["out_activation"]
