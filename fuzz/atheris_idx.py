@@ -1,13 +1,15 @@
 """Coverage-guided fuzzing of the IDX reader, ``scratchnet.data.idx.read_idx``, with atheris.
 
 Every input is written to a file and read with a 16 MiB payload limit: it must give an array
-or raise ``DataError`` (``IDXFormatError``). Seeds: small images and labels, plain and gzip.
+or raise ``DataError`` (``IDXFormatError``). Seeds: small images and labels, plain and gzip,
+and issue 18's hostile headers (65 dimensions: a finding until the IDX reader refuses it).
 
     python fuzz/atheris_idx.py -max_total_time=60 -rss_limit_mb=2048
 """
 
 from __future__ import annotations
 
+import struct
 import sys
 from pathlib import Path
 
@@ -37,6 +39,14 @@ def write_seeds(folder: Path) -> None:
     for name, array in arrays.items():
         write_idx(folder / f"{name}.idx", array)
         write_idx(folder / f"{name}.idx.gz", array)
+    # issue 18's cases, written by hand (the writer refuses them): one zero dimension beside
+    # huge ones, and more dimensions (65) than NumPy holds, with a payload of the right size
+    (folder / "zero_and_huge.idx").write_bytes(
+        bytes([0, 0, 8, 3]) + struct.pack(">3I", 0, 2**31, 2**31)
+    )
+    (folder / "65_dims.idx").write_bytes(
+        bytes([0, 0, 8, 65]) + struct.pack(">65I", *[1] * 65) + b"\0"
+    )
 
 
 def one_input(data: bytes) -> None:
