@@ -396,10 +396,17 @@ def test_sklearn_mlps_round_trip_through_the_same_reader(tmp_path, data):
             MLPRegressor(hidden_layer_sizes=(8, 4), max_iter=5, random_state=0).fit(X, X[:, :3]),
             "predict",
         ),
+        (
+            MLPRegressor(loss="poisson", hidden_layer_sizes=(4,), max_iter=5).fit(X, y),
+            "predict",
+        ),
     ]:
         loaded = load(save(model, tmp_path / "sk.npz"))
         np.testing.assert_array_equal(getattr(loaded, predict)(X), getattr(model, predict)(X))
     header = mm.header_json((tmp_path / "sk.npz").read_bytes())
+    assert header["out_activation"] == "exp"
+    bad = {**header, "params": {**header["params"], "loss": "squared_error"}}
+    _refused(_write(tmp_path, mm.with_header((tmp_path / "sk.npz").read_bytes(), bad)), "exp")
     bad = {**header, "params": {**header["params"], "solver": "newton"}}
     _refused(_write(tmp_path, mm.with_header((tmp_path / "sk.npz").read_bytes(), bad)), "solver")
 

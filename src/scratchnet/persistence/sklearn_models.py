@@ -28,7 +28,7 @@ CLASSES = {
 ESTIMATORS = tuple(CLASSES)
 CLASSIFIER = "sklearn.neural_network.MLPClassifier"
 
-OUT_ACTIVATIONS = ("softmax", "logistic", "identity")
+OUT_ACTIVATIONS = ("softmax", "logistic", "identity", "exp")
 SCHEMA = Record(
     {**layers.COMMON_FIELDS, "out_activation": OneOf(*OUT_ACTIVATIONS)},
     optional=layers.OPTIONAL_FIELDS,
@@ -43,7 +43,7 @@ def _hidden_sizes(params: dict) -> Any:
 def _output_fits(h: dict) -> bool:
     n_out, out = h["layer_sizes"][-1], h["out_activation"]
     if h["estimator"] != CLASSIFIER:
-        return out == "identity"
+        return out == ("exp" if h["params"].get("loss") == "poisson" else "identity")
     return (out == "softmax" and n_out >= 3) or (out == "logistic" and n_out == 1)
 
 
@@ -55,9 +55,9 @@ RULES = [
         lambda h: _hidden_sizes(h["params"]) == h["layer_sizes"][1:-1],
     ),
     Rule(
-        "a regressor's output is identity; a classifier's softmax (3 or more classes) or "
-        "logistic (one output, 2 classes)",
-        ("estimator", "out_activation", "layer_sizes"),
+        "a regressor's output is identity (exp for loss='poisson'); a classifier's softmax "
+        "(3 or more classes) or logistic (one output, 2 classes)",
+        ("estimator", "out_activation", "layer_sizes", "params.loss"),
         _output_fits,
     ),
 ]
