@@ -439,9 +439,7 @@ def test_legacy_sklearn_cell_files_still_load(tmp_path, data):
     _refused(tmp_path / "legacy.npz", r"'coef_1' has shape \(8, 10\), expected \(8, 9\)")
 
 
-@pytest.mark.parametrize(
-    "case", ["npy renamed npz", "header nested 5000 deep", "wrong n_features_in"]
-)
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_evaluate_exits_2_with_one_line(tmp_path, model, case, capsys):
     from scratchnet.cli import main
 
