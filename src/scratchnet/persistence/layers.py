@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 
@@ -49,13 +50,13 @@ COMMON_RULES = [
 ]
 
 
-def common_header(model) -> dict:
+def common_header(model: Any) -> dict:
     """The optional common fields of a fitted estimator: its feature names, if any."""
     names = getattr(model, "feature_names_in_", None)
     return {} if names is None else {"feature_names_in": [str(n) for n in names]}
 
 
-def set_common(model, header: dict) -> None:
+def set_common(model: Any, header: dict) -> None:
     """Set the optional common fields of ``header`` on ``model``."""
     if "feature_names_in" in header:
         model.feature_names_in_ = np.asarray(header["feature_names_in"], dtype=object)
@@ -91,7 +92,7 @@ def read_classes(archive: Archive) -> np.ndarray:
     return classes
 
 
-def classes_array(model) -> np.ndarray:
+def classes_array(model: Any) -> np.ndarray:
     """A fitted classifier's ``classes_``, numbers kept, anything else stored as text."""
     classes = np.asarray(model.classes_)
     return classes if classes.dtype.kind in "biuf" else classes.astype(str)

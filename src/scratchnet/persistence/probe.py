@@ -11,6 +11,7 @@ finite and, for a file of version 2, equal (to a rounding tolerance) to the reco
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ def inputs(n_features: int) -> np.ndarray:
     return grid - np.floor(grid)
 
 
-def outputs(model) -> np.ndarray:
+def outputs(model: Any) -> np.ndarray:
     """``predict_proba`` (classifier) or ``predict`` (regressor) on the probe, (ROWS, k)."""
     X = inputs(int(model.n_features_in_))
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -41,7 +42,7 @@ def outputs(model) -> np.ndarray:
         return np.asarray(predict(X), dtype=np.float64).reshape(ROWS, -1)
 
 
-def verify(model, saved: np.ndarray | None, dtype: str) -> None:
+def verify(model: Any, saved: np.ndarray | None, dtype: str) -> None:
     """Raise :class:`Invalid` unless ``model`` predicts finite values equal to ``saved``.
 
     Parameters
