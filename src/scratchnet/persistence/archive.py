@@ -272,7 +272,7 @@ def _check_info(info: zipfile.ZipInfo, seen: dict) -> str:
     return name
 
 
-def _npy_header(stream, info: zipfile.ZipInfo) -> Member:
+def _npy_header(stream: BinaryIO, info: zipfile.ZipInfo) -> Member:
     """Parse the NPY header at the start of a member; accept only what NumPy writes."""
     where = f"member {info.filename!r}"
     start = stream.read(len(_NPY_MAGIC) + 2)
