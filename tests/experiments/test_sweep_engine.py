@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -276,3 +277,155 @@ def test_temp_files_of_a_killed_summary_are_removed(toy, tmp_path):
     stray.write_text("half")
     run_sweep(table(values=(1,)), tmp_path, progress=False)
     assert not stray.exists()
+
+
+# --- kill windows and damaged sweep folders -------------------------------------------------------
+
+
+def test_an_empty_lock_of_a_writer_killed_mid_claim_does_not_hold_its_cell(toy, tmp_path):
+    """Kill window 1 as older versions left it: a lock created, its owner never written."""
+    root = tmp_path / "cells"
+    root.mkdir()
+    (root / "cell_2.lock").write_bytes(b"")  # fresh: no grace period to wait out
+    results = run_sweep(table(), tmp_path, progress=False)
+    assert [r["key"] for r in results] == ["cell_1", "cell_2", "cell_3"]
+    assert not (root / "cell_2.lock").exists()
+
+
+def test_a_lock_is_never_seen_without_its_owner(tmp_path, monkeypatch):
+    """The lock appears by a hard link of a synced claim file: whole, or not at all."""
+    seen = []
+    real_link = os.link
+
+    def spy(source, target):
+        seen.append(json.loads(open(source, "rb").read()))  # what the link will publish
+        assert not os.path.exists(target)
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", spy)
+    assert cells.try_lock(tmp_path, "k")
+    assert seen[0]["pid"] == os.getpid()
+    assert [p.name for p in tmp_path.iterdir()] == ["k.lock"]  # the claim file is gone
+
+
+def test_a_missing_config_copy_is_restored_by_the_rerun(toy, tmp_path):
+    """Kill window 2 as older versions left it: sweep.json written, config.toml not."""
+    config = tmp_path / "toy.toml"
+    config.write_text('study = "toy"\nvalues = [4, 5]\n')
+    out = tmp_path / "out"
+    run_sweep(config, out, progress=False, only=["cell_4"])
+    (out / "config.toml").unlink()
+    run_sweep(config, out, progress=False)
+    assert (out / "config.toml").read_text() == config.read_text()
+
+
+def test_the_config_copy_is_written_before_the_folder_becomes_a_sweep(toy, tmp_path, monkeypatch):
+    from scratchnet.experiments import sweep
+
+    order = []
+    monkeypatch.setattr(sweep, "write_text", lambda path, text: order.append(Path(path).name))
+    monkeypatch.setattr(sweep, "write_json", lambda path, obj: order.append(Path(path).name))
+    config = tmp_path / "toy.toml"
+    config.write_text('study = "toy"\nvalues = [4]\n')
+    sweep._record_config(tmp_path, {"study": "toy", "values": [4]}, config.read_text(), "x")
+    assert order == ["config.toml", "sweep.json"]
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "empty"),
+        (b'{"study": "toy", "config": {"values": [1, ', "not valid JSON"),
+        (b'{"study": "toy", "config": NaN}', "NaN"),
+        (b'{"study": "toy", "config": "\xff"}', "not UTF-8"),
+        (b'{"study": "toy", "config": [1]}', "expected an object"),
+    ],
+)
+def test_a_damaged_sweep_json_is_named_in_one_line(toy, tmp_path, content, problem):
+    from scratchnet.runfiles import RunFolderError
+
+    (tmp_path / "sweep.json").write_bytes(content)
+    for call in (
+        lambda: run_sweep(table(), tmp_path, progress=False),
+        lambda: load_sweep(tmp_path),
+    ):
+        with pytest.raises(RunFolderError, match=problem) as error:
+            call()
+        assert str(tmp_path / "sweep.json") in str(error.value)
+        assert "\n" not in str(error.value)
+
+
+def test_a_damaged_cell_record_is_named(toy, tmp_path):
+    from scratchnet.runfiles import RunFolderError
+
+    run_sweep(table(), tmp_path, progress=False)
+    record = tmp_path / "cells" / "cell_2" / "metrics.json"
+    record.write_bytes(record.read_bytes()[:20])
+    with pytest.raises(RunFolderError, match="cell_2/metrics.json: not valid JSON"):
+        run_sweep(table(), tmp_path, progress=False)
+
+
+KILL_POINTS = {"sweep-config-copied", "lock-claim-written", "lock-claimed", "stale-lock-set-aside"}
+
+
+def _killed_at(point: str, call) -> bool:
+    """Run ``call()`` in a forked child with the kill point ``point`` armed; True if the
+    child died of SIGKILL (there, and not elsewhere: it has no other way to get one)."""
+    import signal
+
+    from scratchnet.experiments import killpoints
+
+    pid = os.fork()
+    if pid == 0:  # the child: dies at the point, or reports that it did not
+        os.environ[killpoints.ENV] = point
+        try:
+            call()
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.parametrize("point", sorted(KILL_POINTS))
+def test_a_sweep_killed_at_each_kill_point_is_finished_by_the_rerun(toy, tmp_path, point):
+    from scratchnet.fileio import TEMP_MARKER
+
+    config = tmp_path / "toy.toml"
+    config.write_text('study = "toy"\nvalues = [1, 2, 3]\n')
+    out = tmp_path / "out"
+    (out / "cells").mkdir(parents=True)
+    owner = {"pid": dead_pid(), "host": socket.gethostname(), "time": 0}
+    (out / "cells" / "cell_2.lock").write_text(json.dumps(owner))  # a stale lock to break
+    assert _killed_at(point, lambda: run_sweep(config, out, progress=False))
+    results = run_sweep(config, out, progress=False)
+    assert [r["key"] for r in results] == ["cell_1", "cell_2", "cell_3"]
+    assert (out / "config.toml").read_text() == config.read_text()
+    assert load_sweep(out)[1].values == (1, 2, 3)
+    assert not list(out.rglob("*.lock")) and not list(out.rglob(f"*{TEMP_MARKER}"))
+    assert sorted(p.name for p in (out / "cells").iterdir()) == ["cell_1", "cell_2", "cell_3"]
+
+
+def test_every_kill_point_is_tested():
+    from scratchnet.experiments import killpoints
+
+    assert killpoints.POINTS == KILL_POINTS
+
+
+def test_the_stale_lock_of_a_finished_cell_is_removed(toy, tmp_path):
+    """Killed between committing a cell and releasing its lock: the rerun removes the lock."""
+    import socket
+
+    run_sweep(table(), tmp_path, progress=False)
+    owner = {"pid": dead_pid(), "host": socket.gethostname(), "time": 0}
+    (tmp_path / "cells" / "cell_2.lock").write_text(json.dumps(owner))
+    run_sweep(table(), tmp_path, progress=False)
+    assert toy.ran == ["cell_1", "cell_2", "cell_3"]  # nothing rerun
+    assert not list((tmp_path / "cells").glob("*.lock"))
+
+
+def test_n_jobs_over_the_limit_is_refused_before_anything_is_written(toy, tmp_path):
+    over = 4 * (os.cpu_count() or 1) + 1  # one more than 4 workers per core
+    with pytest.raises(ConfigError, match=rf"--n-jobs\) {over} is over the limit of {over - 1}"):
+        run_sweep(table(), tmp_path / "out", n_jobs=over, progress=False)
+    assert not (tmp_path / "out").exists() and toy.ran == []

@@ -17,7 +17,10 @@ CASES = {
         ["train", "--dataset", "digits", "--layers", "64", "0", "10"],
         "positive integer",
     ),
-    "negative learning rate": (["train", "--dataset", "digits", "--lr", "-0.1"], "'lr' parameter of NeuralNetwork must be"),
+    "negative learning rate": (
+        ["train", "--dataset", "digits", "--lr", "-0.1"],
+        "'lr' parameter of NeuralNetwork must be",
+    ),
     "unknown activation": (
         ["train", "--dataset", "digits", "--activations", "swish"],
         "unknown activation 'swish'",

@@ -1,6 +1,8 @@
-"""SIGKILL at any moment of a model save or a cache write: nothing half-written survives, the
-next run recovers, and the strays of the killed writer are cleaned up."""
+"""SIGKILL at any moment of a model save, a cache write or a sweep: nothing half-written
+survives, the next run recovers and finishes, the strays of the killed writer are cleaned up,
+and a killed sweep's workers do not outlive it."""
 
+import os
 import random
 import signal
 import subprocess
@@ -10,7 +12,11 @@ import time
 import numpy as np
 
 from scratchnet import load
+from scratchnet.experiments import killpoints
 from scratchnet.fileio import TEMP_MARKER
+
+from processes import alive, cmdline, descendants, is_tracker, kill_all, needs_proc, wait_until
+from studyconfigs import digits_mnist_study
 
 KILLS = 4
 
@@ -140,3 +146,53 @@ def test_a_killed_workers_private_cell_folder_is_removed_by_the_next_cell(tmp_pa
         (folder / "model.npz").write_bytes(b"half")
     sweep._remove_orphan_cell_folders()
     assert not orphan.exists() and live.exists()
+
+
+# --- a killed sweep's workers -------------------------------------------------------------------
+
+
+@needs_proc
+def test_workers_exit_within_seconds_when_the_sweep_is_killed(tmp_path):
+    """kill -9 of a --n-jobs 2 sweep: its loky workers and resource trackers go too."""
+    config = digits_mnist_study(tmp_path, epochs="100000", early_stopping="false")
+    command = [sys.executable, "-m", "scratchnet.cli", "sweep", str(config), "--no-progress"]
+    sweep = subprocess.Popen([*command, "--out", str(tmp_path / "run"), "--n-jobs", "2"])
+    started = []
+    try:
+        assert wait_until(
+            lambda: len([p for p in descendants(sweep.pid) if not is_tracker(p)]) >= 2, 120
+        ), "the sweep never started its two workers"
+        started = descendants(sweep.pid)
+        sweep.send_signal(signal.SIGKILL)
+        sweep.wait()
+        # A bounded wait, not a speed test: loky's own timeout would keep them 300 s.
+        gone = wait_until(lambda: not any(alive(pid) for pid in started), 30)
+        assert gone, [cmdline(pid) for pid in started if alive(pid)]
+    finally:
+        sweep.kill()
+        kill_all(started)
+
+
+# --- the sweep's kill windows, killed for real --------------------------------------------------
+
+TWO_CELLS = ["model_activation_relu_weight_init_normal", "model_activation_tanh_weight_init_zero"]
+
+
+def test_a_sweep_killed_holding_a_lock_is_finished_by_the_rerun(tmp_path, point="lock-claimed"):
+    """The command, SIGKILLed between linking a cell's lock and removing its claim file: the
+    rerun runs every cell and leaves no lock or temp file. (Every kill point, in a forked
+    process: tests/experiments/test_sweep_engine.py.)"""
+    config = digits_mnist_study(tmp_path, epochs="3")
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "scratchnet.cli", "sweep", str(config), "--out", str(out)]
+    command += ["--no-progress", "--only", *TWO_CELLS]
+    env = {**os.environ, killpoints.ENV: point}
+    killed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "left to another running sweep" not in rerun.stderr
+    assert all((out / "cells" / key / "COMPLETE").is_file() for key in TWO_CELLS)
+    assert (out / "config.toml").read_text() == config.read_text()
+    assert (out / "sweep.json").is_file()
+    assert not list(out.rglob("*.lock")) and not list(out.rglob(f"*{TEMP_MARKER}"))

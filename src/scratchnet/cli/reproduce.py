@@ -21,7 +21,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="both",
         help="engines for the Fashion-MNIST studies (default: both)",
     )
-    parser.add_argument("--n-jobs", type=int, default=1, help="cells run at once (-1: all cores)")
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        help="cells run at once (-1: all cores; at most 4 per core with loky)",
+    )
     parser.add_argument("--backend", choices=("loky", "dask"), default="loky")
     parser.add_argument("--scheduler", help="Dask scheduler address, tcp://HOST:PORT")
     parser.add_argument("--configs", help="folder of the study configs (default: configs/)")

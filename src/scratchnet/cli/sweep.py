@@ -23,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--n-jobs",
         type=int,
         default=None,
-        help="cells run at once; -1 for all cores (default: 1 with loky, every Dask worker "
-        "with dask)",
+        help="cells run at once, never more than the cells left to run; -1 for all cores; "
+        "at most 4 per core with loky (default: 1 with loky, every Dask worker with dask)",
     )
     parser.add_argument(
         "--backend",

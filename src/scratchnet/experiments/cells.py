@@ -7,13 +7,17 @@ Layout under a sweep's ``cells/`` folder::
         metrics.json             (complete cells) engine record with the study's metrics
         failure.json             (failed cells) the error, its epoch and the history so far
         COMPLETE | FAILED        the marker, written last
-    cells/<key>.lock             a claim: JSON with the owner's pid and host (O_EXCL create)
+    cells/<key>.lock             a claim: JSON with the owner's pid and host
     cells/.tmp-<key>-<uuid>/     a cell being written; renamed to ``<key>/`` when whole
 
 A cell's final folder only ever appears by ``os.rename`` of a temp folder whose marker is
-already written and synced, so ``cells/<key>/`` is either absent or whole. A lock whose owner
-is a dead process on this host is stale and is broken by the next claimant, which also removes
-the temp folders the dead owner left behind.
+already written and synced, so ``cells/<key>/`` is either absent or whole. A lock appears
+the same way: its owner is written and synced into a claim file beside it, which is then
+hard-linked to ``<key>.lock`` (the link fails if the lock exists), so a lock is never seen
+empty, whatever moment its writer is killed at. A lock whose owner is a dead process on this
+host, or that cannot be read, is stale and is broken by the next claimant, which also removes
+the temp folders the dead owner left behind. A claim file a killed writer left is a temp file
+of :mod:`scratchnet.fileio`'s naming, removed with the other strays of dead writers.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scratchnet.fileio import fsync_dir
+from scratchnet.experiments.killpoints import kill_point
+from scratchnet.fileio import TEMP_MARKER, fsync_dir, writer_tag
+from scratchnet.runfiles import read_json
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +51,6 @@ FAILURE = "failure.json"
 RESERVED = frozenset({COMPLETE, FAILED, METRICS, FAILURE})
 TEMP_PREFIX = ".tmp-"
 LOCK_SUFFIX = ".lock"
-#: A lock file still empty after this many seconds belongs to a writer that died mid-claim.
-EMPTY_LOCK_GRACE = 60.0
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,7 @@ def read_record(root: Path, key: str) -> dict | None:
     if status not in ("complete", "failed"):
         return None
     name = METRICS if status == "complete" else FAILURE
-    with open(cell_dir(root, key) / name, encoding="utf-8") as handle:
-        return json.load(handle)
+    return read_json(cell_dir(root, key) / name).value
 
 
 # --- writing a cell folder ----------------------------------------------------------------------
@@ -202,25 +205,44 @@ def lock_path(root: Path, key: str) -> Path:
 def try_lock(root: Path, key: str) -> bool:
     """Claim cell ``key`` for this process; False if a live owner holds it.
 
-    The lock is created with ``O_CREAT | O_EXCL`` and holds ``{"pid", "host", "time"}``. A
-    lock whose owner is a dead process on this host (or an empty lock older than
-    :data:`EMPTY_LOCK_GRACE` seconds) is stale: it is broken and the claim retried.
+    The lock holds ``{"pid", "host", "time"}`` from the moment it exists: it is a hard link
+    to a claim file written and synced first. A lock whose owner is a dead process on this
+    host, or that is unreadable, is stale: it is broken and the claim retried.
     """
     path = lock_path(root, key)
-    owner = {"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}
     for _ in range(3):
+        claim = _write_claim(path)
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            kill_point("lock-claim-written")
+            os.link(claim, path)  # atomic, and fails if a lock is there
+            kill_point("lock-claimed")
+            fsync_dir(root)
+            return True
         except FileExistsError:
             if not _break_if_stale(path):
                 return False
-            continue
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(owner, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return True
+        finally:
+            claim.unlink(missing_ok=True)
     return False
+
+
+def _write_claim(lock: Path) -> Path:
+    """A synced file beside ``lock`` holding this process's owner record; return its path."""
+    owner = {"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}
+    claim = lock.with_name(f".{lock.name}.{writer_tag()}.{uuid.uuid4().hex[:12]}{TEMP_MARKER}")
+    _write_synced(claim, json.dumps(owner).encode())
+    return claim
+
+
+def remove_stale_locks(root: Path) -> list[Path]:
+    """Break every stale lock under ``root`` (also of cells finished by a sweep killed before
+    it released them); return the paths broken."""
+    broken = []
+    for path in sorted(root.glob(f"*{LOCK_SUFFIX}")):
+        owner = _read_lock(path)
+        if owner is not None and _is_stale(owner) and _break_if_stale(path):
+            broken.append(path)
+    return broken
 
 
 def unlock(root: Path, key: str) -> None:
@@ -236,28 +258,26 @@ def lock_owner(root: Path, key: str) -> dict | None:
     """The owner record of cell ``key``'s lock, if the lock exists and is live."""
     path = lock_path(root, key)
     owner = _read_lock(path)
-    if owner is None or _is_stale(path, owner):
+    if owner is None or _is_stale(owner):
         return None
     return owner
 
 
 def _read_lock(path: Path) -> dict | None:
+    """The owner record of the lock ``path``; ``{}`` if it is unreadable, None if absent."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
+        owner = json.loads(text)
     except FileNotFoundError:
         return None
-    try:
-        owner = json.loads(text)
-    except json.JSONDecodeError:
-        return {}  # being written, or its writer died between create and write
+    except (OSError, ValueError):  # damaged, or written by an older scratchnet's O_EXCL claim
+        return {}
     return owner if isinstance(owner, dict) else {}
 
 
-def _is_stale(path: Path, owner: dict) -> bool:
-    if not owner:  # empty or unreadable: stale once old enough
-        with contextlib.suppress(FileNotFoundError):
-            return time.time() - path.stat().st_mtime > EMPTY_LOCK_GRACE
-        return False
+def _is_stale(owner: dict) -> bool:
+    if not owner:  # a lock is never empty while its writer lives: damaged, hence stale
+        return True
     if not _is_this_host(owner):
         return False  # cannot tell from here: assume it is alive
     return not _pid_alive(owner.get("pid"))
@@ -268,13 +288,17 @@ def _break_if_stale(path: Path) -> bool:
     owner = _read_lock(path)
     if owner is None:
         return True  # vanished: retry the claim
-    if not _is_stale(path, owner):
+    if not _is_stale(owner):
         return False
-    aside = path.with_name(f"{path.name}.stale-{uuid.uuid4().hex[:12]}")
+    # named like a temp file of fileio: if we are killed before unlinking it, the next run does
+    aside = path.with_name(
+        f".{path.name}.stale.{writer_tag()}.{uuid.uuid4().hex[:12]}{TEMP_MARKER}"
+    )
     try:
         os.rename(path, aside)
     except FileNotFoundError:
         return True
+    kill_point("stale-lock-set-aside")
     if _read_lock(aside) != owner:  # someone re-locked between our read and rename: give back
         with contextlib.suppress(OSError):
             os.link(aside, path)

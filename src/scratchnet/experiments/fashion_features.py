@@ -28,7 +28,6 @@ writes ``features.md/.csv/.json``, ``engines.md/...`` and ``accuracy.png``.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,6 +54,7 @@ from scratchnet.experiments.fashion_train import (
     study_data,
     train_and_record,
 )
+from scratchnet.runfiles import read_json
 
 #: The seed's test accuracy (%) of classifiers on the penultimate-layer features.
 SEED = {"relu, penultimate": {"test acc %": 81.82}, "identity, penultimate": {"test acc %": 82.22}}
@@ -282,7 +282,7 @@ def _autoencoder_source(path: Path, where: str, quick: bool) -> tuple[dict, str,
         sweep_file = path / "sweep.json"
         if not sweep_file.is_file():
             raise ConfigError(f"{where} [options]: autoencoder folder {path} has no sweep.json")
-        table = json.loads(sweep_file.read_text(encoding="utf-8"))["config"]
+        table = read_json(sweep_file)["config"].expect(dict)
         name, run = str(sweep_file), str(path)
     else:
         table, name, run = apply_quick(read_toml(path), quick, str(path)), str(path), None

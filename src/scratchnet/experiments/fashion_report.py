@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from scratchnet import runfiles
 from scratchnet.fileio import write_json, write_text
 from scratchnet.report.figures import save
 
@@ -32,9 +32,8 @@ def cell_folder(out_dir: str | Path, key: str) -> Path:
 
 
 def read_json(path: str | Path) -> Any:
-    """Parse the JSON file ``path``."""
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    """Parse the JSON file ``path`` strictly (:func:`scratchnet.runfiles.read_json`)."""
+    return runfiles.read_json(path, kind=None).value
 
 
 def fmt(value: Any, digits: int = 2) -> str:

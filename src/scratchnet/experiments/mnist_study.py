@@ -35,6 +35,7 @@ import numpy as np
 from scratchnet.errors import ConfigError, DivergenceError
 from scratchnet.experiments.cells import Cell
 from scratchnet.experiments.prepare import DataConfig
+from scratchnet.runfiles import read_json
 
 NAME = "mnist-activation-init"
 
@@ -354,8 +355,7 @@ def _row(config: MnistStudyConfig, record: dict) -> dict[str, Any]:
 def _history(out_dir: Path, record: dict) -> dict:
     if record["status"] == "failed":
         return record.get("history") or {}
-    path = out_dir / "cells" / record["key"] / "history.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_json(out_dir / "cells" / record["key"] / "history.json").value
 
 
 def _grid_values(config: MnistStudyConfig, rows: list[dict], column: str) -> np.ndarray:

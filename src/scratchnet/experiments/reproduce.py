@@ -16,7 +16,6 @@ Run folder::
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from typing import Any
 from scratchnet.config import apply_quick, read_toml
 from scratchnet.errors import ConfigError
 from scratchnet.fileio import write_json
+from scratchnet.runfiles import read_json
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def reproduce(
 
     Returns the path of ``report.html``.
     """
-    from scratchnet.experiments import environment, worked_examples
+    from scratchnet.experiments import backends, environment, worked_examples
     from scratchnet.experiments.sweep import run_sweep
     from scratchnet.report.build import write_report
 
@@ -112,13 +112,14 @@ def reproduce(
     unknown = sorted(set(engines) - set(ENGINES))
     if unknown or not engines:
         raise ConfigError(f"--engine must be among {', '.join(ENGINES)}, got {list(engines)}")
+    backends.check(backend, n_jobs, scheduler)  # before Section A, not at the first sweep
     configs = Path(configs) if configs else configs_folder()
     tables = {
         step: step_table(step, configs, out, quick=quick) for step in PLAN if step.config
     }  # read every config first: fail fast
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "environment.json", environment.describe())
-    timings = _read_json(out / "timings.json")
+    timings = _read_timings(out / "timings.json")
     if timings.get("quick", quick) != quick:
         raise ConfigError(
             f"{out} holds a {'quick' if timings['quick'] else 'full'} run; use another --out "
@@ -172,5 +173,14 @@ def _speed_factor() -> float:
     return max(reference_gflops / gflops, 0.25)
 
 
-def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.is_file() else {}
+def _read_timings(path: Path) -> dict:
+    """The ``timings.json`` of an earlier run into this folder, checked; ``{}`` if absent."""
+    if not path.exists():
+        return {}
+    timings = read_json(path)
+    if "quick" in timings.value:
+        timings["quick"].expect(bool)
+    for entry in timings.get("studies", []).items():
+        entry["study"].text()
+        entry["seconds"].number()
+    return dict(timings.value)

@@ -50,7 +50,8 @@ What the engine does
 --------------------
 * reads the config (a TOML path or a table), dispatches on its ``study`` key;
 * writes ``out_dir/sweep.json`` (the study and its config; a copy of the TOML text as
-  ``config.toml``) and refuses to resume into a folder made from a different config;
+  ``config.toml``, written first and restored by a rerun if it is missing) and refuses to
+  resume into a folder made from a different config;
 * skips finished cells (see :mod:`scratchnet.experiments.cells` for the folder protocol and the
   per-cell locks that keep two sweeps on one folder from running the same cell);
 * runs the rest through joblib (:mod:`scratchnet.experiments.backends`): in this process,
@@ -76,6 +77,7 @@ from typing import Any, Protocol, runtime_checkable
 from scratchnet.errors import ConfigError, DivergenceError
 from scratchnet.experiments import backends, cells
 from scratchnet.experiments.cells import Cell
+from scratchnet.experiments.killpoints import kill_point
 from scratchnet.experiments.progress import GridProgress, epoch_bars
 from scratchnet.fileio import (
     remove_stray_temp_files,
@@ -84,6 +86,7 @@ from scratchnet.fileio import (
     writer_alive,
     writer_tag,
 )
+from scratchnet.runfiles import read_json
 
 __all__ = ["Cell", "CellOutcome", "Study", "collect_results", "execute_cell", "run_sweep"]
 
@@ -191,10 +194,12 @@ def run_sweep(
     root = out / CELLS
     root.mkdir(parents=True, exist_ok=True)
     _record_config(out, table, text, where)
-    remove_stray_temp_files(out)  # of killed summaries; a live writer's are kept
+    remove_stray_temp_files(out)  # of killed summaries and claims; a live writer's are kept
+    cells.remove_stale_locks(root)  # of killed sweeps, finished cells' included
 
     finished = {"complete", "failed"} if not retry_failed else {"complete"}
     pending = [cell for cell in selected if cells.state(root, cell.key) not in finished]
+    n_jobs = backends.workers(backend, n_jobs, len(pending))  # never more workers than cells
     bar = GridProgress(len(selected), len(selected) - len(pending), study.name, progress)
     claimed: set[str] = set()
     busy: list[str] = []
@@ -237,7 +242,7 @@ def load_sweep(
     path = out / SWEEP_FILE
     if not path.is_file():
         raise ConfigError(f"{out} is not a sweep folder: it has no {SWEEP_FILE}")
-    table = json.loads(path.read_text(encoding="utf-8"))["config"]
+    table = read_json(path)["config"].expect(dict)
     study, config = _parse(table, str(path))
     grid = _grid(study, config, str(path))
     return study, config, grid, collect_results(out, grid)
@@ -368,21 +373,28 @@ def _canonical(table: Mapping[str, Any]) -> dict:
 
 
 def _record_config(out: Path, table: Mapping[str, Any], text: str | None, where: str) -> None:
-    """Write ``sweep.json`` (and ``config.toml``), or check that they match this config."""
+    """Write ``sweep.json`` and ``config.toml``, or check that they match this config.
+
+    ``config.toml`` is written first and ``sweep.json``, which makes the folder a sweep, last;
+    a rerun restores a missing ``config.toml``. So a kill between the two writes leaves a
+    folder the next run completes.
+    """
     path = out / SWEEP_FILE
     current = _canonical(table)
-    if path.is_file():
-        saved = json.loads(path.read_text(encoding="utf-8")).get("config")
+    recorded = path.exists()
+    if recorded:
+        saved = read_json(path)["config"].expect(dict)
         if saved != current:
             raise ConfigError(
                 f"{out} holds a sweep made from a different config "
                 f"(differences: {'; '.join(_differences(saved or {}, current))}); "
                 f"use another --out folder, or the config in {path}"
             )
-        return
-    write_json(path, {"study": table["study"], "config": current, "source": where})
-    if text is not None:
+    if text is not None and not (recorded and (out / CONFIG_COPY).is_file()):
         write_text(out / CONFIG_COPY, text)
+        kill_point("sweep-config-copied")
+    if not recorded:
+        write_json(path, {"study": table["study"], "config": current, "source": where})
 
 
 def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:

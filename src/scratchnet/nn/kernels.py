@@ -54,7 +54,8 @@ def pure_numpy() -> Iterator[None]:
         _compiled = saved
 
 
-def _use_compiled(array: np.ndarray) -> bool:
+def compiled_for(array: np.ndarray) -> bool:
+    """True if the compiled loops will serve ``array`` (float32 or float64, loops in use)."""
     return _compiled is not None and array.dtype.char in "fd"
 
 
@@ -72,7 +73,7 @@ def _slope(activation: Activation | None) -> float:
 def bias_activation(z: np.ndarray, b: np.ndarray, activation: Activation | None) -> None:
     """``z <- f(z + b)`` in place for z (n, k) and b (k,); f is the identity for ``None``."""
     kind = _kind(activation)
-    if kind is not None and _use_compiled(z):
+    if kind is not None and compiled_for(z):
         _compiled.bias_activation(z, b, kind, _slope(activation))  # adds b; f if piecewise linear
         if kind in _PIECEWISE_LINEAR:
             return
@@ -88,7 +89,7 @@ def activation_backward(
     """``delta <- delta * f'(z)`` from the output ``a = f(z)``, both (n, k); then ``bias_grad``
     (k,) gets the column sums of ``delta``."""
     kind = _kind(activation)
-    if kind is not None and _use_compiled(delta):
+    if kind is not None and compiled_for(delta):
         _compiled.activation_backward(a, delta, bias_grad, kind, _slope(activation))
         return
     activation.backward_inplace(a, delta)
@@ -119,7 +120,7 @@ def softmax_cross_entropy(
     grad : ndarray
         ``out``.
     """
-    if _use_compiled(logits) and y.dtype == np.intp:
+    if compiled_for(logits) and y.dtype == np.intp:
         loss, n_correct = _compiled.softmax_cross_entropy(logits, y, out, exp_floor(logits.dtype))
         return loss, n_correct, out
     n = logits.shape[0]
@@ -150,7 +151,7 @@ def sgd_update(
 
     All arrays (size,); ``grads`` is overwritten.
     """
-    if _use_compiled(params):
+    if compiled_for(params):
         _compiled.sgd_update(params, grads, velocity, lr, momentum, nesterov)
         return
     grads *= -lr
@@ -179,9 +180,10 @@ def adam_update(
 ) -> None:
     """One Adam step with bias-corrected step size ``lr_t`` (see :class:`~.optimizers.Adam`).
 
-    All arrays (size,); ``scratch`` is working space for the NumPy path.
+    All arrays (size,); ``scratch`` is working space for the NumPy path (the compiled loop
+    needs none and may be given None).
     """
-    if _use_compiled(params):
+    if compiled_for(params):
         _compiled.adam_update(params, grads, m, v, lr_t, beta_1, beta_2, epsilon)
         return
     # m += (1 - b1) (g - m)
@@ -222,7 +224,7 @@ def descend(a: np.ndarray, delta: np.ndarray, w: np.ndarray, lr: float, shrink: 
     the gradient is never written out and the weights are read and written once. The product
     is then accumulated into ``w``, so the result differs from the NumPy path's by rounding.
     """
-    if _use_compiled(w) and blas_reachable():
+    if compiled_for(w) and blas_reachable():
         _compiled.gemm_at_b(a, delta, w, -lr, shrink)
         return
     step = a.T @ delta

@@ -215,14 +215,20 @@ class MLP:
         stop = self.n_layers if layer is None else range(self.n_layers + 1)[layer]
         n = X.shape[0]
         out = np.empty((n, self.layer_sizes[stop]), self.dtype)
-        padded = np.zeros((PREDICT_CHUNK, X.shape[1]), self.dtype)
+        first = 1 if sparse.issparse(X) else 0  # a sparse chunk is multiplied as it is
+        padded = np.zeros((PREDICT_CHUNK, X.shape[1] if first == 0 else 0), self.dtype)
         for begin in range(0, n, PREDICT_CHUNK):
             rows = min(PREDICT_CHUNK, n - begin)
             chunk = X[begin : begin + rows]
-            padded[:rows] = chunk.toarray() if sparse.issparse(chunk) else chunk
-            a = padded
+            if first:  # padded after the first layer's (sparse) product: never dense
+                a = np.zeros((PREDICT_CHUNK, self.layer_sizes[1]), self.dtype)
+                a[:rows] = chunk @ self.coefs[0]
+            else:
+                padded[:rows] = chunk
+                a = padded
             for i in range(stop):
-                a = a @ self.coefs[i]
+                if i >= first:
+                    a = a @ self.coefs[i]
                 kernels.bias_activation(a, self.intercepts[i], self._activation(i))
             out[begin : begin + rows] = a[:rows]
         return out

@@ -103,12 +103,14 @@ class Adam(Optimizer):
         self.t = 0
         self.m = np.zeros(n_params, dtype)
         self.v = np.zeros(n_params, dtype)
-        self._scratch = np.empty(n_params, dtype)
+        self._scratch: np.ndarray | None = None  # working space of the NumPy path only
 
     def _update(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         lr_t = lr * math.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)  # bias-corrected step
+        if self._scratch is None and not kernels.compiled_for(params):
+            self._scratch = np.empty_like(params)
         kernels.adam_update(
             params, grads, self.m, self.v, self._scratch, lr_t, b1, b2, self.epsilon
         )

@@ -2,17 +2,19 @@
 
 The folder holds ``environment.json`` and ``timings.json`` (written by ``scratchnet reproduce``)
 and one sub-folder per section. Nothing is trained or recomputed here: a section whose files are
-missing says so in the report.
+missing says so in the report. A damaged file (see :mod:`scratchnet.runfiles`) takes out only
+the part of the report that reads it, which says so; :func:`write_report` writes the rest and
+then raises :class:`DamagedRunFolderError` listing what was left out.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from scratchnet.fileio import write_text
 from scratchnet.report import html, markdown, section_a, section_b, section_c
 from scratchnet.report.document import Document, Section
+from scratchnet.runfiles import JsonView, RunFolderError, read_json
 
 TITLE = "scratchnet: the study, reproduced"
 SUBTITLE = (
@@ -21,27 +23,32 @@ SUBTITLE = (
 )
 
 
+class DamagedRunFolderError(RunFolderError):
+    """The report was written, but some of the run folder's files are damaged."""
+
+
 def build_document(run_dir: Path) -> Document:
     """The report's document model for ``run_dir``."""
-    environment = _read_json(run_dir / "environment.json")
-    timings = _read_json(run_dir / "timings.json")
-    header = [(key, str(value)) for key, value in environment.items()]
-    if "quick" in timings:
-        header.append(("mode", "quick (subsets, few epochs)" if timings["quick"] else "full"))
-    studies = timings.get("studies", [])
-    header += [(f"wall time, {entry['study']}", _duration(entry["seconds"])) for entry in studies]
-    if studies:
-        header.append(("wall time, total", _duration(sum(e["seconds"] for e in studies))))
+    problems: list[str] = []
+    header = _guarded_header(_environment, run_dir / "environment.json", problems)
+    header += _guarded_header(_timings, run_dir / "timings.json", problems)
     sections: list[Section] = [
         section_a.build(run_dir / "section_a"),
         section_b.build(run_dir / "section_b"),
         section_c.build(run_dir / "section_c"),
     ]
-    return Document(TITLE, SUBTITLE, header, sections)
+    return Document(TITLE, SUBTITLE, header, sections, problems)
 
 
 def write_report(run_dir: str | Path) -> tuple[Path, Path]:
-    """Write ``report.html`` and ``report.md`` into ``run_dir``; return their paths."""
+    """Write ``report.html`` and ``report.md`` into ``run_dir``; return their paths.
+
+    Raises
+    ------
+    DamagedRunFolderError
+        After writing both files, if parts were left out because their files are damaged;
+        the message names the first few files and what is wrong with them.
+    """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         from scratchnet.errors import ConfigError
@@ -51,7 +58,46 @@ def write_report(run_dir: str | Path) -> tuple[Path, Path]:
     html_path, md_path = run_dir / "report.html", run_dir / "report.md"
     write_text(html_path, html.render(doc))
     write_text(md_path, markdown.render(doc, run_dir))
+    damaged = doc.damaged()
+    if damaged:
+        shown = "; ".join(damaged[:3]) + (
+            f"; and {len(damaged) - 3} more" if len(damaged) > 3 else ""
+        )
+        raise DamagedRunFolderError(
+            f"wrote {html_path} and {md_path.name} without {len(damaged)} part(s) whose files "
+            f"are damaged: {shown}"
+        )
     return html_path, md_path
+
+
+def _guarded_header(read, path: Path, problems: list[str]) -> list[tuple[str, str]]:
+    """``read(path)``'s header lines, or one line saying the file is damaged (and why, also
+    appended to ``problems``)."""
+    if not path.exists():
+        return []
+    try:
+        return read(read_json(path))
+    except RunFolderError as exc:
+        problems.append(str(exc))
+        return [("left out, a file is damaged", str(exc))]
+
+
+def _environment(environment: JsonView) -> list[tuple[str, str]]:
+    return [(key, value.scalar()) for key, value in environment.entries()]
+
+
+def _timings(timings: JsonView) -> list[tuple[str, str]]:
+    header = []
+    if "quick" in timings.value:
+        quick = timings["quick"].expect(bool)
+        header.append(("mode", "quick (subsets, few epochs)" if quick else "full"))
+    studies = [
+        (e["study"].text(), e["seconds"].number()) for e in timings.get("studies", []).items()
+    ]
+    header += [(f"wall time, {study}", _duration(seconds)) for study, seconds in studies]
+    if studies:
+        header.append(("wall time, total", _duration(sum(s for _, s in studies))))
+    return header
 
 
 def _duration(seconds: float) -> str:
@@ -60,7 +106,3 @@ def _duration(seconds: float) -> str:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s"
-
-
-def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.is_file() else {}

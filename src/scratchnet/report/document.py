@@ -7,9 +7,12 @@ and :mod:`~scratchnet.report.markdown` render them. Text is plain: renderers esc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from scratchnet.runfiles import RunFolderError
 
 Status = Literal["good", "bad", "same", None]
 
@@ -46,10 +49,12 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Note:
-    """A call-out: ``differs`` where a finding differs from the seed's, else ``info``."""
+    """A call-out: ``differs`` where a finding differs from the seed's, else ``info``;
+    ``missing`` for a part not run, ``damaged`` for a part left out because a file of the run
+    folder is damaged (its text names the file and what is wrong)."""
 
     text: str
-    kind: Literal["differs", "info", "missing"] = "info"
+    kind: Literal["differs", "info", "missing", "damaged"] = "info"
 
 
 Block = Paragraph | Table | Figure | Note
@@ -69,6 +74,35 @@ class Document:
     subtitle: str
     header: list[tuple[str, str]]
     sections: list[Section]
+    #: Problems of damaged files that fed the header (shown in it as ``damaged`` lines).
+    damaged_header: list[str] = field(default_factory=list)
+
+    def damaged(self) -> list[str]:
+        """What was left out because of damaged files: the header's, then every ``damaged``
+        note's text in reading order."""
+        found: list[str] = list(self.damaged_header)
+
+        def walk(section: Section) -> None:
+            found.extend(
+                b.text for b in section.blocks if isinstance(b, Note) and b.kind == "damaged"
+            )
+            for sub in section.subsections:
+                walk(sub)
+
+        for section in self.sections:
+            walk(section)
+        return found
+
+
+def guarded(title: str, build: Callable[[], Section], anchor: str = "") -> Section:
+    """``build()``, or, if a file it reads is damaged, a section saying so in its place.
+
+    The unit of the report that a damaged file takes out: the rest still renders.
+    """
+    try:
+        return build()
+    except RunFolderError as exc:
+        return Section(title, [Note(str(exc), "damaged")], anchor=anchor)
 
 
 def compare_cell(

@@ -54,7 +54,8 @@ def _block(block) -> str:
     if isinstance(block, Paragraph):
         return f"<p>{_inline(block.text)}</p>"
     if isinstance(block, Note):
-        return f'<div class="note {block.kind}">{_inline(block.text)}</div>'
+        label = "<strong>Left out, a file is damaged:</strong> " if block.kind == "damaged" else ""
+        return f'<div class="note {block.kind}">{label}{_inline(block.text)}</div>'
     if isinstance(block, Figure):
         data = base64.b64encode(block.path.read_bytes()).decode("ascii")
         alt = html.escape(block.caption, quote=True)

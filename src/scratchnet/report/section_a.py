@@ -1,27 +1,41 @@
 """Section A of the report: the hand-worked exercises, the seed's answers beside exact ones.
 
-Reads the files :mod:`scratchnet.experiments.worked_examples` wrote; computes nothing new.
+Reads the files :mod:`scratchnet.experiments.worked_examples` wrote; computes nothing new. A
+damaged file takes out the part that reads it (the whole section for ``comparisons.json``, one
+exercise for the others), with a note naming the file and what is wrong.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from scratchnet.report.document import Cell, Figure, Note, Paragraph, Section, Table
+from scratchnet.report.document import Cell, Figure, Note, Paragraph, Section, Table, guarded
+from scratchnet.runfiles import JsonView, read_json
 
 VERDICT_STATUS = {"wrong": "bad", "correct": "good"}
+TITLE = "Section A: worked examples"
+Q1A = "Q1(a): one step of backpropagation by hand"
+Q1B = "Q1(b): a hard-margin linear SVM, primal and dual"
+Q3 = "Q3: margins of a given hyperplane"
+#: One comparison: quantity, the seed's value, the exact one, verdict, why.
+Comparison = tuple[str, str, str, str, str]
 
 
 def build(folder: Path) -> Section:
-    """The section, or a note that Section A was not run into ``folder``."""
-    section = Section("Section A: worked examples", anchor="section-a")
-    if not (folder / "comparisons.json").is_file():
+    """The section, or a note that Section A was not run into ``folder`` (or is damaged)."""
+    return guarded(TITLE, lambda: _build(folder), anchor="section-a")
+
+
+def _build(folder: Path) -> Section:
+    section = Section(TITLE, anchor="section-a")
+    if not (folder / "comparisons.json").exists():
         section.blocks.append(
             Note(f"Section A was not run (no {folder}/comparisons.json).", "missing")
         )
         return section
-    comparisons = json.loads((folder / "comparisons.json").read_text())
+    document = read_json(folder / "comparisons.json")
+    parts = {"backprop": (Q1A, _backprop), "svm": (Q1B, _svm), "hyperplane": (Q3, _hyperplane)}
+    comparisons = {name: _comparisons(document[name]) for name in parts}
     section.blocks.append(
         Paragraph(
             "Every quantity is computed in exact rational arithmetic where the activations allow "
@@ -29,9 +43,7 @@ def build(folder: Path) -> Section:
             "counts as right when it equals the exact one rounded to the places shown."
         )
     )
-    wrong = {
-        name: sum(c["verdict"] == "wrong" for c in items) for name, items in comparisons.items()
-    }
+    wrong = {name: sum(c[3] == "wrong" for c in items) for name, items in comparisons.items()}
     section.blocks.append(
         Note(
             f"The seed's answers that differ from the exact ones: {wrong['backprop']} in the "
@@ -41,20 +53,25 @@ def build(folder: Path) -> Section:
         )
     )
     section.subsections = [
-        _backprop(folder, comparisons["backprop"]),
-        _svm(folder, comparisons["svm"]),
-        _hyperplane(folder, comparisons["hyperplane"]),
+        guarded(title, lambda b=part, n=name: b(folder, comparisons[n]))
+        for name, (title, part) in parts.items()
     ]
     return section
 
 
-def _backprop(folder: Path, comparisons: list[dict]) -> Section:
-    trace = json.loads((folder / "backprop.json").read_text())
+def _comparisons(items: JsonView) -> list[Comparison]:
+    """The rows of one exercise's comparisons, every field a string."""
+    fields = ("quantity", "given", "correct", "verdict", "why")
+    return [tuple(item[name].text() for name in fields) for item in items.items()]  # type: ignore[misc]
+
+
+def _backprop(folder: Path, comparisons: list[Comparison]) -> Section:
+    trace = read_json(folder / "backprop.json")
     forward = Table(
         ["i", "x", "z1", "a1", "ŷ = z2", "y", "(y − ŷ)²"],
         [
             [
-                str(s["index"]),
+                str(s["index"].integer()),
                 _n(s["x"][0]),
                 _n(s["z"][0][0]),
                 _n(s["a"][0][0]),
@@ -62,21 +79,27 @@ def _backprop(folder: Path, comparisons: list[dict]) -> Section:
                 _n(s["y"][0]),
                 _n(s["squared_error"]),
             ]
-            for s in trace["samples"]
+            for s in trace["samples"].items()
         ],
-        caption=f"Forward pass, learning rate {trace['learning_rate']}; "
-        f"{trace['loss_formula']} = {_n(trace['mse'])}",
+        caption=f"Forward pass, learning rate {_n(trace['learning_rate'])}; "
+        f"{trace['loss_formula'].text()} = {_n(trace['mse'])}",
     )
     gradients = Table(
         ["parameter", "gradient (chain rule)", "∂MSE/∂θ", "before", "after one step"],
         [
-            [p["name"], f"`{p['formula']}`", _n(p["gradient"]), _n(p["value"]), _n(p["new_value"])]
-            for p in trace["parameters"]
+            [
+                p["name"].text(),
+                f"`{p['formula'].text()}`",
+                _n(p["gradient"]),
+                _n(p["value"]),
+                _n(p["new_value"]),
+            ]
+            for p in trace["parameters"].items()
         ],
         caption="Backward pass: each gradient sums its per-sample chain-rule terms",
     )
     return Section(
-        "Q1(a): one step of backpropagation by hand",
+        Q1A,
         [
             Paragraph(
                 "A 1-1-1 network (ReLU hidden unit, identity output) with w1 = 0.1, b1 = 0, "
@@ -90,29 +113,30 @@ def _backprop(folder: Path, comparisons: list[dict]) -> Section:
     )
 
 
-def _svm(folder: Path, comparisons: list[dict]) -> Section:
-    fit = json.loads((folder / "svm.json").read_text())
+def _svm(folder: Path, comparisons: list[Comparison]) -> Section:
+    fit = read_json(folder / "svm.json")
+    columns = [fit[name].items() for name in ("points", "labels", "alphas", "functional_margins")]
+    if len({len(column) for column in columns}) != 1:
+        raise fit.error("points, labels, alphas and functional_margins differ in length")
     points = Table(
         ["point", "x", "y", "α", "functional margin y(w·x + b)"],
         [
-            [f"x{i + 1}", f"({', '.join(_n(v) for v in p)})", f"{label:+d}", _n(alpha), _n(margin)]
-            for i, (p, label, alpha, margin) in enumerate(
-                zip(fit["points"], fit["labels"], fit["alphas"], fit["functional_margins"])
-            )
+            [f"x{i + 1}", _vector(p), f"{label.integer():+d}", _n(alpha), _n(margin)]
+            for i, (p, label, alpha, margin) in enumerate(zip(*columns))
         ],
-        caption=f"Dual solution: w = ({', '.join(_n(v) for v in fit['w'])}), "
-        f"b = {_n(fit['b'])}, margin {fit['margin_text']}, "
+        caption=f"Dual solution: w = {_vector(fit['w'])}, "
+        f"b = {_n(fit['b'])}, margin {fit['margin_text'].text()}, "
         f"dual objective {_n(fit['dual_objective'])}",
     )
     return Section(
-        "Q1(b): a hard-margin linear SVM, primal and dual",
+        Q1B,
         [
             Paragraph(
                 "The dual is solved here by sequential minimal optimisation and then confirmed "
                 "exactly: on the support set, the KKT conditions are a small linear system."
             ),
             points,
-            Figure(
+            *_figure(
                 folder / "svm.png",
                 "The seed's six points, the maximum-margin line (solid) and "
                 "its margins (dashed); support vectors circled.",
@@ -122,33 +146,27 @@ def _svm(folder: Path, comparisons: list[dict]) -> Section:
     )
 
 
-def _hyperplane(folder: Path, comparisons: list[dict]) -> Section:
-    plane = json.loads((folder / "hyperplane.json").read_text())
+def _hyperplane(folder: Path, comparisons: list[Comparison]) -> Section:
+    plane = read_json(folder / "hyperplane.json")
     new = plane["new_points"][0]
     return Section(
-        "Q3: margins of a given hyperplane",
+        Q3,
         [
             Paragraph(
-                f"w = ({', '.join(_n(v) for v in plane['w'])}), b = {_n(plane['b'])}: margin "
-                f"{plane['margin_text']}; the new point "
-                f"({', '.join(_n(v) for v in new['point'])}) has w·x + b = "
-                f"{_n(new['decision'])} and belongs to class {new['class']:+d}."
+                f"w = {_vector(plane['w'])}, b = {_n(plane['b'])}: margin "
+                f"{plane['margin_text'].text()}; the new point {_vector(new['point'])} has "
+                f"w·x + b = {_n(new['decision'])} and belongs to class "
+                f"{new['class'].integer():+d}."
             ),
             _comparison_table(comparisons),
         ],
     )
 
 
-def _comparison_table(comparisons: list[dict]) -> Table:
+def _comparison_table(comparisons: list[Comparison]) -> Table:
     rows = [
-        [
-            c["quantity"],
-            c["given"],
-            c["correct"],
-            Cell(c["verdict"], VERDICT_STATUS.get(c["verdict"])),
-            c["why"],
-        ]
-        for c in comparisons
+        [quantity, given, correct, Cell(verdict, VERDICT_STATUS.get(verdict)), why]
+        for quantity, given, correct, verdict, why in comparisons
     ]
     return Table(
         ["quantity", "the seed", "exact", "verdict", "why"],
@@ -157,6 +175,16 @@ def _comparison_table(comparisons: list[dict]) -> Table:
     )
 
 
-def _n(value: float) -> str:
-    """A number at up to 6 significant digits, without float noise."""
-    return f"{value:.6g}"
+def _figure(path: Path, caption: str) -> list[Figure]:
+    """The figure if its file is there (a missing one is left out, like in Sections B and C)."""
+    return [Figure(path, caption)] if path.is_file() else []
+
+
+def _vector(values: JsonView) -> str:
+    """``(a, b)`` from a JSON list of numbers."""
+    return f"({', '.join(_n(v) for v in values.items())})"
+
+
+def _n(value: JsonView) -> str:
+    """A JSON number at up to 6 significant digits, without float noise."""
+    return f"{value.number():.6g}"

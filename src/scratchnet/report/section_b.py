@@ -1,13 +1,13 @@
 """Section B of the report: the MNIST activation x initialization study, seed beside ours.
 
 Reads each protocol's sweep folder (``results.csv``, ``sweep.json`` and the sweep's figures);
-writes automatic notes where a finding differs from the seed's.
+writes automatic notes where a finding differs from the seed's. A damaged file takes out the
+protocol that reads it, with a note naming the file and what is wrong; a number that does not
+parse shows as a dash.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 
 from scratchnet.report.document import (
@@ -18,7 +18,9 @@ from scratchnet.report.document import (
     Section,
     Table,
     compare_cell,
+    guarded,
 )
+from scratchnet.runfiles import RunFolderError, read_csv, read_json
 
 PROTOCOLS = (
     ("seed", "The seed's protocol, as written"),
@@ -39,11 +41,18 @@ def build(folder: Path) -> Section:
             "test split and on the official 10,000-image test set."
         )
     )
-    results = {name: _read_rows(folder / name / "results.csv") for name, _ in PROTOCOLS}
+    results, damaged = {}, {}
+    for name, _ in PROTOCOLS:
+        try:
+            results[name] = _read_rows(folder / name / "results.csv")
+        except RunFolderError as exc:
+            results[name], damaged[name] = [], exc
     if results["seed"]:
         section.blocks.append(_side_by_side(results))
     for name, title in PROTOCOLS:
-        section.subsections.append(_protocol(folder / name, title, results[name]))
+        section.subsections.append(
+            guarded(title, lambda n=name, t=title: _protocol(folder / n, t, results[n], damaged))
+        )
     return section
 
 
@@ -72,7 +81,11 @@ def _side_by_side(results: dict[str, list[dict]]) -> Table:
     )
 
 
-def _protocol(folder: Path, title: str, rows: list[dict]) -> Section:
+def _protocol(
+    folder: Path, title: str, rows: list[dict], damaged: dict[str, RunFolderError]
+) -> Section:
+    if folder.name in damaged:
+        raise damaged[folder.name]
     section = Section(title)
     if not rows:
         section.blocks.append(Note(f"Not run: no results in {folder}.", "missing"))
@@ -126,8 +139,10 @@ def _protocol(folder: Path, title: str, rows: list[dict]) -> Section:
     return section
 
 
-def _accuracy_cell(ours: float, seed: float | None) -> Cell:
+def _accuracy_cell(ours: float | None, seed: float | None) -> Cell:
     """Our accuracy, highlighted against the seed's; two chance-level figures are the same."""
+    if ours is None:
+        return Cell("–")
     if seed is not None and max(ours, seed) < CHANCE_PCT:
         return Cell(f"{ours:.2f}", "same")
     return compare_cell(ours, seed, tolerance=0.05)
@@ -184,10 +199,9 @@ def _differences(rows: list[dict]) -> list[Note]:
 def _settings(folder: Path) -> list[list[str]]:
     """The shared model settings of the sweep, from its ``sweep.json``."""
     path = folder / "sweep.json"
-    if not path.is_file():
+    if not path.exists():
         return []
-    config = json.loads(path.read_text()).get("config", {})
-    model = config.get("model", {})
+    model = read_json(path).get("config", {}).get("model", {})
     keys = (
         "optimizer",
         "lr",
@@ -199,14 +213,29 @@ def _settings(folder: Path) -> list[list[str]]:
         "patience",
         "min_delta",
     )
-    return [[key, str(model[key])] for key in keys if key in model]
+    present = dict(model.entries())
+    return [[key, present[key].scalar()] for key in keys if key in present]
+
+
+COLUMNS = (
+    "activation",
+    "weight_init",
+    "status",
+    "seed_test_accuracy_pct",
+    "test_accuracy_pct",
+    "official_test_accuracy_pct",
+    "best_epoch",
+    "epochs",
+    "final_train_loss",
+    "final_val_loss",
+    "wall_time_s",
+)
 
 
 def _read_rows(path: Path) -> list[dict]:
-    if not path.is_file():
+    if not path.exists():
         return []
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    return read_csv(path, required=COLUMNS)[1]
 
 
 def _float(text: str | None) -> float | None:

@@ -4,17 +4,17 @@ Each study's sweep folder holds its tables as ``<stem>.csv`` (columns in order) 
 ``<stem>.json`` (title and notes), plus PNG figures. Rows of a results table carry a ``source``
 (``seed``, ``sklearn``, ``scratchnet``, ``scratchnet improved``); the columns before it name
 the row's group (an activation, a feature layer). Every number of a group is highlighted
-against the seed's row of that group, and a note says where the best choice differs.
+against the seed's row of that group, and a note says where the best choice differs. A damaged
+file takes out the study that reads it, with a note naming the file and what is wrong.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from scratchnet.report.document import Cell, Figure, Note, Paragraph, Section, Table
+from scratchnet.report.document import Cell, Figure, Note, Paragraph, Section, Table, guarded
+from scratchnet.runfiles import read_csv, read_json
 
 SEED = "seed"
 LOWER_IS_BETTER = ("mse", "loss", " s", "std", "rank")
@@ -85,22 +85,24 @@ def build(folder: Path) -> Section:
             "the improved rows use a recipe of our own with scratchnet."
         )
     )
-    section.subsections = [_study(folder / view.folder, view) for view in STUDIES]
+    section.subsections = [
+        guarded(view.title, lambda v=view: _study(folder / v.folder, v)) for view in STUDIES
+    ]
     return section
 
 
 def _study(folder: Path, view: StudyView) -> Section:
     section = Section(view.title, [Paragraph(view.intro)])
-    if not any((folder / f"{stem}.csv").is_file() for stem, _ in view.tables):
+    if not any((folder / f"{stem}.csv").exists() for stem, _ in view.tables):
         section.blocks.append(Note(f"Not run: no tables in {folder}.", "missing"))
         return section
     for stem, metric in view.tables:
-        if not (folder / f"{stem}.csv").is_file():
+        if not (folder / f"{stem}.csv").exists():
             continue
-        columns, rows = _read_csv(folder / f"{stem}.csv")
-        meta = _read_json(folder / f"{stem}.json")
-        section.blocks += [Paragraph(note) for note in meta.get("notes", [])[:1]]
-        section.blocks.append(_table(columns, rows, meta.get("title", stem)))
+        columns, rows = read_csv(folder / f"{stem}.csv")
+        title, notes = _meta(folder / f"{stem}.json", stem)
+        section.blocks += [Paragraph(note) for note in notes[:1]]
+        section.blocks.append(_table(columns, rows, title))
         if metric and metric in columns:
             section.blocks += _best_notes(columns, rows, metric)
     section.blocks += [
@@ -182,14 +184,12 @@ def _display(text: str) -> str:
     return f"{value:.2f}" if abs(value) >= 1 else f"{value:.4g}"
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict]]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.is_file() else {}
+def _meta(path: Path, stem: str) -> tuple[str, list[str]]:
+    """A table's title and notes from its ``<stem>.json`` (the stem and none if absent)."""
+    if not path.exists():
+        return stem, []
+    view = read_json(path)
+    return view.get("title", stem).text(), [note.text() for note in view.get("notes", []).items()]
 
 
 def _float(text: str | None) -> float | None:
