@@ -18,7 +18,6 @@ the estimator's running mean over each epoch's batches (``curve = "running"``).
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -27,8 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from scratchnet.errors import ConfigError, ModelFileError
-from scratchnet.fileio import atomic_path
+from scratchnet.errors import ConfigError
 
 ENGINES = ("sklearn", "scratchnet")
 TASKS = ("classify", "regress")
@@ -310,79 +308,19 @@ def hidden_features(model, X: np.ndarray, layer: int) -> np.ndarray:
 
 # --- model files --------------------------------------------------------------------------------
 
-SKLEARN_FORMAT = "scratchnet-sklearn-mlp"
-
 
 def save_model(model, path: str | Path) -> Path:
-    """Write a fitted model of either engine as a safe ``.npz`` (arrays + JSON header)."""
-    if engine_of(model) == "scratchnet":
-        from scratchnet import persistence
+    """Write a fitted model of either engine as a safe ``.npz`` (:mod:`scratchnet.persistence`)."""
+    from scratchnet import persistence
 
-        return persistence.save(model, path)
-    header = {
-        "format": SKLEARN_FORMAT,
-        "class": type(model).__name__,
-        "params": {k: v for k, v in model.get_params().items() if _json_safe(v)},
-        "n_features_in": int(model.n_features_in_),
-        "n_outputs": int(model.n_outputs_),
-        "out_activation": model.out_activation_,
-    }
-    arrays = {f"coef_{i}": w for i, w in enumerate(model.coefs_)}
-    arrays.update({f"intercept_{i}": b for i, b in enumerate(model.intercepts_)})
-    if hasattr(model, "classes_"):
-        arrays["classes"] = np.asarray(model.classes_)
-    arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), np.uint8)
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        np.savez(handle, **arrays)
-    return Path(path)
+    return persistence.save(model, path)
 
 
 def load_model(path: str | Path):
     """Read a file written by :func:`save_model`; return the fitted estimator."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"{path}: cannot read model file: {exc}") from None
-    header = json.loads(bytes(arrays["header"]).decode("utf-8"))
-    if header.get("format") != SKLEARN_FORMAT:
-        from scratchnet import persistence
+    from scratchnet import persistence
 
-        return persistence.load(path)
-    return _build_sklearn(arrays, header, path)
-
-
-def _build_sklearn(arrays: dict, header: dict, path: Path):
-    from sklearn.neural_network import MLPClassifier, MLPRegressor
-
-    classes = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
-    if header.get("class") not in classes:
-        raise ModelFileError(f"{path}: unknown model class {header.get('class')!r}")
-    params = dict(header["params"])
-    params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
-    model = classes[header["class"]](**params)
-    n_layers = sum(key.startswith("coef_") for key in arrays)
-    model.coefs_ = [arrays[f"coef_{i}"] for i in range(n_layers)]
-    model.intercepts_ = [arrays[f"intercept_{i}"] for i in range(n_layers)]
-    model.n_features_in_ = header["n_features_in"]
-    model.n_outputs_ = header["n_outputs"]
-    model.n_layers_ = n_layers + 1
-    model.out_activation_ = header["out_activation"]
-    if "classes" in arrays:
-        from sklearn.preprocessing import LabelBinarizer
-
-        model.classes_ = arrays["classes"]
-        model._label_binarizer = LabelBinarizer().fit(model.classes_)
-    return model
-
-
-def _json_safe(value) -> bool:
-    try:
-        json.dumps(value)
-    except TypeError:
-        return False
-    return True
+    return persistence.load(path)
 
 
 def recipe_dict(recipe: Recipe) -> dict:
