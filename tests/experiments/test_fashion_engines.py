@@ -112,7 +112,7 @@ def test_scheduled_recipe_uses_one_fit(digits):
     model = engines.make_estimator("scratchnet", "regress", (16,), "relu", recipe, 64, 64)
     result = engines.fit_with_history(model, X[:1000], X[:1000], X[1000:], X[1000:], 2)
     assert result.curve == "running"
-    assert set(result.history) == {"mse", "val_mse", "epoch_time"}
+    assert set(result.history) == {"mse", "val_mse", "val_r2", "epoch_time"}
 
 
 def test_sklearn_refuses_scratchnet_only_settings():

@@ -54,8 +54,14 @@ def test_the_improved_config_keeps_the_network_and_the_split():
             r"\[model\]: activations is set per cell",
         ),
         (lambda t: t["model"].update(optimiser="sgd"), r"\[model\]: unknown key optimiser"),
-        (lambda t: t["model"].update(optimizer="rmsprop"), r"\[model\]: unknown optimizer"),
-        (lambda t: t["model"].update(lr=-1.0), r"\[model\]: lr must be"),
+        (
+            lambda t: t["model"].update(optimizer="rmsprop"),
+            r"\[model\]: The 'optimizer' parameter of NeuralNetwork must be a str among",
+        ),
+        (
+            lambda t: t["model"].update(lr=-1.0),
+            r"\[model\]: The 'lr' parameter of NeuralNetwork must be a float in the range \(0.0",
+        ),
         (lambda t: t["model"].update(layers=[784, 10, 3]), r"\[model\]: .*layers\[-1\]"),
         (lambda t: t["grid"].update(activations=["relu", "swish"]), r"\[grid\]: unknown act"),
         (lambda t: t["grid"].update(weight_init=[]), r"\[grid\]: weight_init must be"),
