@@ -77,3 +77,19 @@ def test_taken_names_are_refused():
     for name in ("relu", "logistic", "softmax"):
         with pytest.raises(ConfigError, match="taken"):
             activations.register(name, np.tanh, lambda a: 1 - a * a)
+
+
+def test_model_files_name_the_activation_and_need_it_registered(registered, tmp_path):
+    from sklearn.datasets import load_digits
+
+    from scratchnet import load, save
+    from scratchnet.errors import ModelFileError
+
+    X, y = load_digits(return_X_y=True)
+    model = NeuralNetwork(layers=[64, 16, 10], activations=["swish"], epochs=2, random_state=0)
+    save(model.fit(X / 16, y), tmp_path / "swish.npz")
+    loaded = load(tmp_path / "swish.npz")
+    np.testing.assert_array_equal(loaded.predict_proba(X / 16), model.predict_proba(X / 16))
+    activations.unregister("swish")
+    with pytest.raises(ModelFileError, match=r"unknown activation 'swish'.*register"):
+        load(tmp_path / "swish.npz")

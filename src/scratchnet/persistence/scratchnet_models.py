@@ -23,6 +23,7 @@ from scratchnet.persistence.schema import (
     OneOf,
     Record,
     Rule,
+    Text,
     check_rules,
 )
 
@@ -41,7 +42,7 @@ SCHEMA = Record(
     {
         **layers.COMMON_FIELDS,
         "activations": ListOf(
-            Record({"name": OneOf(*registry.ACTIVATIONS), "params": MapOf(Float(), 4)}),
+            Record({"name": Text(64), "params": MapOf(Float(), 4)}),  # a registered name too
             0,
             MAX_LAYERS,
         ),
@@ -221,12 +222,15 @@ def build(header: dict, archive: Archive) -> Any:
     from scratchnet.nn.network import MLP
 
     module, attr = CLASSES[header["estimator"]]
-    model = with_params(getattr(importlib.import_module(module), attr), header["params"])
-    check_rules({**header, "settings": model._ours()}, SETTINGS_RULES, "header['params']")
     try:
         hidden = [registry.get(a["name"], **a["params"]) for a in header["activations"]]
     except (ConfigError, TypeError) as exc:
-        raise Invalid(f"header['activations'] is not valid: {exc}") from None
+        raise Invalid(
+            f"header['activations'] is not valid: {exc} (a model of your own activation loads "
+            f"where it is registered: scratchnet.nn.activations.register)"
+        ) from None
+    model = with_params(getattr(importlib.import_module(module), attr), header["params"])
+    check_rules({**header, "settings": model._ours()}, SETTINGS_RULES, "header['params']")
     network = MLP(header["layer_sizes"], hidden, header["dtype"])
     for i in range(network.n_layers):
         layers.check_finite(f"coef_{i}", archive.read(f"coef_{i}", out=network.coefs[i]))
