@@ -108,7 +108,7 @@ def test_a_pickle_renamed_to_a_model_file_runs_nothing(tmp_path):
         ),
         (
             lambda a: _with_header(a, activations=[{"name": "swish", "params": {}}]),
-            r"header\['activations'\]\[0\]\['name'\] is a string 'swish'",
+            r"header\['activations'\] is not valid: unknown activation 'swish'",
         ),
         (lambda a: _with_header(a, estimator="os.system"), "unknown estimator"),
         (lambda a: {**a, "header": np.frombuffer(b"{nope", np.uint8)}, "not valid JSON"),
