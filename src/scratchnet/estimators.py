@@ -16,6 +16,7 @@ estimators scikit-learn's parameter names (``MLPClassifier``, ``MLPRegressor``).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import itertools
 import math
@@ -27,7 +28,7 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import (
@@ -46,6 +47,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from scratchnet import callbacks as callback_module
 from scratchnet import lbfgs, training
 from scratchnet.errors import ConfigError
 from scratchnet.nn import activations as activation_registry
@@ -217,7 +219,7 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
 
     # --- public API ---------------------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None, validation_data: tuple | None = None):
+    def fit(self, X, y, sample_weight=None, validation_data: tuple | None = None, callbacks=None):
         """Train, from freshly initialized weights (or the current ones with ``warm_start``).
 
         Parameters
@@ -230,12 +232,15 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
             Evaluated after every epoch (``val_*`` entries of ``history_``); overrides
             ``validation_fraction``.
+        callbacks : list of scratchnet.callbacks.Callback, optional
+            Called at the start and end of training and of every epoch; they may stop
+            training, change the learning rate, save or log (see :mod:`scratchnet.callbacks`).
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, sample_weight, validation_data, incremental=False)
+        return self._fit(X, y, sample_weight, validation_data, False, callbacks=callbacks)
 
     def _stochastic(self) -> bool:
         return self._ours().get("optimizer") != "lbfgs"
@@ -334,8 +339,11 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
 
     # --- fitting, in steps ----------------------------------------------------------------------
 
-    def _fit(self, X, y, sample_weight, validation_data, incremental: bool, classes=None):
+    def _fit(self, X, y, sample_weight, validation_data, incremental, classes=None, callbacks=None):
         p = self._checked_settings()
+        user_callbacks = callback_module.checked(callbacks)
+        if user_callbacks and p["optimizer"] == "lbfgs":
+            raise ConfigError("callbacks need epochs: optimizer='lbfgs' runs none; use sgd or adam")
         if incremental:
             _refuse_in_partial_fit(p)
         self._absorb_assigned_weights(p)
@@ -352,7 +360,7 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         else:
             data, samples_seen = (X, y, w), getattr(self, "t_", 0) if continuing else 0
             history, trainer = self._run_stochastic(
-                network, data, validation, p, incremental, samples_seen
+                network, data, validation, p, incremental, samples_seen, user_callbacks
             )
         self._commit(network, trainer, history, extend=continuing, incremental=incremental)
         return self
@@ -424,8 +432,9 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         w_val = None if not rest or rest[0] is None else _check_sample_weight(rest[0], X_val)
         return X_val, self._encode_targets(y_val, dtype), w_val
 
-    def _run_stochastic(self, network, data, validation, p, incremental, samples_seen):
-        """Epochs of minibatch training: (history, trainer). ``samples_seen`` continues ``t_``."""
+    def _run_stochastic(self, network, data, validation, p, incremental, samples_seen, callbacks):
+        """Epochs of minibatch training: (history, trainer). ``samples_seen`` continues ``t_``;
+        ``callbacks`` are the user's, called after the estimator's own stopping rules."""
         X, y, w = data
         batch_size = self._batch_size(p, X.shape[0])
         steps_per_epoch = math.ceil(X.shape[0] / batch_size)
@@ -436,12 +445,11 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
             trainer.samples_seen = samples_seen
         trainer.batch_size = batch_size
         trainer.total_steps = trainer.steps_done + epochs * steps_per_epoch
-        self._plateaus = plateaus = self._stopping_rules(p, validation is not None)
-        with self._progress(epochs, p) as on_epoch_end:
-            history = training.run(trainer, X, y, epochs, w, validation, plateaus, on_epoch_end)
-        watcher = plateaus[0]
-        if watcher.keep_best and watcher.best_params is not None:
-            network.params[...] = watcher.best_params
+        rules = self._stopping_rules(p, validation is not None)
+        self._plateaus = [rule.plateau for rule in rules]
+        with self._progress(epochs, p) as progress:
+            everyone = [*progress, *rules, *callbacks]
+            history = training.run(trainer, X, y, epochs, w, validation, everyone, self._snapshot)
         if not incremental and p["tol"] is not None and len(history["loss"]) == epochs:
             warnings.warn(
                 f"{type(self).__name__}: the maximum number of epochs ({epochs}) was reached "
@@ -462,27 +470,32 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         self._plateaus = []
         return {"loss": result.losses}
 
-    def _stopping_rules(self, p: dict, has_validation: bool) -> list[training.Plateau]:
-        """The early-stopping watcher (always first, tracking the best epoch) and the
-        convergence rule on the training loss, as :class:`training.Plateau` objects."""
+    def _stopping_rules(self, p: dict, has_validation: bool) -> list:
+        """The early-stopping callback (always first: it tracks the best epoch even when it
+        never stops) and scikit-learn's convergence rule on the training loss, as
+        :class:`scratchnet.callbacks.EarlyStopping` callbacks."""
         adapts = p["lr_schedule"] == "adaptive"
         if p["monitor"] == "score" and has_validation:  # scikit-learn's: the validation score
             monitor, mode = f"val_{self._score_key()}", "max"
         else:
             monitor, mode = ("val_loss" if has_validation else "loss"), "min"
         rules = [
-            training.Plateau(
+            callback_module.EarlyStopping(
                 monitor,
                 p["patience"] if p["early_stopping"] else None,
                 p["min_delta"],
                 mode,
-                keep_best=p["early_stopping"] and p["restore_best_weights"],
+                restore_best_weights=p["early_stopping"] and p["restore_best_weights"],
                 adapts=adapts,
             )
         ]
         if p["tol"] is not None:
             patience = p["n_iter_no_change"] + 1  # it stops when more epochs than that pass
-            rules.append(training.Plateau("loss", patience, p["tol"], "min", adapts=adapts))
+            rules.append(
+                callback_module.EarlyStopping(
+                    "loss", patience, p["tol"], "min", restore_best_weights=False, adapts=adapts
+                )
+            )
         return rules
 
     def _layer_sizes(self, n_features: int, p: dict) -> list[int]:
@@ -592,6 +605,17 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         elif not extend:
             self.t_ = 0  # L-BFGS counts no samples (as scikit-learn's)
         _set_sklearn_attributes(self)
+
+    def _snapshot(self, state: training.TrainingState) -> _BaseNetwork:
+        """A fitted copy of this estimator with the network as training has it now."""
+        snapshot = clone(self)
+        fitted = {k: v for k, v in vars(self).items() if k not in vars(snapshot)}
+        snapshot.__dict__.update(fitted)
+        snapshot.network_ = copy.deepcopy(state.trainer.network)
+        snapshot.history_ = {key: list(values) for key, values in state.history.items()}
+        snapshot.n_iter_, snapshot._trainer, snapshot._plateaus = state.epoch, None, []
+        _set_sklearn_attributes(snapshot)
+        return snapshot
 
     def _checked_input(self, X):
         """X validated against the fit and cast to the network's dtype."""

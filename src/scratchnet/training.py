@@ -5,10 +5,11 @@ No scikit-learn and no I/O here: the estimators validate input and call :func:`r
 * :func:`minibatches` yields the index ranges or shuffled indices of one epoch;
 * :class:`Trainer` owns a network, its objective, optimizer and learning rate, and runs one
   :meth:`~Trainer.step`, one :meth:`~Trainer.epoch`, or an :meth:`~Trainer.evaluate`;
-* :class:`Plateau` watches one per-epoch figure and says when it stopped improving: early
-  stopping on a validation figure, and the convergence rule on the training loss, are two
-  settings of it;
-* :func:`run` ties them into epochs with a per-epoch history.
+* :class:`Plateau` watches one per-epoch figure and says when it stopped improving (early
+  stopping, scikit-learn's convergence rule and learning-rate reductions are built on it, as
+  callbacks in :mod:`scratchnet.callbacks`);
+* :func:`run` ties them into epochs with a per-epoch history, calling the callbacks'
+  hooks with a :class:`TrainingState`.
 
 Sample weights ``w`` (n,) are optional everywhere; with none, the unweighted code runs.
 ``X`` may be a SciPy sparse CSR matrix: its batches are row slices of it.
@@ -20,6 +21,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -248,6 +250,47 @@ class Plateau:
 EpochCallback = Callable[[int, dict[str, float]], None]
 
 
+@dataclass
+class TrainingState:
+    """What callbacks (:mod:`scratchnet.callbacks`) see and may change.
+
+    Attributes
+    ----------
+    trainer : Trainer
+        The network (``trainer.network``), its optimizer and learning rate.
+    make_snapshot : callable
+        ``make_snapshot(state)``: a fitted copy of the estimator as it is now.
+    epoch : int
+        The current epoch, from 1.
+    record : dict
+        The last finished epoch's figures.
+    history : dict of lists
+        Every finished epoch's figures, by name.
+    stop : bool
+        Set to True to end training after this epoch.
+    """
+
+    trainer: Trainer
+    make_snapshot: Callable[[TrainingState], Any] | None = None
+    epoch: int = 0
+    record: dict = field(default_factory=dict)
+    history: dict = field(default_factory=dict)
+    stop: bool = False
+
+    @property
+    def learning_rate(self) -> float:
+        """The base learning rate of the next epoch; callbacks may set it."""
+        return self.trainer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.trainer.learning_rate = float(value)
+
+    def snapshot(self) -> Any:
+        """A fitted copy of the estimator with the network as it is now (for checkpoints)."""
+        return self.make_snapshot(self)
+
+
 def run(
     trainer: Trainer,
     X,
@@ -255,15 +298,16 @@ def run(
     epochs: int,
     w: np.ndarray | None = None,
     validation: tuple | None = None,
-    plateaus: Sequence[Plateau] = (),
-    on_epoch_end: EpochCallback | None = None,
+    callbacks: Sequence = (),
+    make_snapshot: Callable[[TrainingState], Any] | None = None,
 ) -> dict[str, list[float]]:
     """Train for up to ``epochs`` epochs; return the history, one entry per epoch.
 
     History keys: ``loss``, the metric (``accuracy`` or ``mse``), the validation figures
     with a ``val_`` prefix when ``validation`` (``(X, y)`` or ``(X, y, w)``) is given, and
     ``epoch_time`` (seconds). The training figures are running means over the epoch's
-    batches. Training stops early when a plateau is reached (see :class:`Plateau`).
+    batches. ``callbacks`` (objects with the hooks of :class:`scratchnet.callbacks.Callback`)
+    are called around every epoch, in order, and may stop training.
 
     Raises
     ------
@@ -271,17 +315,26 @@ def run(
         As soon as an epoch ends with a non-finite loss or non-finite weights; its
         ``history`` attribute holds the epochs so far, the failed one included.
     """
-    history: dict[str, list[float]] = {}
+    state = TrainingState(trainer, make_snapshot)
+    history = state.history
+    _call(callbacks, "on_train_begin", state)
     for epoch in range(1, epochs + 1):
-        record = _train_one_epoch(trainer, X, y, w, validation)
+        state.epoch = epoch
+        _call(callbacks, "on_epoch_begin", state)
+        state.record = record = _train_one_epoch(trainer, X, y, w, validation)
         for key, value in record.items():
             history.setdefault(key, []).append(value)
         raise_if_diverged(trainer.network, epoch, record["loss"], trainer.learning_rate, history)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, record)
-        if _plateau_stops(trainer, plateaus, epoch, record):
+        _call(callbacks, "on_epoch_end", state)
+        if state.stop:
             break
+    _call(callbacks, "on_train_end", state)
     return history
+
+
+def _call(callbacks: Sequence, hook: str, state: TrainingState) -> None:
+    for callback in callbacks:
+        getattr(callback, hook)(state)
 
 
 def _train_one_epoch(trainer: Trainer, X, y, w, validation) -> dict[str, float]:
@@ -295,18 +348,6 @@ def _train_one_epoch(trainer: Trainer, X, y, w, validation) -> dict[str, float]:
             record.update({f"val_{key}": value for key, value in scores.items()})
     record["epoch_time"] = time.perf_counter() - start
     return record
-
-
-def _plateau_stops(trainer: Trainer, plateaus, epoch: int, record: dict) -> bool:
-    """Update every plateau with the epoch; True if one of them ends training."""
-    stop = False
-    for plateau in plateaus:
-        if plateau.update(epoch, record[plateau.monitor], trainer.network.params):
-            if plateau.adapts and not trainer.on_plateau():
-                plateau.count = 0
-                continue
-            stop = True
-    return stop
 
 
 def raise_if_diverged(network: MLP, epoch: int, loss: float, lr: float, history: dict) -> None:
