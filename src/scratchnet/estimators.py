@@ -90,6 +90,7 @@ _OUR_CONSTRAINTS = {
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
     "warm_start": ["boolean"],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
 }
 
 #: Weights, gradients and optimizer state may take at most this share of physical memory.
@@ -173,6 +174,10 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         ``fit`` continues from the current weights instead of starting afresh.
     max_fun : int
         ``lbfgs`` only: the most loss evaluations.
+    dropout : float or sequence of float
+        Inverted dropout while training: the rate for every hidden layer, or one per hidden
+        layer, each in [0, 1). Masks come from ``random_state``; prediction and
+        ``transform`` never drop.
     """
 
     _parameter_constraints = _OUR_CONSTRAINTS
@@ -211,6 +216,7 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         n_iter_no_change: int = 10,
         warm_start: bool = False,
         max_fun: int = 15000,
+        dropout: float | Sequence[float] = 0.0,
     ) -> None:
         # scikit-learn's rule: store every argument under its own name, nothing else.
         for name, value in locals().items():
@@ -342,8 +348,11 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, validation_data, incremental, classes=None, callbacks=None):
         p = self._checked_settings()
         user_callbacks = callback_module.checked(callbacks)
-        if user_callbacks and p["optimizer"] == "lbfgs":
-            raise ConfigError("callbacks need epochs: optimizer='lbfgs' runs none; use sgd or adam")
+        if p["optimizer"] == "lbfgs" and (user_callbacks or np.any(p.get("dropout", 0.0))):
+            raise ConfigError(
+                "callbacks and dropout need minibatch epochs; optimizer='lbfgs' has none: "
+                "use sgd or adam"
+            )
         if incremental:
             _refuse_in_partial_fit(p)
         self._absorb_assigned_weights(p)
@@ -575,7 +584,19 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
             rng=self._rng(stream=1) if p["shuffle"] else None,
             policy=p["lr_schedule"] if per_epoch else "constant",
             power_t=float(p["power_t"]),
+            dropout=self._dropout(len(network.layer_sizes) - 2, p),
         )
+
+    def _dropout(self, n_hidden: int, p: dict) -> training.Dropout | None:
+        """The trainer's dropout (its masks from ``random_state``), None without it."""
+        rates = p.get("dropout", 0.0)
+        rates = [rates] * n_hidden if isinstance(rates, numbers.Real) else list(rates)
+        if len(rates) != n_hidden or not all(0.0 <= r < 1.0 for r in rates):
+            raise ConfigError(
+                f"dropout must be one rate in [0, 1) or one per hidden layer ({n_hidden}), "
+                f"got {p['dropout']!r}"
+            )
+        return training.Dropout(rates, self._rng(stream=3)) if any(rates) else None
 
     def _weighted_by_class(self, y, w, p: dict):
         """Sample weights times class weights; the regressor has none."""
@@ -639,7 +660,7 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         return index
 
     def _rng(self, stream: int) -> np.random.Generator:
-        """An independent generator per purpose (0 init, 1 shuffle, 2 split)."""
+        """An independent generator per purpose (0 init, 1 shuffle, 2 split, 3 dropout)."""
         seed = self.random_state
         if isinstance(seed, np.random.Generator):
             return seed

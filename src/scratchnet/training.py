@@ -82,6 +82,44 @@ class BatchGatherer:
         return np.take(data, batch, axis=0, out=buffer, mode="clip")
 
 
+class Dropout:
+    """Inverted dropout masks for the hidden layers, drawn from their own generator.
+
+    A unit is kept with probability ``1 - rate`` and then scaled by ``1 / (1 - rate)``, so
+    that a layer's expected output is what it is without dropout, at prediction time.
+
+    Parameters
+    ----------
+    rates : sequence of float
+        One rate in [0, 1) per hidden layer; 0 leaves the layer alone.
+    rng : numpy Generator
+    """
+
+    def __init__(self, rates: Sequence[float], rng: np.random.Generator) -> None:
+        self.rates = tuple(float(rate) for rate in rates)
+        self.rng = rng
+        self._buffers: dict[tuple, np.ndarray] = {}
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_buffers": {}}  # scratch space: not worth pickling
+
+    def masks(self, sizes: Sequence[int], n: int, dtype: np.dtype) -> list[np.ndarray | None]:
+        """This step's masks (n, sizes[i]) per hidden layer, None where the rate is 0."""
+        return [
+            self._mask(i, rate, n, size, dtype) if rate else None
+            for i, (rate, size) in enumerate(zip(self.rates, sizes))
+        ]
+
+    def _mask(self, i: int, rate: float, n: int, size: int, dtype: np.dtype) -> np.ndarray:
+        mask = self._buffers.get((i, n))
+        if mask is None:
+            mask = self._buffers[(i, n)] = np.empty((n, size), dtype)
+        self.rng.random(dtype=mask.dtype, out=mask)
+        np.greater_equal(mask, rate, out=mask)
+        mask *= 1.0 / (1.0 - rate)
+        return mask
+
+
 # --- steps and epochs ---------------------------------------------------------------------------
 
 #: Learning-rate policies that act at the end of an epoch rather than per step.
@@ -115,6 +153,8 @@ class Trainer:
         How :attr:`learning_rate` changes between epochs: never; ``lr / (t + 1) ** power_t``
         after ``t`` samples; divided by 5 whenever a :class:`Plateau` that adapts is reached.
     power_t : float
+    dropout : Dropout, optional
+        Masks for the hidden layers at every step; prediction and evaluation never drop.
     """
 
     network: MLP
@@ -128,6 +168,7 @@ class Trainer:
     rng: np.random.Generator | None = None
     policy: str = "constant"
     power_t: float = 0.5
+    dropout: Dropout | None = None
     steps_done: int = 0
     samples_seen: int = 0
     learning_rate: float = field(default=math.nan)
@@ -141,7 +182,10 @@ class Trainer:
         """One forward pass, backward pass and update; returns the batch loss and metric."""
         network = self.network
         workspace = network.workspace(X_batch.shape[0])
-        output = network.forward(X_batch, workspace)
+        masks = None
+        if self.dropout is not None:
+            masks = self.dropout.masks(network.layer_sizes[1:-1], X_batch.shape[0], network.dtype)
+        output = network.forward(X_batch, workspace, masks)
         loss, metric, grad = self.objective.step(output, y_batch, w_batch)
         lr = self.schedule(self.steps_done, self.total_steps, self.learning_rate)
         norm = None if w_batch is None else float(w_batch.sum(dtype=np.float64))

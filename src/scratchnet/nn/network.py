@@ -60,11 +60,20 @@ class Workspace:
         self.deltas: list[np.ndarray | None] = [None] + [
             np.empty((n_samples, size), dtype) for size in layer_sizes[1:-1]
         ]
+        #: ``masks[i]``/``dropped[i]``: hidden layer i's dropout scale (0 or 1 / (1 - rate))
+        #: and its output times it, during a training forward pass with dropout; else None.
+        self.masks: list[np.ndarray | None] = [None] * len(layer_sizes)
+        self.dropped: list[np.ndarray | None] = [None] * len(layer_sizes)
         #: ``inputs[i]``: the pre-activation of hidden layer i, where ``keeps_input`` asks.
         self.inputs: list[np.ndarray | None] = [None] * len(layer_sizes)
         for i, keep in enumerate(keeps_input, start=1):
             if keep:
                 self.inputs[i] = np.empty((n_samples, layer_sizes[i]), dtype)
+
+    def set_masks(self, masks: Sequence[np.ndarray | None] | None) -> None:
+        """Hidden layer i's dropout scale is ``masks[i - 1]``; no masks, no dropout."""
+        masks = list(masks or ())
+        self.masks = [None, *masks, *[None] * (len(self.activations) - 1 - len(masks))]
 
 
 class MLP:
@@ -139,7 +148,12 @@ class MLP:
             )
         return workspace
 
-    def forward(self, X: np.ndarray, workspace: Workspace | None = None) -> np.ndarray:
+    def forward(
+        self,
+        X: np.ndarray,
+        workspace: Workspace | None = None,
+        masks: Sequence[np.ndarray | None] | None = None,
+    ) -> np.ndarray:
         """Run a batch through the network; return the linear output (n, n_L).
 
         Parameters
@@ -148,9 +162,14 @@ class MLP:
         workspace : Workspace, optional
             Buffers for ``n`` rows; ``workspace.activations`` holds every layer's output
             afterwards, for :meth:`backward`. Defaults to the cached workspace for ``n``.
+        masks : sequence of ndarray or None, optional
+            Inverted dropout while training: ``masks[i]`` (n, n_{i+1}) multiplies hidden
+            layer i+1's output (0 for a dropped unit, 1 / (1 - rate) for a kept one), or is
+            None for a layer without dropout.
         """
         ws = workspace or self.workspace(X.shape[0])
         ws.activations[0] = X
+        ws.set_masks(masks)
         a = X
         for i, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
             z = ws.activations[i + 1]
@@ -163,6 +182,8 @@ class MLP:
             else:
                 kernels.bias_activation(z, intercept, activation)
             a = z
+            if ws.masks[i + 1] is not None:
+                a = np.multiply(z, ws.masks[i + 1], out=_buffer(ws.dropped, i + 1, z))
         return a
 
     def backward(
@@ -187,6 +208,9 @@ class MLP:
         normalizer : float, optional
             The ``n`` of the penalty: the batch's total sample weight when the loss is a
             weighted mean; by default the number of rows.
+
+        A layer the forward pass dropped out from takes its weight gradient from the
+        dropped output, and passes the gradient back through the same mask.
         descend : (lr, weight_decay), optional
             Take plain SGD's step on every weight matrix inside its gradient product instead
             of writing the gradient: ``W <- (1 - lr (weight_decay + alpha / n)) W - lr dL/dW``
@@ -198,17 +222,21 @@ class MLP:
         delta = output_delta
         np.sum(delta, axis=0, out=self.intercept_grads[-1])
         for i in reversed(range(self.n_layers)):
+            mask = workspace.masks[i]
+            layer_input = activations[i] if mask is None else workspace.dropped[i]
             if i > 0:  # no gradient with respect to the input is needed
                 previous = workspace.deltas[i]
                 np.matmul(delta, self.coefs[i].T, out=previous)  # before W_i may change
+                if mask is not None:
+                    previous *= mask
             if descend is None:
-                _matmul(activations[i].T, delta, out=self.coef_grads[i])
+                _matmul(layer_input.T, delta, out=self.coef_grads[i])
                 if alpha:
                     self.coef_grads[i] += (alpha / n) * self.coefs[i]
             else:
                 lr, weight_decay = descend
                 shrink = 1.0 - lr * (weight_decay + alpha / n)
-                kernels.descend(activations[i], delta, self.coefs[i], lr, shrink)
+                kernels.descend(layer_input, delta, self.coefs[i], lr, shrink)
             if i == 0:
                 break
             at = activations[i] if workspace.inputs[i] is None else workspace.inputs[i]
@@ -258,6 +286,13 @@ class MLP:
     def _activation(self, layer: int) -> Activation | None:
         """The activation after weight layer ``layer``; None for the linear output layer."""
         return self.hidden_activations[layer] if layer < len(self.hidden_activations) else None
+
+
+def _buffer(buffers: list, i: int, like: np.ndarray) -> np.ndarray:
+    """``buffers[i]``, made like ``like`` on first use."""
+    if buffers[i] is None:
+        buffers[i] = np.empty_like(like)
+    return buffers[i]
 
 
 def _matmul(a, b: np.ndarray, out: np.ndarray) -> None:
