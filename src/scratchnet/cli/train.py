@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from scratchnet.errors import ConfigError
     from scratchnet.estimators import NeuralNetwork, NeuralNetworkRegressor
     from scratchnet.experiments.prepare import DataConfig, check_batch_size, prepare
-    from scratchnet.fileio import write_json
+    from scratchnet.fileio import writable_dir, write_json
     from scratchnet.report import figures
 
     config = read_toml(args.config) if args.config else {}
@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if task not in ("classify", "autoencode"):
         raise ConfigError(f"{where}: task must be 'classify' or 'autoencode', got {task!r}")
 
+    out = writable_dir(args.out)  # a bad --out fails now, not after the training
     data = prepare(data_config)
     check_batch_size(params.get("batch_size"), len(data.y_train), where)
     if task == "classify":
@@ -82,9 +83,6 @@ def run(args: argparse.Namespace) -> int:
     if data.official_test is not None and task == "classify":
         metrics["official_test_score"] = model.score(*data.official_test)
 
-    from pathlib import Path
-
-    out = Path(args.out)
     persistence.save(model, out / MODEL_FILE)
     write_json(out / "history.json", model.history_)
     write_json(out / "metrics.json", metrics)
