@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scratchnet.errors import ConfigError
+from scratchnet.fileio import read_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,15 +23,26 @@ else:  # pragma: no cover
 
 
 def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Parse a TOML file; a missing or malformed file raises ConfigError naming it."""
+    """Parse a TOML file; a missing, non-UTF-8 or malformed file raises ConfigError naming it."""
+    return parse_toml(read_toml_text(path), path)
+
+
+def read_toml_text(path: str | os.PathLike[str]) -> str:
+    """The text of a config file; ConfigError naming it if it is missing or not UTF-8."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
+    return read_text(path, ConfigError)
+
+
+def parse_toml(text: str, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Parse TOML ``text`` read from ``path``; ConfigError naming the file if it is invalid."""
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path} nests arrays or tables too deeply") from None
 
 
 def check_keys(table: Mapping[str, Any], allowed: set[str] | list[str], where: str) -> None:

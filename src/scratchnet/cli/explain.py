@@ -46,9 +46,7 @@ def register(subparsers: Any) -> None:
     sv.add_argument("--points", nargs="+", metavar="X,Y:LABEL", help='e.g. "0,0:+1" "1,1:-1"')
     sv.add_argument("--csv", metavar="FILE", help="points from a CSV, label in the last column")
     sv.add_argument("--C", dest="C", help="soft margin with this C (default: hard margin)")
-    sv.add_argument(
-        "--plot", metavar="FILE.png", type=image_path, help="save a figure (2-D data)"
-    )
+    sv.add_argument("--plot", metavar="FILE.png", type=image_path, help="save a figure (2-D data)")
     _common(sv)
     sv.set_defaults(func=_svm)
 
@@ -57,9 +55,7 @@ def register(subparsers: Any) -> None:
     hp.add_argument("--b", help="offset (seed: 5)")
     hp.add_argument("--points", nargs="+", metavar="X,Y:LABEL", help="labelled points")
     hp.add_argument("--new", nargs="*", metavar="X,Y", help="points to classify (seed: 1,3)")
-    hp.add_argument(
-        "--plot", metavar="FILE.png", type=image_path, help="save a figure (2-D data)"
-    )
+    hp.add_argument("--plot", metavar="FILE.png", type=image_path, help="save a figure (2-D data)")
     _common(hp)
     hp.set_defaults(func=_hyperplane)
 

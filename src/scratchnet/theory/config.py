@@ -9,12 +9,14 @@ as strings (``mse = "16.3213"``) to keep the places you wrote.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from scratchnet.errors import ConfigError
+from scratchnet.fileio import read_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,14 +27,13 @@ else:  # pragma: no cover - Python 3.10
 def read_mapping(path: str | Path) -> dict[str, Any]:
     """Parse a ``.toml`` or ``.json`` file into a dict; ConfigError naming the file if invalid."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, ConfigError)
+    kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            data = tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from None
+        data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
+    except (ValueError, RecursionError) as exc:  # the decode errors, 5,000-digit ints, nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ConfigError(f"{path}: not valid {kind}: {reason}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a table of names and values")
     return data
@@ -73,17 +74,18 @@ def backprop_settings(path: str | Path) -> dict[str, Any]:
 def read_points_csv(path: str | Path) -> tuple[list[list[str]], list[str]]:
     """Points from a CSV with the label in the last column (a header row is skipped)."""
     points, labels = [], []
-    with open(path, newline="", encoding="utf-8") as handle:
-        for n, row in enumerate(csv.reader(handle), 1):
+    rows = csv.reader(io.StringIO(read_text(path, ConfigError), newline=""))
+    try:
+        for n, row in enumerate(rows, 1):
             cells = [c.strip() for c in row if c.strip()]
-            if not cells:
-                continue
-            if n == 1 and not _numeric(cells[0]):
+            if not cells or (n == 1 and not _numeric(cells[0])):
                 continue
             if len(cells) < 2:
                 raise ConfigError(f"{path}: line {n} needs coordinates and a label")
             points.append(cells[:-1])
             labels.append(cells[-1])
+    except csv.Error as exc:
+        raise ConfigError(f"{path}: line {rows.line_num}: not valid CSV: {exc}") from None
     if not points:
         raise ConfigError(f"{path}: no points")
     return points, labels
