@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scratchnet import schema
 from scratchnet.errors import ConfigError
 from scratchnet.fileio import read_text
 
@@ -77,6 +78,29 @@ def apply_quick(table: Mapping[str, Any], quick: bool, where: str) -> dict[str, 
     if not isinstance(overrides, Mapping):
         raise ConfigError(f"{where}: [quick] must be a table of overrides")
     return merge(table, overrides) if quick else table
+
+
+#: Specs of the estimator parameters whose default (None, a name) does not say their type.
+_ESTIMATOR_SPECS = {
+    "layers": schema.array(schema.integer(1), 2),
+    "N": schema.integer(2),
+    "activations": schema.either(schema.text(), schema.array(schema.text(), 1)),
+    "weight_decay": schema.number(0),
+    "validation_fraction": schema.number(0, 1),
+    "random_state": schema.seed(),
+}
+
+
+def estimator_schema(exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, schema.Spec]:
+    """The spec of every estimator parameter (types, finiteness, plain ranges), from the
+    constructor's defaults; the estimator checks the rest (names, combinations) in ``fit``."""
+    from scratchnet.estimators import NeuralNetwork
+
+    specs = {}
+    for name, default in NeuralNetwork().get_params().items():
+        if name not in exclude:
+            specs[name] = _ESTIMATOR_SPECS.get(name) or schema.like(default)
+    return specs
 
 
 def estimator_param_names() -> list[str]:

@@ -55,7 +55,7 @@ def test_one_line_and_status_2(case, tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"layers": "[64, 0, 10]"}, "positive integer"),
+        ({"layers": "[64, 0, 10]"}, "model.layers[1] must be an integer >= 1"),
         ({"lr": "-0.5"}, "lr"),
         ({"batch_size": "100000"}, "batch_size=100000 is larger than the"),
     ],
