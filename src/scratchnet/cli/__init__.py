@@ -38,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with exit status 2 and a one-line message for every usage error."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
