@@ -49,7 +49,7 @@ MUTATIONS = [
     ("mnist_seed.toml", "model.random_state", -1, "model.random_state must be an integer"),
     ("mnist_seed.toml", "model.random_state", 2**63 - 1, "model.random_state must be"),
     ("mnist_seed.toml", "model.lr_scheduel", 1, "unknown key model.lr_scheduel"),
-    ("mnist_seed.toml", "grid.activations", [], "grid.activations must be a list"),
+    ("mnist_seed.toml", "grid.activations", [], "grid.activations must be a non-empty list"),
     ("fashion_activations.toml", "model.epochs", math.inf, "model.epochs must be an integer"),
     ("fashion_activations.toml", "improved", 5, "improved must be a table"),
     ("fashion_autoencoder.toml", "options.n_images", [], "options.n_images must be"),

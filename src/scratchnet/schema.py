@@ -57,8 +57,8 @@ class Spec:
             noun = "an integer" if self.kind == "int" else "a finite number"
             return noun + _bounds_text(self.low, self.high)
         if self.kind == "list":
-            count = _length_text(self.min_len, self.max_len)
-            return f"a list of {count}{self.item.describe() if self.item else 'values'}"
+            items = f", each {self.item.describe()}" if self.item and self.item.kind else ""
+            return _length_text(self.min_len, self.max_len) + items
         return {"bool": "true or false", "table": "a table"}[self.kind]
 
 
@@ -209,8 +209,8 @@ def _num(value: float) -> str:
 
 
 def _length_text(min_len: int, max_len: int | None) -> str:
-    if max_len is not None and min_len == max_len:
-        return f"{min_len} "
-    if min_len and max_len is not None:
-        return f"{min_len} to {max_len} "
-    return f"at least {min_len} " if min_len else ""
+    if max_len is not None:
+        return f"a list of {min_len if min_len == max_len else f'{min_len} to {max_len}'} items"
+    if min_len > 1:
+        return f"a list of at least {min_len} items"
+    return "a non-empty list" if min_len else "a list"

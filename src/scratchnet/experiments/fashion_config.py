@@ -143,7 +143,7 @@ def study_schema(options: Mapping[str, Any], improved_allowed: bool = True) -> S
     """The schema of a Fashion-MNIST study's config (its ``study`` key aside)."""
     names = either(text(), array(text(), 1))
     keys = {
-        "engines": either(text(*ENGINES), array(text(*ENGINES), 1)),
+        "engines": names,  # each name is checked by check_engine, which lists the engines
         "sklearn_dtype": text(*SKLEARN_DTYPES),
         "data": table(**DATA),
         "model": table(**RECIPE, hidden=array(integer(1), 1), activations=names),
