@@ -171,3 +171,23 @@ def test_answer_files_nested_or_with_huge_integers(capsys, tmp_path, content):
     assert main(["explain", "hyperplane", "--answers", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}: not valid" in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("layers = [1]\n", "layers[0] must be a table, got 1"),
+        (
+            'answers = 5\nlayers = [{weights = 1, bias = 0, activation = "relu"}]\n',
+            "answers must be a table, got 5",
+        ),
+        ('x = {}\nlayers = [{weights = 1, bias = 0, activation = "relu"}]\n', "x must be"),
+    ],
+)
+def test_backprop_config_is_validated_against_its_schema(capsys, tmp_path, content, message):
+    """Found by fuzzing for issue 18: a layer or answers of the wrong type was a TypeError."""
+    path = tmp_path / "c.toml"
+    path.write_text(content)
+    assert main(["explain", "backprop", "--config", str(path), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: {message}" in err and err.count("\n") == 1, err

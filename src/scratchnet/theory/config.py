@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scratchnet import schema
 from scratchnet.errors import ConfigError
 from scratchnet.fileio import read_text
 
@@ -48,26 +49,41 @@ def read_answers(path: str | Path) -> dict[str, Any]:
     return answers
 
 
+#: A number, written as a number or as text ("0.1", "1/3").
+_NUMBER = schema.either(schema.number(), schema.text())
+#: A number, a list of numbers (one per sample or unit), or a list of rows.
+_VALUES = schema.either(_NUMBER, schema.array(schema.either(_NUMBER, schema.array(_NUMBER))))
+#: The schema of a backprop config file (``explain backprop --config``).
+BACKPROP_SCHEMA = schema.table(
+    required=("layers",),
+    x=_VALUES,
+    y=_VALUES,
+    learning_rate=_NUMBER,
+    layers=schema.array(
+        schema.table(
+            required=("weights", "bias", "activation"),
+            weights=_VALUES,
+            bias=_VALUES,
+            activation=schema.text(),
+        ),
+        1,
+    ),
+    answers=schema.Spec("table"),  # any names: marking reports the unknown ones
+)
+
+
 def backprop_settings(path: str | Path) -> dict[str, Any]:
     """A backprop config as keyword lists: x, y, learning_rate, weights, biases, activations."""
     data = read_mapping(path)
-    layers = data.get("layers")
-    if not isinstance(layers, list) or not layers:
-        raise ConfigError(f"{path}: expected one or more [[layers]] tables")
+    schema.validate(data, BACKPROP_SCHEMA, str(path))
     out: dict[str, Any] = {"weights": [], "biases": [], "activations": []}
-    for i, layer in enumerate(layers, 1):
-        missing = {"weights", "bias", "activation"} - set(layer)
-        if missing:
-            raise ConfigError(f"{path}: layer {i} lacks {', '.join(sorted(missing))}")
+    for layer in data["layers"]:
         out["weights"].append(layer["weights"])
         out["biases"].append(layer["bias"])
         out["activations"].append(layer["activation"])
     for key in ("x", "y", "learning_rate"):
         if key in data:
             out[key] = data[key]
-    unknown = set(data) - {"x", "y", "learning_rate", "layers", "answers"}
-    if unknown:
-        raise ConfigError(f"{path}: unknown key {sorted(unknown)[0]!r}")
     return out
 
 
