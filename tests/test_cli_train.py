@@ -89,7 +89,7 @@ def test_unknown_config_key_is_named(tmp_path, capsys):
     config = tmp_path / "bad.toml"
     config.write_text("[model]\nlearning_rate = 0.1\n")
     assert main(["train", "--config", str(config), "--dataset", "digits"]) == 2
-    assert "unknown key learning_rate" in capsys.readouterr().err
+    assert "unknown key model.learning_rate" in capsys.readouterr().err
 
 
 def test_console_script_usage_error_exits_2():

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scratchnet import schema
 from scratchnet.errors import ConfigError
+from scratchnet.fileio import read_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,15 +24,26 @@ else:  # pragma: no cover
 
 
 def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Parse a TOML file; a missing or malformed file raises ConfigError naming it."""
+    """Parse a TOML file; a missing, non-UTF-8 or malformed file raises ConfigError naming it."""
+    return parse_toml(read_toml_text(path), path)
+
+
+def read_toml_text(path: str | os.PathLike[str]) -> str:
+    """The text of a config file; ConfigError naming it if it is missing or not UTF-8."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
+    return read_text(path, ConfigError)
+
+
+def parse_toml(text: str, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Parse TOML ``text`` read from ``path``; ConfigError naming the file if it is invalid."""
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path} nests arrays or tables too deeply") from None
 
 
 def check_keys(table: Mapping[str, Any], allowed: set[str] | list[str], where: str) -> None:
@@ -65,6 +78,29 @@ def apply_quick(table: Mapping[str, Any], quick: bool, where: str) -> dict[str, 
     if not isinstance(overrides, Mapping):
         raise ConfigError(f"{where}: [quick] must be a table of overrides")
     return merge(table, overrides) if quick else table
+
+
+#: Specs of the estimator parameters whose default (None, a name) does not say their type.
+_ESTIMATOR_SPECS = {
+    "layers": schema.array(schema.integer(1), 2),
+    "N": schema.integer(2),
+    "activations": schema.either(schema.text(), schema.array(schema.text(), 1)),
+    "weight_decay": schema.number(0),
+    "validation_fraction": schema.number(0, 1),
+    "random_state": schema.seed(),
+}
+
+
+def estimator_schema(exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, schema.Spec]:
+    """The spec of every estimator parameter (types, finiteness, plain ranges), from the
+    constructor's defaults; the estimator checks the rest (names, combinations) in ``fit``."""
+    from scratchnet.estimators import NeuralNetwork
+
+    specs = {}
+    for name, default in NeuralNetwork().get_params().items():
+        if name not in exclude:
+            specs[name] = _ESTIMATOR_SPECS.get(name) or schema.like(default)
+    return specs
 
 
 def estimator_param_names() -> list[str]:

@@ -1,4 +1,6 @@
-"""Atomic file writes: a temp file in the same folder, flushed, fsynced, then ``os.replace``.
+"""Files in and out: atomic writes, strict UTF-8 reads, and output folders checked up front.
+
+Atomic writes: a temp file in the same folder, flushed, fsynced, then ``os.replace``.
 
 A reader never sees a half-written file: either the old content or the new one. Temp files are
 named ``.<target>.<host>~<pid>.<random>.scratchnet-tmp``, so that after a crash
@@ -9,6 +11,7 @@ the file of a writer still at work.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import json
 import os
@@ -40,7 +43,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     Temp files that dead writers of the same ``path`` left behind are deleted first.
 
     The caller writes the whole file to the yielded path (by name, e.g. ``np.savez``). On an
-    exception the temp file is removed and ``path`` is untouched.
+    exception the temp file is removed and ``path`` is untouched; an :class:`OSError` that
+    names no file (a full disk, a file-size limit) is raised again naming ``path``.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -58,9 +62,11 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
         fsync_dir(target.parent)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(exc, OSError) and not exc.filename and exc.errno:
+            raise OSError(exc.errno, os.strerror(exc.errno), str(target)) from exc
         raise
 
 
@@ -82,6 +88,66 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 def write_json(path: str | os.PathLike[str], obj: Any) -> None:
     """Write ``obj`` as indented JSON to ``path`` atomically."""
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
+def read_text(path: str | os.PathLike[str], error: type[Exception]) -> str:
+    """The whole of a UTF-8 text file; bytes that are not UTF-8 raise ``error`` naming the
+    file, line and column (see :func:`decode_text`)."""
+    with open(path, "rb") as handle:
+        return decode_text(handle.read(), str(path), error)
+
+
+def text_lines(path: str | os.PathLike[str], error: type[Exception]) -> Iterator[str]:
+    """The lines of a UTF-8 text file, line endings kept, decoded one by one as they are read.
+
+    Raises
+    ------
+    error
+        At the first line that is not UTF-8, naming the file, line and column.
+    """
+    with open(path, "rb") as handle:
+        for lineno, line in enumerate(handle, start=1):
+            yield decode_text(line, str(path), error, first_line=lineno)
+
+
+def decode_text(data: bytes, name: str, error: type[Exception], *, first_line: int = 1) -> str:
+    """``data`` decoded as UTF-8, or ``error("<name>: line L column C: ...")`` if it is not."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = first_line + data.count(b"\n", 0, exc.start)
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        raise error(
+            f"{name}: line {line} column {column}: byte 0x{data[exc.start]:02x} is not UTF-8 "
+            "text; save the file as UTF-8"
+        ) from None
+
+
+def writable_dir(path: str | os.PathLike[str]) -> Path:
+    """Create the output folder ``path`` if needed and check that files can be written in it.
+
+    Call it before long work whose results go there, so that a bad ``--out`` fails at once.
+
+    Raises
+    ------
+    OSError
+        Naming the path: it is a file, lies under a file, is too long, or is not writable.
+    """
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(folder))
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder, prefix=f".probe.{writer_tag()}."):
+        pass
+    return folder
+
+
+def make_temp_dir(parent: Path, prefix: str, suffix: str = "") -> Path:
+    """A new empty folder in ``parent`` with the permissions the user's umask gives folders
+    (``tempfile.mkdtemp`` alone makes it 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
+    folder.chmod(0o777 & ~_UMASK)
+    return folder
 
 
 def remove_stray_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
@@ -148,3 +214,24 @@ def fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def image_format(path: str | os.PathLike[str]) -> str:
+    """The matplotlib format a figure file's suffix names (``png`` when it has none).
+
+    Raises
+    ------
+    ConfigError
+        If matplotlib cannot write that format; the message names the file and the formats.
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    from scratchnet.errors import ConfigError
+
+    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if fmt not in supported:
+        raise ConfigError(
+            f"{path}: unknown image format {fmt!r}; use one of .{', .'.join(sorted(supported))}"
+        )
+    return fmt

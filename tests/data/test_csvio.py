@@ -78,3 +78,21 @@ def test_writer_refuses_mismatched_lengths(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="3 images but 2 labels"):
         write_csv_dataset(tmp_path / "x.csv", np.zeros((3, 4), np.uint8), np.zeros(2, np.uint8))
     assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [
+        (b"label,p1\n1,2\n3,\xff\n", "line 3 column 3"),
+        (b"lab\xe9l,p1\n1,2\n", "line 1 column 4"),
+        (b"label,p1\r\n1,2\r\n\xc3\x28,1\r\n", "line 3 column 1"),
+    ],
+)
+def test_bytes_that_are_not_utf8_name_the_file_and_line(
+    tmp_path: Path, content: bytes, where: str
+) -> None:
+    """Issue 18: a raw UnicodeDecodeError naming neither the file nor the line."""
+    path = tmp_path / "d.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=f"{path}: {where}: byte 0x.. is not UTF-8"):
+        read_csv_dataset(path)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from scratchnet.data import Dataset, export_dataset, read_csv_dataset, sample_grid, save_figure
-from scratchnet.errors import ConfigError
+from scratchnet.errors import ConfigError, DataError
 
 
 @pytest.fixture
@@ -71,13 +71,9 @@ def test_sample_grid_accepts_flat_rows_and_fixed_indices(tmp_path: Path) -> None
         sample_grid(np.zeros((3, 15)), np.zeros(3))
 
 
-def test_re_export_replaces_the_image_folder_whole(
+def test_a_failed_export_leaves_nothing_behind_and_can_be_rerun(
     dataset: Dataset, tmp_path: Path, monkeypatch
 ) -> None:
-    export_dataset(dataset, tmp_path, limit=6)
-    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "train").rglob("*.png"))
-    assert len(before) == 6
-
     from PIL import Image
 
     real_save, saved = Image.Image.save, []
@@ -90,11 +86,49 @@ def test_re_export_replaces_the_image_folder_whole(
 
     monkeypatch.setattr(Image.Image, "save", failing_save)
     with pytest.raises(OSError, match="No space"):
-        export_dataset(dataset, tmp_path, limit=10)
-    after = sorted(p.relative_to(tmp_path) for p in (tmp_path / "train").rglob("*.png"))
-    assert after == before  # the old export is intact, nothing half-done is visible
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+        export_dataset(dataset, tmp_path / "out", limit=10)
+    assert list((tmp_path / "out").iterdir()) == []  # what it wrote is gone, nothing half-done
     monkeypatch.undo()
-    export_dataset(dataset, tmp_path, limit=10)
-    assert len(list((tmp_path / "train").rglob("*.png"))) == 10
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    export_dataset(dataset, tmp_path / "out", limit=10)
+    assert len(list((tmp_path / "out" / "train").rglob("*.png"))) == 10
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize(
+    "existing", ["train/mine.txt", "test/0/keep.png", "tiny_test.csv", "train_manifest.csv"]
+)
+def test_export_never_writes_over_existing_files(
+    dataset: Dataset, tmp_path: Path, existing: str
+) -> None:
+    """Issue 18: an export deleted DIR/train/ and DIR/test/ with whatever they held."""
+    mine = tmp_path / existing
+    mine.parent.mkdir(parents=True, exist_ok=True)
+    mine.write_text("the user's own file")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(DataError, match="already exists"):
+        export_dataset(dataset, tmp_path, limit=3)
+    assert mine.read_text() == "the user's own file"
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_export_into_a_folder_with_other_files_and_empty_folders(
+    dataset: Dataset, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("kept")
+    (tmp_path / "train").mkdir()
+    export_dataset(dataset, tmp_path, limit=3)
+    assert (tmp_path / "notes.txt").read_text() == "kept"
+    assert len(list((tmp_path / "train").rglob("*.png"))) == 3
+
+
+def test_exported_folders_and_files_follow_the_umask(dataset: Dataset, tmp_path: Path) -> None:
+    """Issue 18: the image folders were recreated with mode 0700 whatever the umask."""
+    from scratchnet import fileio
+
+    export_dataset(dataset, tmp_path / "out", limit=3)
+    folder_mode, file_mode = 0o777 & ~fileio._UMASK, 0o666 & ~fileio._UMASK
+    for split in ("train", "test"):
+        assert (tmp_path / "out" / split).stat().st_mode & 0o777 == folder_mode
+        for path in (tmp_path / "out" / split).rglob("*"):
+            assert path.stat().st_mode & 0o777 == (folder_mode if path.is_dir() else file_mode)
+    assert (tmp_path / "out" / "tiny_train.csv").stat().st_mode & 0o777 == file_mode

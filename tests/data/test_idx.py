@@ -204,3 +204,59 @@ def test_no_assert_statements_do_validation() -> None:
         if line.strip().startswith("assert ")
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ((0, 2**32 - 1, 2**32 - 1), "with a zero dimension still describe"),
+        ((2**32 - 1, 0), "with a zero dimension still describe"),
+        ((1,) * 65, "header declares 65 dimensions, expected 1 to 32"),
+        ((1,) * 255, "header declares 255 dimensions"),
+    ],
+)
+def test_impossible_shapes_name_the_file(tmp_path: Path, gz: bool, shape, message: str) -> None:
+    """Issue 18: NumPy's plain ValueError, without the file's name."""
+    path = put(tmp_path, raw_idx(0x08, shape, b""), gz=gz)
+    with pytest.raises(IDXFormatError, match=f"{path}: .*{message}"):
+        read_idx(path)
+
+
+def test_default_limit_refuses_a_small_gzip_declaring_gigabytes(tmp_path: Path) -> None:
+    """Issue 18: a 1.5 MB gzip declaring 1.5 GiB was read in full (19 s) before any check."""
+    from bounded import MiB, call_bounded
+
+    path = tmp_path / "bomb-idx.gz"
+    with gzip.open(path, "wb") as stream:
+        stream.write(raw_idx(0x08, (1536 * MiB,), b""))
+        stream.write(bytes(MiB))  # the rest is missing: the size must be refused unread
+    assert path.stat().st_size < 2 * 10**6
+    error = call_bounded(lambda: read_idx(path), (IDXFormatError,), max_bytes=4 * MiB)
+    assert isinstance(error, IDXFormatError) and "max_bytes" in str(error)
+    assert idx.DEFAULT_MAX_BYTES >= 4 * 47 * 10**6  # well above MNIST's largest file
+
+
+def test_memory_grows_with_the_real_payload_not_the_declared_one(tmp_path: Path) -> None:
+    """A gzip whose header declares 200 MiB but holds 1 KB is refused having read 1 KB."""
+    from bounded import MiB, call_bounded
+
+    path = put(tmp_path, raw_idx(0x08, (200 * MiB,), bytes(1000)), gz=True)
+    error = call_bounded(lambda: read_idx(path), (IDXFormatError,), max_bytes=8 * MiB)
+    assert "bytes short" in str(error)
+
+
+def test_data_fetch_with_a_hostile_data_dir_is_one_line(tmp_path: Path, cache_dir, capsys):
+    """Issue 18: through ``scratchnet data fetch --data-dir`` these were tracebacks."""
+    from scratchnet.cli import main
+
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    for name in ("train-images-idx3-ubyte", "t10k-images-idx3-ubyte"):
+        put(folder, raw_idx(0x08, (0, 2**32 - 1, 2**32 - 1), b""), name=name)
+    for name in ("train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"):
+        put(folder, raw_idx(0x08, (0,), b""), name=name)
+    assert main(["data", "fetch", "mnist", "--offline", "--data-dir", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "train-images-idx3-ubyte" in err and "zero dimension" in err
+    assert err.count("\n") == 1 and "Traceback" not in err

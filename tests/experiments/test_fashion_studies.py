@@ -264,11 +264,11 @@ def test_quick_features_use_the_autoencoders_quick_table():
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"study": "fashion-activations", "model": {"lrr": 1}}, r"\[model\].*unknown key lrr"),
+        ({"study": "fashion-activations", "model": {"lrr": 1}}, "unknown key model.lrr"),
         ({"study": "fashion-activations", "engines": ["torch"]}, "unknown engine 'torch'"),
         ({"study": "fashion-activations", "sklearn_dtype": "int8"}, "sklearn_dtype"),
         ({"study": "fashion-activations", "data": {"train_subset": -1}}, "train_subset"),
-        ({"study": "fashion-gridsearch", "options": {"lr": []}}, "lr must be a list"),
+        ({"study": "fashion-gridsearch", "options": {"lr": []}}, "options.lr must be a non-empty"),
         ({"study": "fashion-features", "data": {}}, "data follow the autoencoder"),
     ],
 )

@@ -53,7 +53,7 @@ def test_the_improved_config_keeps_the_network_and_the_split():
             lambda t: t["model"].update(activations="relu"),
             r"\[model\]: activations is set per cell",
         ),
-        (lambda t: t["model"].update(optimiser="sgd"), r"\[model\]: unknown key optimiser"),
+        (lambda t: t["model"].update(optimiser="sgd"), "unknown key model.optimiser"),
         (
             lambda t: t["model"].update(optimizer="rmsprop"),
             r"\[model\]: The 'optimizer' parameter of NeuralNetwork must be a str among",
@@ -64,10 +64,10 @@ def test_the_improved_config_keeps_the_network_and_the_split():
         ),
         (lambda t: t["model"].update(layers=[784, 10, 3]), r"\[model\]: .*layers\[-1\]"),
         (lambda t: t["grid"].update(activations=["relu", "swish"]), r"\[grid\]: unknown act"),
-        (lambda t: t["grid"].update(weight_init=[]), r"\[grid\]: weight_init must be"),
-        (lambda t: t["grid"].update(depth=[1]), r"\[grid\]: unknown key depth"),
-        (lambda t: t["data"].update(ratio=[1]), r"\[data\]: unknown key ratio"),
-        (lambda t: t.pop("grid"), r"missing table \[grid\]"),
+        (lambda t: t["grid"].update(weight_init=[]), r"grid.weight_init must be"),
+        (lambda t: t["grid"].update(depth=[1]), "unknown key grid.depth"),
+        (lambda t: t["data"].update(ratio=[1]), "unknown key data.ratio"),
+        (lambda t: t.pop("grid"), "missing key grid"),
         (lambda t: t.update(epochs=3), r"unknown key epochs"),
     ],
 )

@@ -112,3 +112,82 @@ def test_subprocess_json():
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["result"]["new_points"][0]["class"] == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "phrase"),
+    [
+        (["backprop", "--x", "1e5000"], "x (sample 1): '1e5000' is out of range"),
+        (["backprop", "--lr", "1e-5000"], "learning rate: '1e-5000' is out of range"),
+        (["backprop", "--x", "1e1000000000"], "at most 64 characters"),  # hung before
+        (["backprop", "--x", "1" * 5000], "at most 64 characters"),
+        (["svm", "--points", "0,0:+1", "1e5000,1:-1"], "'1e5000' is out of range"),
+        (["hyperplane", "--b", "1e-400"], "b: '1e-400' is out of range"),
+        (["svm", "--plot", "x.xyz"], "unknown image format 'xyz'"),
+        (["hyperplane", "--plot", "x.xyz"], "unknown image format 'xyz'"),
+    ],
+)
+def test_hostile_values_are_one_line_errors(capsys, tmp_path, monkeypatch, argv, phrase):
+    """Issue 18: these were an OverflowError, an IndexError, a hang, and a plot's traceback."""
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = main(["explain", *argv])
+    except SystemExit as exit_:  # argparse's checks of --plot
+        status = exit_.code
+    err = capsys.readouterr().err
+    assert status == 2 and phrase in err and err.count("\n") == 1, err
+    assert not list(tmp_path.iterdir())  # no figure written
+
+
+@pytest.mark.parametrize(
+    ("option", "name", "content"),
+    [
+        ("--answers", "a.toml", b'mse = "16\xff"\n'),
+        ("--answers", "a.json", b'{"mse": "\xc3\x28"}'),
+        ("--csv", "p.csv", b"x1,x2,y\n0,0,1\n1,\xfe1,-1\n"),
+        ("--config", "c.toml", b"x = [1]\n# caf\xe9\n"),
+    ],
+)
+def test_files_that_are_not_utf8_are_named(capsys, tmp_path, option, name, content):
+    """Issue 18: a raw UnicodeDecodeError traceback, naming neither the file nor the line."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    exercise = {"--csv": "svm", "--config": "backprop"}.get(option, "hyperplane")
+    assert main(["explain", exercise, option, str(path)]) == 2
+    err = capsys.readouterr().err
+    line = content.count(b"\n", 0, next(i for i, b in enumerate(content) if b >= 0x80)) + 1
+    assert f"{path}: line {line} column" in err and "not UTF-8" in err, err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["[" * 5000, '{"a": ' * 5000, '{"mse": ' + "9" * 5000 + "}"],
+    ids=["toml", "json", "digits"],
+)
+def test_answer_files_nested_or_with_huge_integers(capsys, tmp_path, content):
+    path = tmp_path / "a.json"
+    path.write_text(content)
+    assert main(["explain", "hyperplane", "--answers", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: not valid" in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("layers = [1]\n", "layers[0] must be a table, got 1"),
+        (
+            'answers = 5\nlayers = [{weights = 1, bias = 0, activation = "relu"}]\n',
+            "answers must be a table, got 5",
+        ),
+        ('x = {}\nlayers = [{weights = 1, bias = 0, activation = "relu"}]\n', "x must be"),
+    ],
+)
+def test_backprop_config_is_validated_against_its_schema(capsys, tmp_path, content, message):
+    """Found by fuzzing for issue 18: a layer or answers of the wrong type was a TypeError."""
+    path = tmp_path / "c.toml"
+    path.write_text(content)
+    assert main(["explain", "backprop", "--config", str(path), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: {message}" in err and err.count("\n") == 1, err

@@ -4,8 +4,10 @@ Each sub-command module exposes ``register(subparsers)``, which adds its parser 
 ``func`` (a callable taking the parsed namespace and returning an exit status). Heavy imports
 stay inside those functions so that ``scratchnet --help`` is instant.
 
-Errors a user can cause (:class:`~scratchnet.errors.ScratchnetError`, a missing file, a bad
-option) print one line and exit with status 2; ``--debug`` shows the traceback instead.
+This module is the command's one error boundary: errors a user or the machine can cause (any
+:class:`~scratchnet.errors.ScratchnetError`, any :class:`OSError` such as a missing file, a
+full disk or an over-long path, and :class:`MemoryError`) print one line naming the file,
+option or value, and exit with status 2; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with exit status 2 and a one-line message for every usage error."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,25 +69,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         return int(args.func(args) or 0)
-    except (ScratchnetError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+    except BrokenPipeError:  # output piped into head and friends
+        sys.stderr.close()
+        return 0
+    except (ScratchnetError, OSError, MemoryError) as exc:
         if args.debug:
             raise
-        print(f"scratchnet {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"scratchnet {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("scratchnet: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # output piped into head and friends
-        sys.stderr.close()
-        return 0
 
 
-def _one_line(exc: BaseException) -> str:
-    text = (
-        str(exc)
-        if not isinstance(exc, OSError) or not exc.filename
-        else (f"{exc.strerror}: {exc.filename}")
-    )
+def one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line; an OSError names its path(s) and its cause."""
+    if isinstance(exc, MemoryError):
+        text = f"out of memory: {exc}" if str(exc) else "out of memory"
+    elif isinstance(exc, OSError) and not isinstance(exc, ScratchnetError) and exc.filename:
+        paths = f"{exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 else "")
+        text = f"{paths}: {exc.strerror or exc}"
+    else:
+        text = str(exc) or type(exc).__name__
     return " ".join(text.split())
 
 

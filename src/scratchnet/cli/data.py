@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from scratchnet.cli.outputs import image_path
+
 DATASET_CHOICES = ("mnist", "fashion-mnist")
 
 
@@ -44,7 +46,9 @@ def register(subparsers: Any) -> None:
     show.add_argument("--n", type=_positive_int, default=10, help="number of images (10)")
     show.add_argument("--split", choices=("train", "test"), default="test")
     show.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    show.add_argument("--out", required=True, help="image file to write (.png, .pdf, .svg)")
+    show.add_argument(
+        "--out", required=True, type=image_path, help="image file to write (.png, .pdf, .svg)"
+    )
     _add_source_options(show)
     show.set_defaults(func=_show)
 
@@ -111,10 +115,13 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from scratchnet.data.export import export_dataset
+    from scratchnet.data.export import check_targets, export_dataset, export_targets
+    from scratchnet.fileio import writable_dir
 
+    out = writable_dir(args.out)  # before the download: a bad --out fails at once
+    check_targets(export_targets(args.name, out, not args.no_images))
     written = export_dataset(
-        _load(args, args.name), args.out, limit=args.limit, images=not args.no_images
+        _load(args, args.name), out, limit=args.limit, images=not args.no_images
     )
     print(
         f"wrote {len(written['csv'])} CSV files, {len(written['images'])} images and "
@@ -124,8 +131,12 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from scratchnet.data.figures import sample_grid, save_figure
+    from pathlib import Path
 
+    from scratchnet.data.figures import sample_grid, save_figure
+    from scratchnet.fileio import writable_dir
+
+    writable_dir(Path(args.out).parent)  # before the download: a bad --out fails at once
     dataset = _load(args, args.name)
     X, y = dataset.split(args.split)
     names = dataset.class_names if args.name != "mnist" else None

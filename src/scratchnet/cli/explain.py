@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from scratchnet.cli.outputs import image_path
+
 SEED_HELP = "the seed's exercise by default"
 
 
@@ -44,7 +46,7 @@ def register(subparsers: Any) -> None:
     sv.add_argument("--points", nargs="+", metavar="X,Y:LABEL", help='e.g. "0,0:+1" "1,1:-1"')
     sv.add_argument("--csv", metavar="FILE", help="points from a CSV, label in the last column")
     sv.add_argument("--C", dest="C", help="soft margin with this C (default: hard margin)")
-    sv.add_argument("--plot", metavar="FILE.png", help="save a figure (2-D data)")
+    sv.add_argument("--plot", metavar="FILE.png", type=image_path, help="save a figure (2-D data)")
     _common(sv)
     sv.set_defaults(func=_svm)
 
@@ -53,7 +55,7 @@ def register(subparsers: Any) -> None:
     hp.add_argument("--b", help="offset (seed: 5)")
     hp.add_argument("--points", nargs="+", metavar="X,Y:LABEL", help="labelled points")
     hp.add_argument("--new", nargs="*", metavar="X,Y", help="points to classify (seed: 1,3)")
-    hp.add_argument("--plot", metavar="FILE.png", help="save a figure (2-D data)")
+    hp.add_argument("--plot", metavar="FILE.png", type=image_path, help="save a figure (2-D data)")
     _common(hp)
     hp.set_defaults(func=_hyperplane)
 
@@ -268,12 +270,10 @@ def _seed(args: argparse.Namespace) -> int:
 def _save_plot(
     path: str, points: Any, labels: Any, w: Any, b: Any, highlight: Any, title: str
 ) -> None:
-    from pathlib import Path
-
-    from scratchnet.fileio import atomic_path
+    from scratchnet.fileio import atomic_path, image_format
     from scratchnet.theory.plot import plot_separator
 
     fig = plot_separator(points, labels, w, b, highlight=highlight, title=title)
-    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    fmt = image_format(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")

@@ -9,13 +9,27 @@ import argparse
 import inspect
 from typing import Any
 
+
+def random_state(text: str) -> int:
+    """A random seed: an integer from 0 to 2**32 - 1, as NumPy's generators take."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer from 0 to 4294967295, got {text[:40]!r}"
+        )
+    return value
+
+
 #: Types of the parameters whose default is None (the signature cannot tell).
 _NONE_DEFAULT_TYPES = {
     "layers": int,
     "N": int,
     "weight_decay": float,
     "validation_fraction": float,
-    "random_state": int,
+    "random_state": random_state,
 }
 _LIST_PARAMS = {"layers", "activations"}
 
@@ -40,7 +54,9 @@ def add_estimator_flags(parser: argparse.ArgumentParser) -> None:
                 help=helptext,
             )
             continue
-        kind = _NONE_DEFAULT_TYPES.get(name) or (str if name == "activations" else type(default))
+        kind: Any = _NONE_DEFAULT_TYPES.get(name) or (
+            str if name == "activations" else type(default)
+        )
         nargs = "+" if name in _LIST_PARAMS else None
         group.add_argument(
             flag,

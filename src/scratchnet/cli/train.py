@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from scratchnet.cli.options import add_estimator_flags, estimator_overrides
 
@@ -36,28 +37,13 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from scratchnet import persistence
-    from scratchnet.config import check_keys, dataclass_from, estimator_param_names, read_toml
-    from scratchnet.errors import ConfigError
     from scratchnet.estimators import NeuralNetwork, NeuralNetworkRegressor
-    from scratchnet.experiments.prepare import DataConfig, check_batch_size, prepare
-    from scratchnet.fileio import write_json
+    from scratchnet.experiments.prepare import check_batch_size, prepare
+    from scratchnet.fileio import writable_dir, write_json
     from scratchnet.report import figures
 
-    config = read_toml(args.config) if args.config else {}
-    where = args.config or "command line"
-    check_keys(config, {"data", "model", "task"}, where)
-    data_table = dict(config.get("data", {}))
-    for key in ("dataset", "train_subset", "data_dir"):
-        if getattr(args, key) is not None:
-            data_table[key] = getattr(args, key)
-    data_config = dataclass_from(DataConfig, data_table, f"{where} [data]")
-    params = dict(config.get("model", {}))
-    check_keys(params, estimator_param_names(), f"{where} [model]")
-    params.update(estimator_overrides(args))
-    task = args.task or config.get("task", "classify")
-    if task not in ("classify", "autoencode"):
-        raise ConfigError(f"{where}: task must be 'classify' or 'autoencode', got {task!r}")
-
+    data_config, params, task, where = settings(args)
+    out = writable_dir(args.out)  # a bad --out fails now, not after the training
     data = prepare(data_config)
     check_batch_size(params.get("batch_size"), len(data.y_train), where)
     if task == "classify":
@@ -82,9 +68,6 @@ def run(args: argparse.Namespace) -> int:
     if data.official_test is not None and task == "classify":
         metrics["official_test_score"] = model.score(*data.official_test)
 
-    from pathlib import Path
-
-    out = Path(args.out)
     persistence.save(model, out / MODEL_FILE)
     write_json(out / "history.json", model.history_)
     write_json(out / "metrics.json", metrics)
@@ -97,3 +80,35 @@ def run(args: argparse.Namespace) -> int:
         f"{metrics['test_score']:.4f}; wrote {out}/"
     )
     return 0
+
+
+def settings(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str, str]:
+    """The data recipe, estimator parameters, task and a name for messages, from --config
+    (validated against :func:`config_schema`) and the flags, which win."""
+    from scratchnet.config import dataclass_from, read_toml
+    from scratchnet.experiments.prepare import DataConfig
+    from scratchnet.schema import validate
+
+    config = read_toml(args.config) if args.config else {}
+    where = args.config or "command line"
+    validate(config, config_schema(), where)
+    data_table = dict(config.get("data", {}))
+    for key in ("dataset", "train_subset", "data_dir"):
+        if getattr(args, key) is not None:
+            data_table[key] = getattr(args, key)
+    data_config = dataclass_from(DataConfig, data_table, f"{where} [data]")
+    params = {**config.get("model", {}), **estimator_overrides(args)}
+    return data_config, params, args.task or config.get("task", "classify"), where
+
+
+def config_schema() -> Any:
+    """The schema of a ``train --config`` file: ``task``, ``[data]`` and ``[model]``."""
+    from scratchnet import schema
+    from scratchnet.config import estimator_schema
+    from scratchnet.experiments.config_schemas import DATA
+
+    return schema.table(
+        task=schema.text("classify", "autoencode"),
+        data=schema.table(**DATA),
+        model=schema.table(**estimator_schema()),
+    )

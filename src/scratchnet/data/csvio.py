@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from scratchnet.errors import DataError
-from scratchnet.fileio import atomic_open
+from scratchnet.fileio import atomic_open, text_lines
 
 _ROWS_PER_WRITE = 2000
 
@@ -40,12 +40,11 @@ def read_csv_dataset(
     Raises
     ------
     DataError
-        Empty file, header only, ragged rows, non-integer cells, values out of 0..255; the
-        message names the file and line.
+        Empty file, header only, ragged rows, non-integer cells, values out of 0..255, bytes
+        that are not UTF-8; the message names the file and line.
     """
     path = Path(path)
-    with open(path, encoding="utf-8", newline="") as handle:
-        return parse_label_pixel_csv(handle, str(path), n_features=n_features)
+    return parse_label_pixel_csv(text_lines(path, DataError), str(path), n_features=n_features)
 
 
 def parse_label_pixel_csv(

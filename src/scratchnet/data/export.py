@@ -7,7 +7,9 @@ Layout under ``out``::
     test/<label>/test_00000.png ...
     train_manifest.csv, test_manifest.csv  filename,label,image_path
 
-Every file is written atomically.
+Every file is written atomically, and nothing that already exists is touched: an export
+refuses (before writing anything) to write over any of the files or folders above, and on a
+failure removes what it wrote itself. Created folders and files follow the user's umask.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import contextlib
 import csv
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import numpy as np
 from scratchnet.data.csvio import write_csv_dataset
 from scratchnet.data.datasets import Dataset
 from scratchnet.errors import ConfigError, DataError
-from scratchnet.fileio import atomic_open
+from scratchnet.fileio import atomic_open, make_temp_dir
 
 MANIFEST_COLUMNS = ("filename", "label", "image_path")
 
@@ -57,16 +58,56 @@ def export_dataset(
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1, got {limit}")
     out = Path(out)
+    check_targets(export_targets(dataset.name, out, images))
     written: dict[str, list[Path]] = {"csv": [], "manifests": [], "images": []}
-    for split in ("train", "test"):
-        X, y = dataset.split(split)
-        X, y = X[:limit], y[:limit]
-        written["csv"].append(write_csv_dataset(out / f"{dataset.name}_{split}.csv", X, y))
-        if images:
-            pngs = export_images(X, y, out, split)
-            written["images"].extend(pngs)
-            written["manifests"].append(write_manifest(out / f"{split}_manifest.csv", pngs, y, out))
+    try:
+        for split in ("train", "test"):
+            X, y = dataset.split(split)
+            X, y = X[:limit], y[:limit]
+            written["csv"].append(write_csv_dataset(out / f"{dataset.name}_{split}.csv", X, y))
+            if images:
+                pngs = export_images(X, y, out, split)
+                written["images"].extend(pngs)
+                manifest = write_manifest(out / f"{split}_manifest.csv", pngs, y, out)
+                written["manifests"].append(manifest)
+    except BaseException:
+        _remove_written(written, out)
+        raise
     return written
+
+
+def export_targets(name: str, out: Path, images: bool = True) -> list[Path]:
+    """Every file and folder an export of dataset ``name`` writes directly under ``out``."""
+    targets = [out / f"{name}_{split}.csv" for split in ("train", "test")]
+    if images:
+        targets += [out / split for split in ("train", "test")]
+        targets += [out / f"{split}_manifest.csv" for split in ("train", "test")]
+    return targets
+
+
+def check_targets(targets: list[Path]) -> None:
+    """Refuse to export over anything that exists (an empty folder is fine).
+
+    Raises
+    ------
+    DataError
+        Naming the first target in the way.
+    """
+    for target in targets:
+        empty_dir = target.is_dir() and not target.is_symlink() and not any(target.iterdir())
+        if (target.exists() or target.is_symlink()) and not empty_dir:
+            raise DataError(
+                f"{target} already exists; an export never writes over existing files: "
+                "choose a new --out folder, or move the old export away first"
+            )
+
+
+def _remove_written(written: dict[str, list[Path]], out: Path) -> None:
+    """Undo a failed export: remove the files and image folders this export created."""
+    for path in [*written["csv"], *written["manifests"]]:
+        path.unlink(missing_ok=True)
+    for split in {path.relative_to(out).parts[0] for path in written["images"]}:
+        shutil.rmtree(out / split, ignore_errors=True)
 
 
 def export_images(X: np.ndarray, y: np.ndarray, out: Path, split: str) -> list[Path]:
@@ -98,22 +139,14 @@ def export_images(X: np.ndarray, y: np.ndarray, out: Path, split: str) -> list[P
 
 @contextlib.contextmanager
 def _staged_folder(target: Path) -> Iterator[Path]:
-    """Yield an empty hidden folder beside ``target`` that replaces it when the block succeeds."""
+    """Yield an empty hidden folder beside ``target`` that becomes ``target`` when the block
+    succeeds. ``target`` must not exist, or be an empty folder: ``os.replace`` refuses to
+    replace a folder that holds anything, so nothing is ever deleted."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-    )
+    staging = make_temp_dir(target.parent, prefix=f".{target.name}.", suffix=".partial")
     try:
         yield staging
-        if target.exists():
-            old = Path(
-                tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
-            )
-            os.replace(target, old / target.name)
-            os.replace(staging, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, target)
+        os.replace(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scratchnet.errors import ConfigError
-from scratchnet.fileio import atomic_path
+from scratchnet.fileio import atomic_path, image_format
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -89,7 +89,7 @@ def sample_indices(
 def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 100) -> Path:
     """Save ``fig`` atomically; the format follows the suffix (``.png``, ``.pdf``, ``.svg``)."""
     path = Path(path)
-    fmt = path.suffix.lstrip(".").lower() or "png"
+    fmt = image_format(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi)
     return path

@@ -3,13 +3,16 @@
 An IDX file is a 4-byte magic number ``00 00 TT DD`` (``TT`` the type code, ``DD`` the number
 of dimensions), ``DD`` big-endian uint32 dimension sizes, then the values in C order, big-endian.
 The reader is strict: every deviation raises :class:`~scratchnet.errors.IDXFormatError` naming
-the file and the fault, and the payload size is checked against a limit before anything is
-allocated.
+the file and the fault. Memory is bounded: the declared payload size is checked against a limit
+the caller can raise (``max_bytes``) before anything is allocated, and the payload is read in
+chunks that grow the array only as real bytes arrive, so a small gzip file whose header
+declares a huge payload costs what it really holds, not what it declares.
 """
 
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -30,8 +33,11 @@ TYPE_CODES: dict[int, np.dtype] = {
     0x0E: np.dtype(">f8"),
 }
 
-#: Refuse payloads larger than this unless the caller raises the limit (2 GiB).
-DEFAULT_MAX_BYTES = 2**31
+#: Refuse payloads larger than this unless the caller raises the limit (256 MiB; MNIST's
+#: largest file, the training images, holds 47 MB).
+DEFAULT_MAX_BYTES = 256 * 2**20
+#: Most dimensions accepted (the format allows 255; NumPy 1.x arrays hold at most 32).
+MAX_DIMS = 32
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
@@ -52,7 +58,8 @@ def read_idx(
     ndim : int, optional
         The number of dimensions the caller expects (3 for images, 1 for labels).
     max_bytes : int
-        Largest payload accepted; larger declared dimensions are refused before allocating.
+        Largest payload accepted (default 256 MiB); larger declared sizes are refused
+        before anything is allocated. Raise it to read bigger files.
 
     Returns
     -------
@@ -86,7 +93,7 @@ def write_idx(
     ----------
     path : path-like
         Destination.
-    array : ndarray of any shape with 1 to 255 dimensions
+    array : ndarray of any shape with 1 to 32 dimensions
         dtype one of uint8, int8, int16, int32, float32, float64.
     compress : bool, optional
         Gzip the file; by default, when the name ends in ``.gz``.
@@ -99,8 +106,10 @@ def write_idx(
     path = Path(path)
     array = np.asarray(array)
     code = _type_code(array.dtype, path)
-    if not 1 <= array.ndim <= 255:
-        raise IDXFormatError(f"{path}: IDX holds 1 to 255 dimensions, got {array.ndim}")
+    if not 1 <= array.ndim <= MAX_DIMS:
+        raise IDXFormatError(
+            f"{path}: scratchnet writes 1 to {MAX_DIMS} dimensions, got {array.ndim}"
+        )
     if any(size >= 2**32 for size in array.shape):
         raise IDXFormatError(f"{path}: dimension sizes must fit in uint32, got {array.shape}")
     header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
@@ -162,6 +171,30 @@ def _read_stream(
     stream: BinaryIO, path: Path, ndim: int | None, max_bytes: int, file_size: int | None
 ) -> np.ndarray:
     """Parse header and payload from ``stream``; ``file_size`` is known for plain files."""
+    shape, dtype = _read_header(stream, path, ndim)
+    n_bytes = _checked_size(shape, dtype, path, max_bytes)
+    header_size = 4 + 4 * len(shape)
+    if file_size is not None and file_size != header_size + n_bytes:
+        raise IDXFormatError(
+            f"{path}: file is {file_size} bytes but its header {shape} of {dtype.name} needs "
+            f"exactly {header_size + n_bytes} bytes "
+            f"({_diff_words(file_size - header_size - n_bytes)})"
+        )
+    payload = _read_payload(stream, path, n_bytes)
+    if stream.read(1):
+        raise IDXFormatError(
+            f"{path}: payload is longer than the {n_bytes} bytes its header {shape} declares"
+        )
+    array = np.frombuffer(payload, dtype=dtype).reshape(shape)
+    if not dtype.isnative:
+        array = array.byteswap(inplace=True).view(dtype.newbyteorder())
+    return array
+
+
+def _read_header(
+    stream: BinaryIO, path: Path, ndim: int | None
+) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and big-endian dtype the magic number and dimension sizes declare."""
     magic = _read_exactly(stream, 4, path, "magic number")
     if magic[0] != 0 or magic[1] != 0:
         raise IDXFormatError(
@@ -171,53 +204,45 @@ def _read_stream(
     if code not in TYPE_CODES:
         known = ", ".join(f"0x{c:02X}" for c in TYPE_CODES)
         raise IDXFormatError(f"{path}: unknown IDX type code 0x{code:02X}; known: {known}")
-    if dims == 0 or (ndim is not None and dims != ndim):
-        expected = f"{ndim}" if ndim is not None else "at least 1"
+    if not 1 <= dims <= MAX_DIMS or (ndim is not None and dims != ndim):
+        expected = f"{ndim}" if ndim is not None else f"1 to {MAX_DIMS}"
         raise IDXFormatError(f"{path}: header declares {dims} dimensions, expected {expected}")
-    shape = tuple(
-        int(v) for v in np.frombuffer(_read_exactly(stream, 4 * dims, path, "dimensions"), ">u4")
-    )
-    dtype = TYPE_CODES[code]
-    n_bytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    if n_bytes > max_bytes:
+    raw = _read_exactly(stream, 4 * dims, path, "dimensions")
+    return tuple(int(v) for v in np.frombuffer(raw, ">u4")), TYPE_CODES[code]
+
+
+def _checked_size(shape: tuple[int, ...], dtype: np.dtype, path: Path, max_bytes: int) -> int:
+    """The payload's size in bytes; IDXFormatError if it, or the shape without its zero
+    dimensions (NumPy refuses shapes whose other sizes overflow), exceeds ``max_bytes``."""
+    n_bytes = math.prod(shape) * dtype.itemsize
+    spread = math.prod(size for size in shape if size) * dtype.itemsize
+    if max(n_bytes, spread) > max_bytes:
+        what = "need" if n_bytes else "with a zero dimension still describe"
         raise IDXFormatError(
-            f"{path}: dimensions {shape} need {n_bytes} bytes, more than the limit of "
-            f"{max_bytes} bytes; refusing to allocate"
+            f"{path}: dimensions {shape} {what} {spread} bytes, more than the limit of "
+            f"{max_bytes} bytes (max_bytes); refusing to allocate"
         )
-    header_size = 4 + 4 * dims
-    if file_size is not None and file_size != header_size + n_bytes:
-        raise IDXFormatError(
-            f"{path}: file is {file_size} bytes but its header {shape} of {dtype.name} needs "
-            f"exactly {header_size + n_bytes} bytes "
-            f"({_diff_words(file_size - header_size - n_bytes)})"
-        )
-    array = np.empty(shape, dtype=dtype)
-    _fill(stream, _bytes_view(array), path, n_bytes)
-    if stream.read(1):
-        raise IDXFormatError(
-            f"{path}: payload is longer than the {n_bytes} bytes its header {shape} declares"
-        )
-    if not dtype.isnative:
-        array = array.byteswap(inplace=True).view(dtype.newbyteorder())
-    return array
+    return n_bytes
+
+
+def _read_payload(stream: BinaryIO, path: Path, n_bytes: int) -> bytearray:
+    """Exactly ``n_bytes`` from ``stream``, read in chunks: memory grows only with the bytes
+    the stream really holds, and a stream that ends early is refused."""
+    payload = bytearray()
+    while len(payload) < n_bytes:
+        chunk = stream.read(min(_CHUNK, n_bytes - len(payload)))
+        if not chunk:
+            raise IDXFormatError(
+                f"{path}: payload is {n_bytes - len(payload)} bytes short of the {n_bytes} "
+                "bytes its header declares"
+            )
+        payload += chunk
+    return payload
 
 
 def _bytes_view(array: np.ndarray) -> np.ndarray:
     """The bytes of a C-contiguous array as a flat uint8 view (works for empty arrays too)."""
     return array.reshape(-1).view(np.uint8)
-
-
-def _fill(stream: BinaryIO, buffer: np.ndarray, path: Path, n_bytes: int) -> None:
-    """Read exactly ``n_bytes`` into ``buffer`` chunk by chunk."""
-    filled = 0
-    while filled < n_bytes:
-        got = stream.readinto(buffer[filled : filled + _CHUNK])
-        if not got:
-            raise IDXFormatError(
-                f"{path}: payload is {n_bytes - filled} bytes short of the {n_bytes} bytes "
-                "its header declares"
-            )
-        filled += got
 
 
 def _read_exactly(stream: BinaryIO, n: int, path: Path, what: str) -> bytes:

@@ -37,8 +37,10 @@ import numpy as np
 
 from scratchnet.config import check_keys, dataclass_from
 from scratchnet.errors import ConfigError
+from scratchnet.experiments.config_schemas import DATA, RECIPE, options_table
 from scratchnet.experiments.engines import ENGINES, Recipe, check_engine
 from scratchnet.experiments.prepare import DataConfig, PreparedData
+from scratchnet.schema import Spec, array, either, integer, table, text, validate
 
 #: Section C's data recipe: Fashion-MNIST, 10,000 validation images from the training images,
 #: the official test set, scikit-learn's MinMaxScaler fitted on the training part.
@@ -100,7 +102,7 @@ def parse(
     improved_allowed : bool
         Whether the study accepts an ``[improved]`` table.
     """
-    check_keys(table, TOP_KEYS if improved_allowed else TOP_KEYS - {"improved"}, where)
+    validate(table, study_schema(options or {}, improved_allowed), where)
     data = parse_data(table.get("data", {}), f"{where} [data]")
     engines = _engines(table.get("engines", list(ENGINES)), where)
     sklearn_dtype = table.get("sklearn_dtype", "float64")
@@ -135,6 +137,21 @@ def parse(
         options=parse_options(table.get("options", {}), options or {}, f"{where} [options]"),
         where=where,
     )
+
+
+def study_schema(options: Mapping[str, Any], improved_allowed: bool = True) -> Spec:
+    """The schema of a Fashion-MNIST study's config (its ``study`` key aside)."""
+    names = either(text(), array(text(), 1))
+    keys = {
+        "engines": names,  # each name is checked by check_engine, which lists the engines
+        "sklearn_dtype": text(*SKLEARN_DTYPES),
+        "data": table(**DATA),
+        "model": table(**RECIPE, hidden=array(integer(1), 1), activations=names),
+        "options": options_table(options),
+    }
+    if improved_allowed:
+        keys["improved"] = table(**RECIPE, activations=names)
+    return table(**keys)
 
 
 def recipe_cells(config: StudyConfig) -> list[tuple[str, dict]]:

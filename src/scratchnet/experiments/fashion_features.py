@@ -55,6 +55,7 @@ from scratchnet.experiments.fashion_train import (
     train_and_record,
 )
 from scratchnet.runfiles import read_json
+from scratchnet.schema import validate
 
 #: The seed's test accuracy (%) of classifiers on the penultimate-layer features.
 SEED = {"relu, penultimate": {"test acc %": 81.82}, "identity, penultimate": {"test acc %": 82.22}}
@@ -97,6 +98,7 @@ class FeaturesStudy:
                     f"{where}: {key!r} is not set here: the data follow the autoencoder's "
                     f"config ([options] autoencoder)"
                 )
+        validate(table, fashion_config.study_schema(OPTIONS), where)
         raw_options = table.get("options", {})
         source = raw_options.get("autoencoder", OPTIONS["autoencoder"])
         if not isinstance(source, str):

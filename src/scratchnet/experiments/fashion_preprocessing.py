@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from scratchnet.config import check_keys
+from scratchnet import schema
 from scratchnet.data.figures import sample_grid, save_figure
-from scratchnet.experiments import fashion_config, fashion_report
+from scratchnet.experiments import config_schemas, fashion_config, fashion_report
 from scratchnet.experiments.cells import Cell
 from scratchnet.experiments.datacache import prepared
 from scratchnet.experiments.prepare import DataConfig
@@ -43,7 +43,9 @@ class PreprocessingStudy:
     name = "fashion-preprocessing"
 
     def parse_config(self, table: dict, where: str) -> PreprocessingConfig:
-        check_keys(table, {"data", "options"}, where)
+        data_spec = schema.table(**config_schemas.DATA)
+        options_spec = config_schemas.options_table(OPTIONS)
+        schema.validate(table, schema.table(data=data_spec, options=options_spec), where)
         data = fashion_config.parse_data(table.get("data", {}), f"{where} [data]")
         options = fashion_config.parse_options(
             table.get("options", {}), OPTIONS, f"{where} [options]"

@@ -127,11 +127,14 @@ class MnistActivationInitStudy:
 
     def parse_config(self, table: dict, where: str) -> MnistStudyConfig:
         from scratchnet.config import check_keys, dataclass_from
+        from scratchnet.schema import validate
 
-        check_keys(table, TOP_KEYS, where)
-        for key in ("data", "model", "grid"):
-            if not isinstance(table.get(key), dict):
-                raise ConfigError(f"{where}: missing table [{key}]")
+        for name in GRID_PARAMS:
+            if isinstance(table.get("model"), dict) and name in table["model"]:
+                raise ConfigError(
+                    f"{where} [model]: {name} is set per cell by [grid], not in [model]"
+                )
+        validate(table, config_schema(), where)
         data = dataclass_from(DataConfig, table["data"], f"{where} [data]")
         model = _parse_model(table["model"], f"{where} [model]", N_FEATURES[data.dataset])
         grid = table["grid"]
@@ -140,8 +143,6 @@ class MnistActivationInitStudy:
         inits = _names(grid, "weight_init", f"{where} [grid]", _init_name)
         protocol = table.get("protocol", "")
         description = table.get("description", "")
-        if not isinstance(protocol, str) or not isinstance(description, str):
-            raise ConfigError(f"{where}: protocol and description must be strings")
         return MnistStudyConfig(protocol, data, model, activations, inits, description)
 
     # --- cells -----------------------------------------------------------------------------------
@@ -256,6 +257,23 @@ MNIST_STUDY = MnistActivationInitStudy()
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def config_schema():
+    """The schema of the study's config file (its ``study`` key aside)."""
+    from scratchnet import schema
+    from scratchnet.config import estimator_schema
+    from scratchnet.experiments.config_schemas import DATA
+
+    names = schema.array(schema.text(), 1)
+    return schema.table(
+        required=("data", "model", "grid"),
+        protocol=schema.text(),
+        description=schema.text(),
+        data=schema.table(**DATA),
+        model=schema.table(**estimator_schema(set(GRID_PARAMS) | {"verbose"})),
+        grid=schema.table(required=tuple(GRID_PARAMS), activations=names, weight_init=names),
+    )
 
 
 def _parse_model(table: dict, where: str, n_features: int) -> dict:

@@ -21,7 +21,7 @@ def register(study: Study) -> Study:
 
 def get_study(name: str, where: str = "config") -> Study:
     """The registered study called ``name``; ConfigError naming ``where`` otherwise."""
-    if name not in STUDIES:
+    if not isinstance(name, str) or name not in STUDIES:
         raise ConfigError(
             f"{where}: unknown study {name!r}; registered studies: "
             f"{', '.join(sorted(STUDIES)) or 'none'}"

@@ -325,13 +325,13 @@ def _check_blas_threads(value: Any) -> None:
 def _read_config(source: Any, quick: bool) -> tuple[dict, str, str | None]:
     """The config table (``[quick]`` applied or dropped), a name for messages, and the TOML
     text when read from a file."""
-    from scratchnet.config import apply_quick, read_toml
+    from scratchnet.config import apply_quick, parse_toml, read_toml_text
 
     if isinstance(source, Mapping):
         return apply_quick(source, quick, "config table"), "config table", None
     path = Path(source)
-    table = apply_quick(read_toml(path), quick, str(path))
-    return table, str(path), path.read_text(encoding="utf-8")
+    text = read_toml_text(path)
+    return apply_quick(parse_toml(text, path), quick, str(path)), str(path), text
 
 
 def _parse(table: Mapping[str, Any], where: str) -> tuple[Study, Any]:

@@ -7,6 +7,7 @@ right; :func:`fmt` turns a value into a short decimal string for tables.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from numbers import Rational, Real
@@ -14,6 +15,14 @@ from numbers import Rational, Real
 from scratchnet.errors import ConfigError
 
 Number = Fraction | float
+
+#: Largest magnitude a value may have, and smallest non-zero one: the exercises compute
+#: exactly, then print, plot and write JSON in float64, which must hold every result.
+MAX_MAGNITUDE = Fraction(10**12)
+MIN_MAGNITUDE = Fraction(1, 10**12)
+#: Longest literal read; longer text is refused before any conversion (bounded effort).
+MAX_LITERAL = 64
+_LITERAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,4})?(/[+]?\d+)?")
 
 
 def to_fraction(value: object, *, name: str = "value") -> Fraction:
@@ -24,24 +33,51 @@ def to_fraction(value: object, *, name: str = "value") -> Fraction:
     Raises
     ------
     ConfigError
-        If the value is not a finite number; the message names ``name``.
+        If the value is not a finite number, is written with more than :data:`MAX_LITERAL`
+        characters or a 5-digit exponent, or is outside ``1e-12 <= |value| <= 1e12`` (zero
+        is fine); the message names ``name``.
     """
     if isinstance(value, bool):
         raise ConfigError(f"{name}: expected a number, got {value!r}")
+    if isinstance(value, int) and value.bit_length() > 64:
+        return _in_range(Fraction(MAX_MAGNITUDE * 2), name, "a huge integer")
     if isinstance(value, Rational):
-        return Fraction(value)
+        return _in_range(Fraction(value), name, value)
     if isinstance(value, Real):
         if not math.isfinite(float(value)):
             raise ConfigError(f"{name}: expected a finite number, got {value!r}")
-        return Fraction(repr(float(value)))
+        return _in_range(Fraction(repr(float(value))), name, value)
     if isinstance(value, str):
-        text = value.strip().replace("\u2212", "-")
-        try:
-            result = Fraction(text)
-        except (ValueError, ZeroDivisionError):
-            raise ConfigError(f"{name}: expected a number, got {value!r}") from None
-        return result
-    raise ConfigError(f"{name}: expected a number, got {value!r}")
+        return _in_range(_parse_literal(value, name), name, value)
+    raise ConfigError(f"{name}: expected a number, got {_short(value)}")
+
+
+def _parse_literal(value: str, name: str) -> Fraction:
+    """A decimal, ``1e-3`` or ``1/3`` literal, checked by shape and length before conversion."""
+    text = value.strip().replace("\u2212", "-")
+    if len(text) > MAX_LITERAL or not _LITERAL.fullmatch(text):
+        raise ConfigError(
+            f"{name}: expected a number such as 0.5, 1e-3 or 1/3 (at most {MAX_LITERAL} "
+            f"characters), got {_short(value)}"
+        )
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise ConfigError(f"{name}: expected a number, got {_short(value)}") from None
+
+
+def _in_range(value: Fraction, name: str, given: object) -> Fraction:
+    if value and not MIN_MAGNITUDE <= abs(value) <= MAX_MAGNITUDE:
+        raise ConfigError(
+            f"{name}: {_short(given)} is out of range; values must be 0 or between 1e-12 and "
+            "1e12 in magnitude"
+        )
+    return value
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def decimals_of(value: object) -> int | None:
