@@ -100,3 +100,26 @@ def test_console_script_usage_error_exits_2():
     )
     assert result.returncode == 2 and "unrecognized arguments" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_newer_parameters_have_flags_and_config_keys(tmp_path):
+    from scratchnet import load
+    from scratchnet.cli import main
+
+    config = tmp_path / "net.toml"
+    config.write_text(
+        '[data]\ndataset = "digits"\n[model]\nlayers = [64, 32, 16, 10]\nepochs = 2\n'
+        'class_weight = "balanced"\ntol = 0.001\nbatch_size = "auto"\n',
+        encoding="utf-8",
+    )
+    argv = ["train", "--config", str(config), "--dropout", "0.2", "0.1", "--max-fun", "99"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 0
+    model = load(tmp_path / "run" / "model.npz")
+    settings = {k: model.get_params()[k] for k in ("class_weight", "tol", "batch_size", "dropout")}
+    assert settings == {
+        "class_weight": "balanced",
+        "tol": 0.001,
+        "batch_size": "auto",
+        "dropout": [0.2, 0.1],
+    }
+    assert model.max_fun == 99

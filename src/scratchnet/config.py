@@ -88,6 +88,10 @@ _ESTIMATOR_SPECS = {
     "weight_decay": schema.number(0),
     "validation_fraction": schema.number(0, 1),
     "random_state": schema.seed(),
+    "batch_size": schema.either(schema.integer(1), schema.text("auto")),
+    "tol": schema.number(0),
+    "dropout": schema.either(schema.number(0, 1), schema.array(schema.number(0, 1), 1)),
+    "class_weight": schema.text("balanced"),  # a {label: weight} table: from Python only
 }
 
 

@@ -30,8 +30,28 @@ _NONE_DEFAULT_TYPES = {
     "weight_decay": float,
     "validation_fraction": float,
     "random_state": random_state,
+    "tol": float,
+    "class_weight": str,
 }
-_LIST_PARAMS = {"layers", "activations"}
+
+
+def batch_size(text: str) -> int | str:
+    """A batch size: a positive integer, or ``auto`` (min(200, n_samples))."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer or 'auto', got {text[:40]!r}"
+        ) from None
+
+
+#: Flags whose values the default's type does not describe.
+_TYPES = {"batch_size": batch_size, "activations": str}
+_LIST_PARAMS = {"layers", "activations", "dropout"}
+#: List flags that take a single value as the setting of every layer.
+_ONE_FOR_ALL = {"activations", "dropout"}
 
 
 def add_estimator_flags(parser: argparse.ArgumentParser) -> None:
@@ -54,9 +74,7 @@ def add_estimator_flags(parser: argparse.ArgumentParser) -> None:
                 help=helptext,
             )
             continue
-        kind: Any = _NONE_DEFAULT_TYPES.get(name) or (
-            str if name == "activations" else type(default)
-        )
+        kind: Any = _TYPES.get(name) or _NONE_DEFAULT_TYPES.get(name) or type(default)
         nargs = "+" if name in _LIST_PARAMS else None
         group.add_argument(
             flag,
@@ -75,7 +93,7 @@ def estimator_overrides(args: argparse.Namespace) -> dict[str, Any]:
     for key, value in vars(args).items():
         if key.startswith("model_") and value is not None:
             name = key.removeprefix("model_")
-            if name == "activations" and len(value) == 1:
+            if name in _ONE_FOR_ALL and len(value) == 1:
                 value = value[0]
             overrides[name] = value
     return overrides
