@@ -81,7 +81,8 @@ WORKER = textwrap.dedent(
     curve = [float(v) for v in getattr(estimator, "loss_curve_", [estimator.loss_])]
     if hasattr(estimator, "network_"):  # weights, gradients and the optimizer's own arrays
         optimizer = getattr(estimator._trainer, "optimizer", None)  # None after lbfgs
-        extra = [v for v in vars(optimizer or object()).values() if isinstance(v, np.ndarray)]
+        owned = getattr(optimizer, "__dict__", {}).values()
+        extra = [v for v in owned if isinstance(v, np.ndarray)]
         state = sum(a.nbytes for a in [estimator.network_.params, estimator.network_.grads, *extra])
     else:  # scikit-learn: weights, their gradients, Adam's two moments
         state = 4 * sum(a.nbytes for a in [*estimator.coefs_, *estimator.intercepts_])
