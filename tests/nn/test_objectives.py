@@ -1,6 +1,8 @@
 """The objectives (output activation + loss + metric): gradients against central differences,
 with and without sample weights, and the values against their textbook formulas."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.metrics import log_loss, mean_poisson_deviance, r2_score
@@ -100,3 +102,18 @@ def test_the_penalised_full_batch_loss_gradient_through_the_network(objective):
         lambda: lbfgs.loss_and_gradient(theta, network, objective, X, y, w, 0.3)[0], theta
     )
     assert relative_error(grad, numeric) < 1e-6
+
+
+def test_the_solver_s_own_blas_runs_on_one_thread_and_numpys_is_left_alone():
+    """SciPy's OpenBLAS (L-BFGS-B's bookkeeping) and NumPy's (our products) must not both
+    spin worker threads on the same cores during a fit."""
+    from threadpoolctl import threadpool_info
+
+    def threads() -> dict[str, int]:
+        return {Path(i["filepath"]).parent.name: i["num_threads"] for i in threadpool_info()}
+
+    before = threads()
+    with lbfgs._solver_blas_serial():
+        during = threads()
+    assert threads() == before
+    assert during.get("scipy.libs", 1) == 1 and during["numpy.libs"] == before["numpy.libs"]
