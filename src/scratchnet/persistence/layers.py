@@ -92,6 +92,16 @@ def read_classes(archive: Archive) -> np.ndarray:
     return classes
 
 
+def arrays(model: Any) -> dict[str, np.ndarray]:
+    """Weights ``coef_<i>``, biases ``intercept_<i>`` and (classifier) ``classes`` of a fitted
+    MLP: scratchnet's estimators and scikit-learn's both hold ``coefs_`` and ``intercepts_``."""
+    out = {f"coef_{i}": coef for i, coef in enumerate(model.coefs_)}
+    out.update({f"intercept_{i}": b for i, b in enumerate(model.intercepts_)})
+    if hasattr(model, "classes_"):
+        out["classes"] = classes_array(model)
+    return out
+
+
 def classes_array(model: Any) -> np.ndarray:
     """A fitted classifier's ``classes_``, numbers kept, anything else stored as text."""
     classes = np.asarray(model.classes_)

@@ -188,14 +188,8 @@ def header(model: Any) -> dict:
     }
 
 
-def arrays(model: Any) -> dict[str, np.ndarray]:
-    """Weights, biases and (classifier) classes of a fitted scratchnet estimator."""
-    network = model.network_
-    out = {f"coef_{i}": coef for i, coef in enumerate(network.coefs)}
-    out.update({f"intercept_{i}": b for i, b in enumerate(network.intercepts)})
-    if hasattr(model, "classes_"):
-        out["classes"] = layers.classes_array(model)
-    return out
+#: Weights, biases and (classifier) classes of a fitted model.
+arrays = layers.arrays
 
 
 def probe_width(header: dict) -> int:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from scratchnet.persistence import layers
 from scratchnet.persistence.archive import Archive, Expect
 from scratchnet.persistence.common import (
@@ -119,13 +117,8 @@ def header(model: Any) -> dict:
     }
 
 
-def arrays(model: Any) -> dict[str, np.ndarray]:
-    """Weights, biases and (classifier) classes of a fitted scikit-learn MLP."""
-    out = {f"coef_{i}": coef for i, coef in enumerate(model.coefs_)}
-    out.update({f"intercept_{i}": b for i, b in enumerate(model.intercepts_)})
-    if hasattr(model, "classes_"):
-        out["classes"] = layers.classes_array(model)
-    return out
+#: Weights, biases and (classifier) classes of a fitted model.
+arrays = layers.arrays
 
 
 def probe_width(header: dict) -> int:
