@@ -31,9 +31,14 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(sums)
 
 
+def negative_log_likelihood(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-sample ``-log softmax(logits)[i, y_i]``, shape (n_samples,)."""
+    return -_gather(log_softmax(logits), y)
+
+
 def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
     """Mean negative log-likelihood of class indices ``y`` (n_samples,) under ``logits``."""
-    return float(-_gather(log_softmax(logits), y).mean())
+    return float(negative_log_likelihood(logits, y).mean())
 
 
 def softmax_cross_entropy(

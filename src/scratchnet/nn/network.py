@@ -205,17 +205,17 @@ class MLP:
         alpha : float
             L2 penalty: adds ``alpha * W / n`` to each weight gradient (scikit-learn's
             ``alpha``, the gradient of ``alpha * ||W||^2 / (2 n)``).
+        descend : (lr, weight_decay), optional
+            Take plain SGD's step on every weight matrix inside its gradient product instead
+            of writing the gradient: ``W <- (1 - lr (weight_decay + alpha / n)) W - lr dL/dW``
+            (see :func:`kernels.descend`). ``coef_grads`` are then left as they were; the
+            biases get their gradients as usual.
         normalizer : float, optional
             The ``n`` of the penalty: the batch's total sample weight when the loss is a
             weighted mean; by default the number of rows.
 
         A layer the forward pass dropped out from takes its weight gradient from the
         dropped output, and passes the gradient back through the same mask.
-        descend : (lr, weight_decay), optional
-            Take plain SGD's step on every weight matrix inside its gradient product instead
-            of writing the gradient: ``W <- (1 - lr (weight_decay + alpha / n)) W - lr dL/dW``
-            (see :func:`kernels.descend`). ``coef_grads`` are then left as they were; the
-            biases get their gradients as usual.
         """
         activations = workspace.activations
         n = output_delta.shape[0] if normalizer is None else normalizer
@@ -229,14 +229,7 @@ class MLP:
                 np.matmul(delta, self.coefs[i].T, out=previous)  # before W_i may change
                 if mask is not None:
                     previous *= mask
-            if descend is None:
-                _matmul(layer_input.T, delta, out=self.coef_grads[i])
-                if alpha:
-                    self.coef_grads[i] += (alpha / n) * self.coefs[i]
-            else:
-                lr, weight_decay = descend
-                shrink = 1.0 - lr * (weight_decay + alpha / n)
-                kernels.descend(layer_input, delta, self.coefs[i], lr, shrink)
+            self._weight_gradient(i, layer_input, delta, alpha / n, descend)
             if i == 0:
                 break
             at = activations[i] if workspace.inputs[i] is None else workspace.inputs[i]
@@ -244,6 +237,18 @@ class MLP:
                 at, previous, self.intercept_grads[i - 1], self._activation(i - 1)
             )
             delta = previous
+
+    def _weight_gradient(self, i: int, layer_input, delta: np.ndarray, l2: float, descend):
+        """``coef_grads[i]`` from the layer's input (n, n_i) and delta (n, n_{i+1}), plus
+        ``l2 * W_i``; or, with ``descend``, plain SGD's step taken inside that product."""
+        if descend is None:
+            _matmul(layer_input.T, delta, out=self.coef_grads[i])
+            if l2:
+                self.coef_grads[i] += l2 * self.coefs[i]
+        else:
+            lr, weight_decay = descend
+            shrink = 1.0 - lr * (weight_decay + l2)
+            kernels.descend(layer_input, delta, self.coefs[i], lr, shrink)
 
     def predict_raw(self, X: np.ndarray, layer: int | None = None) -> np.ndarray:
         """Outputs of layer ``layer`` (default: the linear output) for all rows of ``X``.

@@ -27,7 +27,7 @@ from scipy.special import expit
 
 from scratchnet.nn import kernels
 from scratchnet.nn.activations import ACTIVATIONS, softmax
-from scratchnet.nn.losses import log_softmax, squared_error
+from scratchnet.nn.losses import log_softmax, negative_log_likelihood, squared_error
 
 _sigmoid = ACTIVATIONS["sigmoid"]
 
@@ -70,8 +70,7 @@ class SoftmaxCrossEntropy:
 
     def evaluate(self, z: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> dict:
         """``loss`` and ``accuracy`` of outputs ``z`` against ``y``, without a gradient."""
-        log_p = log_softmax(z)
-        nll = -np.take_along_axis(log_p, y[:, None], axis=1)[:, 0]
+        nll = negative_log_likelihood(z, y)
         return {"loss": weighted_mean(nll, w), "accuracy": weighted_mean(z.argmax(1) == y, w)}
 
     def predict(self, z: np.ndarray) -> np.ndarray:
