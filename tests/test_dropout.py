@@ -51,7 +51,7 @@ def test_masks_come_from_the_random_state_and_prediction_never_drops():
 
 def test_bad_rates_are_refused():
     X, y = np.random.default_rng(0).random((20, 4)), np.arange(20) % 2
-    with pytest.raises(ConfigError, match="dropout must be one rate in"):
+    with pytest.raises(ConfigError, match="dropout must be one value or one per hidden layer"):
         NeuralNetwork(layers=[4, 3, 3, 2], dropout=[0.1], epochs=1).fit(X, y)
     with pytest.raises(ConfigError, match="'dropout' parameter"):
         NeuralNetwork(dropout=1.0, epochs=1).fit(X, y)

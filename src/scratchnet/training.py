@@ -155,6 +155,8 @@ class Trainer:
     power_t : float
     dropout : Dropout, optional
         Masks for the hidden layers at every step; prediction and evaluation never drop.
+    momentum : float
+        Batch normalization's running statistics keep this share at every step.
     """
 
     network: MLP
@@ -169,6 +171,7 @@ class Trainer:
     policy: str = "constant"
     power_t: float = 0.5
     dropout: Dropout | None = None
+    momentum: float = 0.9
     steps_done: int = 0
     samples_seen: int = 0
     learning_rate: float = field(default=math.nan)
@@ -185,7 +188,9 @@ class Trainer:
         masks = None
         if self.dropout is not None:
             masks = self.dropout.masks(network.layer_sizes[1:-1], X_batch.shape[0], network.dtype)
-        output = network.forward(X_batch, workspace, masks)
+        output = network.forward(X_batch, workspace, masks, w_batch)
+        if network.normalizes:
+            network.update_running_statistics(workspace, self.momentum)
         loss, metric, grad = self.objective.step(output, y_batch, w_batch)
         lr = self.schedule(self.steps_done, self.total_steps, self.learning_rate)
         norm = None if w_batch is None else float(w_batch.sum(dtype=np.float64))
@@ -254,7 +259,7 @@ class Plateau:
     mode : {"min", "max"}
         Whether lower or higher is better.
     keep_best : bool
-        Keep a copy of the parameters of the best epoch in :attr:`best_params`.
+        Keep a :meth:`MLP.snapshot` of the best epoch's network in :attr:`best_params`.
     adapts : bool
         On reaching the plateau, let the trainer lower its learning rate before stopping
         (scikit-learn's ``learning_rate="adaptive"``); else stop.
@@ -275,7 +280,7 @@ class Plateau:
         if math.isnan(self.best):
             self.best = math.inf if self.mode == "min" else -math.inf
 
-    def update(self, epoch: int, value: float, params: np.ndarray) -> bool:
+    def update(self, epoch: int, value: float, network: MLP) -> bool:
         """Record epoch ``epoch`` (1-based); return True if the plateau is reached."""
         sign = 1.0 if self.mode == "min" else -1.0
         if sign * value < sign * self.best - self.min_delta:
@@ -285,7 +290,7 @@ class Plateau:
         if sign * value < sign * self.best:
             self.best, self.best_epoch = value, epoch
             if self.keep_best:
-                self.best_params = params.copy()
+                self.best_params = network.snapshot()
         return self.patience is not None and self.count >= self.patience
 
 
