@@ -53,6 +53,7 @@ from scratchnet.errors import ConfigError
 from scratchnet.nn import activations as activation_registry
 from scratchnet.nn import initializers, optimizers, schedules
 from scratchnet.nn.activations import Activation
+from scratchnet.nn.dropout import Dropout
 from scratchnet.nn.losses import log_softmax
 from scratchnet.nn.network import MLP
 from scratchnet.nn.objectives import OBJECTIVES
@@ -609,12 +610,14 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
             momentum=float(p.get("batch_norm_momentum", 0.9)),
         )
 
-    def _dropout(self, n_hidden: int, p: dict) -> training.Dropout | None:
+    def _dropout(self, n_hidden: int, p: dict) -> Dropout | None:
         """The trainer's dropout (its masks from ``random_state``), None without it."""
         rates = self._per_hidden_layer("dropout", n_hidden, p, float)
         if not all(0.0 <= r < 1.0 for r in rates):
             raise ConfigError(f"dropout rates must be in [0, 1), got {p['dropout']!r}")
-        return training.Dropout(rates, self._rng(stream=3)) if any(rates) else None
+        if not any(rates):
+            return None
+        return Dropout(rates, int(self._rng(stream=3).integers(2**63)))
 
     @staticmethod
     def _per_hidden_layer(name: str, n_hidden: int, p: dict, kind: type) -> list:
