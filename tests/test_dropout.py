@@ -9,8 +9,8 @@ from sklearn.metrics import log_loss
 from scratchnet import NeuralNetwork
 from scratchnet.errors import ConfigError, DataSourceError
 from scratchnet.nn import activations
-from scratchnet.nn.network import MLP
 from scratchnet.nn.dropout import Dropout
+from scratchnet.nn.network import MLP
 
 from gradcheck import numeric_gradient, relative_error
 
