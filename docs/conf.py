@@ -84,7 +84,8 @@ os.environ.setdefault("MPLBACKEND", "agg")
 # --- HTML ----------------------------------------------------------------------------------
 html_theme = "furo"
 html_title = f"scratchnet {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["math.css"]
 html_show_sourcelink = False
 html_copy_source = False
 
