@@ -92,12 +92,26 @@ html_copy_source = False
 
 def _skip_member(app, what, name, obj, skip, options):
     """Leave out scikit-learn's generated metadata-routing setters (``set_fit_request``...),
-    documented by scikit-learn (their docstrings cite its glossary), and type aliases."""
+    members classes inherit from other packages (both documented there, citing glossaries
+    this site does not have), and type aliases. Members inherited from scratchnet's own
+    private bases (``fit`` from ``_BaseNetwork``) stay."""
     if name.startswith("set_") and name.endswith("_request"):
         return True
     if isinstance(obj, (types.GenericAlias, types.UnionType, typing._GenericAlias)):
         return True  # a type alias (``Block = Paragraph | Table``): annotations, not API
+    if what == "class" and not _defined_in_scratchnet(obj):
+        return True  # inherited from scikit-learn, NumPy or Python: documented there
     return None
+
+
+def _defined_in_scratchnet(member) -> bool:
+    """False for a method or property that another package defines (``get_params``,
+    ``with_traceback``); True for scratchnet's own and for plain attributes."""
+    function = member.fget if isinstance(member, property) else member
+    if not (callable(function) or isinstance(member, property)):
+        return True
+    module = getattr(function, "__module__", None) or ""
+    return module == "scratchnet" or module.startswith("scratchnet.")
 
 
 def setup(app):
