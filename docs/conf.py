@@ -12,16 +12,16 @@ import types
 import typing
 from pathlib import Path
 
-import scratchnet
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+# This checkout's package (whatever else is installed), and the site's own extension.
+sys.path[:0] = [str(ROOT / "src"), str(HERE / "_ext")]
+
+import scratchnet  # noqa: E402
 
 project = "scratchnet"
 author = "the scratchnet authors"
-copyright = "the scratchnet authors"  # noqa: A001 (Sphinx's setting name)
+copyright = "the scratchnet authors"
 release = version = scratchnet.__version__
 
 extensions = [
@@ -36,7 +36,14 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "sg_execution_times.rst", "Thumbs.db", ".DS_Store", "**/*.ipynb", "**/*.zip"]
+exclude_patterns = [
+    "_build",
+    "sg_execution_times.rst",
+    "Thumbs.db",
+    ".DS_Store",
+    "**/*.ipynb",
+    "**/*.zip",
+]
 
 # --- API reference -------------------------------------------------------------------------
 autosummary_generate = True
@@ -57,7 +64,6 @@ numpydoc_validation_checks: set[str] = set()
 # literal text instead of failing the build (internal links the site does have are checked by
 # tests/docs/test_site.py in a browser).
 nitpicky = False
-suppress_warnings = ["autosummary.import_cycle"]
 
 # --- MyST: Markdown pages with $math$ ----------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "deflist"]

@@ -19,7 +19,7 @@ def _mathml(self, node: nodes.Element, display: str) -> str:
     latex = node.astext()
     try:
         return convert(latex, display=display)
-    except Exception as exc:  # noqa: BLE001 (any converter failure is a build warning)
+    except Exception as exc:  # any converter failure is a build warning, not a crash
         logger.warning("cannot convert math %r to MathML: %s", latex, exc, location=node)
         return f"<code>{self.encode(latex)}</code>"
 
