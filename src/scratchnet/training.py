@@ -155,6 +155,9 @@ class Trainer:
     power_t : float
     dropout : Dropout, optional
         Masks for the hidden layers at every step; prediction and evaluation never drop.
+    augment : callable, optional
+        ``augment(X_batch) -> X_batch``: transforms every gathered training batch (never the
+        validation data) without changing its input, which may be a view of ``X``.
     """
 
     network: MLP
@@ -169,6 +172,7 @@ class Trainer:
     policy: str = "constant"
     power_t: float = 0.5
     dropout: Dropout | None = None
+    augment: Callable[[np.ndarray], np.ndarray] | None = None
     steps_done: int = 0
     samples_seen: int = 0
     learning_rate: float = field(default=math.nan)
@@ -208,6 +212,8 @@ class Trainer:
         for batch in minibatches(X.shape[0], self.batch_size, self.rng):
             w_batch = None if w is None else self._gather(w, batch, "w")
             X_batch, y_batch = self._gather(X, batch, "X"), self._gather(y, batch, "y")
+            if self.augment is not None:
+                X_batch = self.augment(X_batch)
             loss, metric = self.step(X_batch, y_batch, w_batch)
             share = X_batch.shape[0] if w is None else float(w_batch.sum(dtype=np.float64))
             loss_sum += loss * share

@@ -136,6 +136,7 @@ class Augment:
         images: np.ndarray,
         random_state: int | np.random.Generator | None = None,
         out: np.ndarray | None = None,
+        work: geometry.Workspace | None = None,
     ) -> np.ndarray:
         """Randomly transformed copies of ``images``; the input itself if every transform is off.
 
@@ -146,6 +147,8 @@ class Augment:
         random_state : int or numpy Generator, optional
         out : ndarray of the shape and float dtype of ``images``, optional
             Where to write the result (not ``images`` itself).
+        work : geometry.Workspace, optional
+            Scratch arrays to reuse between calls.
 
         Returns
         -------
@@ -159,40 +162,47 @@ class Augment:
         if self.identity or len(batch) == 0:
             return images
         rng = np.random.default_rng(random_state)
+        work = geometry.Workspace() if work is None else work
         matrices, offsets = self._draw(len(batch), rng)
-        x, y = geometry.sample_coordinates(matrices, offsets, batch.shape[1:], batch.dtype)
-        if self.elastic:
-            self._displace(x, y, rng)
+        field = self._elastic_field(batch.shape, batch.dtype, rng, work) if self.elastic else None
+        x, y = geometry.sample_coordinates(
+            matrices, offsets, batch.shape[1:], batch.dtype, work, displacement=field
+        )
         low, high = batch.min(), batch.max()
         fill = low if self.fill is None else batch.dtype.type(self.fill)
         target = None if out is None else out.reshape(batch.shape)
-        result = geometry.bilinear(batch, x, y, fill, out=target)
+        result = geometry.bilinear(batch, x, y, fill, target, work)
         np.clip(result, min(low, fill), max(high, fill), out=result)
         return result.reshape(images.shape) if out is None else out
 
     def _draw(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Random inverse maps (n, 2, 2) and offsets (n, 2), for the transforms that are on."""
-        offsets = rng.uniform(-self.shift, self.shift, (n, 2)) if self.shift else np.zeros((n, 2))
-        rotate = rng.uniform(-self.rotate, self.rotate, n) if self.rotate else 0.0
-        scale = 1.0 + rng.uniform(-self.scale, self.scale, n) if self.scale else 1.0
-        shear = rng.uniform(-self.shear, self.shear, n) if self.shear else 0.0
-        flip = rng.random(n) < self.flip if self.flip else False
-        return geometry.inverse_maps(n, rotate, scale, shear, flip), offsets
+        """Random inverse maps (n, 2, 2) and offsets (n, 2): one uniform draw per transform
+        and image, whichever are on (so the stream does not depend on the strengths)."""
+        dx, dy, rotate, scale, shear, flip = rng.random((6, n)) * 2.0 - 1.0
+        offsets = np.stack([dx, dy], axis=1) * self.shift
+        maps = geometry.inverse_maps(
+            n, rotate * self.rotate, 1.0 + scale * self.scale, shear * self.shear,
+            flip < 2.0 * self.flip - 1.0,
+        )  # fmt: skip
+        return maps, offsets
 
-    def _displace(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> None:
-        """Add an elastic displacement field to the sample points (n, rows, cols), in place.
+    def _elastic_field(
+        self, shape: tuple, dtype, rng: np.random.Generator, work: geometry.Workspace
+    ) -> np.ndarray:
+        """Random displacements (2, n, rows, cols) in pixels, ``(dx, dy)`` of every pixel.
 
-        The noise is uniform in [-1, 1] at points ``elastic_sigma / 2`` pixels apart (no
-        finer: the Gaussian would smooth it away), scaled to ``elastic`` pixels rms."""
-        n, rows, cols = x.shape
-        step = max(1.0, self.elastic_sigma / 2)
-        shape = (2, n, geometry.noise_points(rows, step), geometry.noise_points(cols, step))
-        noise = rng.random(shape, dtype=x.dtype)
-        noise *= x.dtype.type(2 * math.sqrt(3.0) * self.elastic)  # uniform noise: variance 1/3
-        noise -= x.dtype.type(math.sqrt(3.0) * self.elastic)
-        field = geometry.smooth_field(noise, (rows, cols), self.elastic_sigma, step)
-        x += field[0]
-        y += field[1]
+        The noise is uniform at points ``elastic_sigma`` pixels apart (finer noise would
+        be smoothed away: the field's variance is uniform to 1e-4 at that spacing), scaled
+        to ``elastic`` pixels rms."""
+        n, rows, cols = shape
+        step = max(1.0, self.elastic_sigma)
+        points = (geometry.noise_points(rows, step), geometry.noise_points(cols, step))
+        noise = rng.random(dtype=dtype, out=work.array("noise", (2 * n, *points), dtype))
+        noise *= dtype.type(2 * math.sqrt(3.0) * self.elastic)  # uniform noise: variance 1/3
+        noise -= dtype.type(math.sqrt(3.0) * self.elastic)
+        field = work.array("field", (2 * n, rows, cols), dtype)
+        geometry.smooth_field(noise, (rows, cols), self.elastic_sigma, step, field)
+        return field.reshape(2, n, rows, cols)
 
 
 class BatchAugmenter:
@@ -208,20 +218,14 @@ class BatchAugmenter:
     def __init__(self, augment: Augment, rng: np.random.Generator) -> None:
         self.augment = augment
         self.rng = rng
-        self._buffers: dict[tuple, np.ndarray] = {}
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_buffers": {}}  # scratch space: not worth pickling
+        self._work = geometry.Workspace()
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         """The transformed batch (n, n_features), in a buffer overwritten by the next call."""
         if sparse.issparse(batch):
             raise ConfigError("augment needs dense image rows; X is a sparse matrix")
-        key = (batch.shape, batch.dtype)
-        buffer = self._buffers.get(key)
-        if buffer is None:
-            buffer = self._buffers[key] = np.empty(batch.shape, batch.dtype)
-        return self.augment.transform(batch, self.rng, out=buffer)
+        out = self._work.array("out", batch.shape, batch.dtype)
+        return self.augment.transform(batch, self.rng, out, self._work)
 
 
 def get(spec: str | Mapping[str, float] | Augment | None) -> Augment | None:

@@ -48,24 +48,27 @@ def inverse_maps(
         For each image, the matrix taking an output offset from the centre to the input
         offset it samples.
     """
-    theta = np.broadcast_to(np.radians(rotate), (n,))
-    cos, sin = np.cos(theta), np.sin(theta)
-    zoom = np.broadcast_to(np.asarray(scale, dtype=np.float64), (n,))
-    tan = np.broadcast_to(np.tan(np.radians(shear)), (n,))
-    mirror = np.where(np.broadcast_to(flip, (n,)), -1.0, 1.0)
-    # inverse rotation (y points down): [[cos, -sin], [sin, cos]]
-    unrotate = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)
-    unshear = np.zeros((n, 2, 2))
-    unshear[:, 0, 0] = unshear[:, 1, 1] = 1.0
-    unshear[:, 0, 1] = -tan
-    unzoom_mirror = np.zeros((n, 2, 2))
-    unzoom_mirror[:, 0, 0] = mirror / zoom
-    unzoom_mirror[:, 1, 1] = 1.0 / zoom
-    return unzoom_mirror @ unshear @ unrotate
+    theta = np.radians(rotate)
+    cos, sin, tan = np.cos(theta), np.sin(theta), np.tan(np.radians(shear))
+    maps = np.empty((n, 2, 2))
+    # undo the rotation (y points down), [[cos, -sin], [sin, cos]], then the shear,
+    # [[1, -tan], [0, 1]], then the zoom and the mirror, diag(+-1 / zoom, 1 / zoom)
+    maps[:, 0, 0] = cos - tan * sin
+    maps[:, 0, 1] = -sin - tan * cos
+    maps[:, 1, 0] = sin
+    maps[:, 1, 1] = cos
+    maps[:, 0] *= (np.where(flip, -1.0, 1.0) / np.asarray(scale, dtype=np.float64))[..., None]
+    maps[:, 1] /= np.asarray(scale, dtype=np.float64)[..., None]
+    return maps
 
 
 def sample_coordinates(
-    matrices: np.ndarray, offsets: np.ndarray, shape: tuple[int, int], dtype=np.float32
+    matrices: np.ndarray,
+    offsets: np.ndarray,
+    shape: tuple[int, int],
+    dtype=np.float32,
+    work: Workspace | None = None,
+    displacement: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where each output pixel samples its input: ``(x, y)``, each (n, rows, cols).
 
@@ -77,7 +80,12 @@ def sample_coordinates(
         Translation ``(dx, dy)`` in pixels applied after the matrix (positive: right, down).
     shape : (rows, cols)
     dtype : float dtype of the coordinates
+    work : Workspace, optional
+        Where the coordinates are written (else new arrays).
+    displacement : ndarray of shape (2, n, rows, cols), optional
+        Added to ``(x, y)``; the coordinates are then written into it.
     """
+    work = Workspace() if work is None else work
     rows, cols = shape
     cx, cy = (cols - 1) / 2.0, (rows - 1) / 2.0
     u = (np.arange(cols) - cx).astype(dtype)[None, None, :]
@@ -85,8 +93,16 @@ def sample_coordinates(
     m = matrices.astype(dtype)[:, :, :, None, None]  # (n, 2, 2, 1, 1)
     shift = np.einsum("nij,nj->ni", matrices, offsets)  # (n, 2), float64
     bias = (np.array([cx, cy]) - shift).astype(dtype)[:, :, None, None]
-    x = m[:, 0, 0] * u + (m[:, 0, 1] * v + bias[:, 0])
-    y = m[:, 1, 1] * v + (m[:, 1, 0] * u + bias[:, 1])
+    full = (len(matrices), rows, cols)
+    if displacement is None:
+        x = np.add(m[:, 0, 0] * u, m[:, 0, 1] * v + bias[:, 0], out=work.array("x", full, dtype))
+        y = np.add(m[:, 1, 1] * v, m[:, 1, 0] * u + bias[:, 1], out=work.array("y", full, dtype))
+        return x, y
+    x, y = displacement
+    x += m[:, 0, 0] * u
+    x += m[:, 0, 1] * v + bias[:, 0]
+    y += m[:, 1, 1] * v
+    y += m[:, 1, 0] * u + bias[:, 1]
     return x, y
 
 
@@ -107,14 +123,18 @@ def gaussian_matrix(size: int, sigma: float, step: float = 1.0, dtype=np.float32
     return (weights / norm).astype(dtype)
 
 
-def smooth_field(noise: np.ndarray, size: tuple[int, int], sigma: float, step: float) -> np.ndarray:
-    """Noise (..., m_rows, m_cols) at points ``step`` pixels apart, smoothed by a Gaussian of
-    ``sigma`` pixels into a field (..., rows, cols); unit-variance noise gives about unit
-    variance (see :func:`gaussian_matrix`)."""
+def smooth_field(
+    noise: np.ndarray, size: tuple[int, int], sigma: float, step: float, out: np.ndarray
+) -> np.ndarray:
+    """Noise (k, m_rows, m_cols) at points ``step`` pixels apart, smoothed by a Gaussian of
+    ``sigma`` pixels into fields ``out`` (k, rows, cols); unit-variance noise gives about
+    unit variance (see :func:`gaussian_matrix`). Returns ``out``."""
     rows, cols = size
+    k, m_rows, m_cols = noise.shape
     g_rows = gaussian_matrix(rows, sigma, step, noise.dtype)
     g_cols = gaussian_matrix(cols, sigma, step, noise.dtype)
-    return g_rows @ noise @ g_cols.T
+    across = (noise.reshape(-1, m_cols) @ g_cols.T).reshape(k, m_rows, cols)  # one product
+    return np.matmul(g_rows, across, out=out)
 
 
 def noise_points(size: int, step: float) -> int:
@@ -123,39 +143,93 @@ def noise_points(size: int, step: float) -> int:
 
 
 def bilinear(
-    images: np.ndarray, x: np.ndarray, y: np.ndarray, fill: float, out: np.ndarray | None = None
+    images: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    fill: float,
+    out: np.ndarray | None = None,
+    work: Workspace | None = None,
 ) -> np.ndarray:
     """Sample ``images`` (n, rows, cols) at points ``(x, y)`` (n, rows, cols), bilinearly.
 
     Points outside the image blend towards ``fill``, as if the image were surrounded by it.
-    At integer coordinates the result is the pixel itself, bit for bit.
+    At integer coordinates the result is the pixel itself, bit for bit. ``x`` and ``y`` are
+    overwritten (with the fractions between pixels).
 
     Returns
     -------
     ndarray of shape (n, rows, cols), ``out`` if given
     """
+    work = Workspace() if work is None else work
     n, rows, cols = images.shape
-    padded = np.full((n, rows + 2, cols + 2), fill, dtype=images.dtype)
-    padded[:, 1:-1, 1:-1] = images
-    x0, fx = _cell(x, cols)
-    y0, fy = _cell(y, rows)
     width = cols + 2
-    base = (np.arange(n) * (rows + 2) * width)[:, None, None]
-    index = base + (y0 + 1) * width + (x0 + 1)
-    flat = padded.reshape(-1)
-    top_left, top_right = flat[index], flat[index + 1]
-    bottom_left, bottom_right = flat[index + width], flat[index + width + 1]
-    top = top_left + fx * (top_right - top_left)
-    bottom = bottom_left + fx * (bottom_right - bottom_left)
+    framed = work.array("framed", (n, rows + 2, width), images.dtype)
+    framed[:, [0, -1]] = framed[:, :, [0, -1]] = fill
+    framed[:, 1:-1, 1:-1] = images
+    x0, y0 = _split_cell(x, cols, work, "x0"), _split_cell(y, rows, work, "y0")
+    index = _flat_index(x0, y0, framed.shape, work)
+    corners = [work.array(name, x.shape, images.dtype) for name in ("tl", "tr", "bl", "br")]
+    flat = framed.reshape(-1)
+    for corner, step in zip(corners, (0, 1, width - 1, 1)):
+        if step:
+            index += step
+        np.take(flat, index, out=corner, mode="clip")  # "raise" would buffer ``out``
+    top_left, top, bottom_left, bottom = corners
+    for right, left in ((top, top_left), (bottom, bottom_left)):  # right = left + x (right - left)
+        right -= left
+        right *= x
+        right += left
     out = np.empty_like(images) if out is None else out
     np.subtract(bottom, top, out=out)
-    out *= fy
+    out *= y
     out += top
     return out
 
 
-def _cell(coordinate: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The padded-grid cell (integer left/top index, from -1) and the fraction into it."""
-    clipped = np.clip(coordinate, -1, size)
-    start = np.minimum(np.floor(clipped), size - 1)
-    return start.astype(np.intp), (clipped - start).astype(coordinate.dtype, copy=False)
+def _split_cell(coordinate: np.ndarray, size: int, work: Workspace, name: str) -> np.ndarray:
+    """The padded grid's cell of each point: returns its left (top) edge, from -1, as floats;
+    ``coordinate`` becomes the fraction into the cell, in [0, 1).
+
+    Points beyond the border pixels (-1 and ``size``) sample the border; the last is moved
+    in by one rounding step, so that its cell is the last one."""
+    last = np.nextafter(coordinate.dtype.type(size), coordinate.dtype.type(0))
+    np.clip(coordinate, -1, last, out=coordinate)
+    start = np.floor(coordinate, out=work.array(name, coordinate.shape, coordinate.dtype))
+    coordinate -= start
+    return start
+
+
+def _flat_index(x0: np.ndarray, y0: np.ndarray, shape: tuple, work: Workspace) -> np.ndarray:
+    """Index into the flattened framed batch ``shape`` (n, rows + 2, width) of each cell's
+    top-left pixel, from the cells' left and top edges (floats, from -1)."""
+    n, padded_rows, width = shape
+    exact = x0.dtype if n * padded_rows * width < 2**24 else np.float64  # integers held exactly
+    first = (np.arange(n) * padded_rows * width + width + 1).astype(exact)[:, None, None]
+    position = np.multiply(y0, width, out=work.array("position", x0.shape, exact))
+    position += x0
+    position += first
+    index = work.array("index", x0.shape, np.intp)
+    np.copyto(index, position, casting="unsafe")
+    return index
+
+
+class Workspace:
+    """Named scratch arrays kept between calls of the same shapes and dtypes.
+
+    Fresh arrays of a batch's size come from the operating system zeroed and page by page,
+    which costs more than the arithmetic done in them; a workspace pays that once.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[tuple, np.ndarray] = {}
+
+    def __getstate__(self) -> dict:
+        return {"_arrays": {}}  # scratch space: not worth pickling
+
+    def array(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+        """The scratch array ``name`` of this shape and dtype (uninitialized the first time)."""
+        key = (name, tuple(shape), np.dtype(dtype))
+        array = self._arrays.get(key)
+        if array is None:
+            array = self._arrays[key] = np.empty(shape, dtype)
+        return array
