@@ -6,10 +6,10 @@ import pickle
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV
-from scipy import sparse
 
 from scratchnet import NeuralNetwork, NeuralNetworkRegressor
 from scratchnet.data.augment import Augment
