@@ -196,3 +196,28 @@ def test_parameters_round_trip_and_repr_names_the_changed_ones():
     assert Augment(**augment.get_params()).get_params() == augment.get_params()
     assert repr(augment) == "Augment(shift=2, rotate=10)"
     assert augment.set_params(rotate=5) is augment and augment.rotate == 5
+
+
+def test_the_augmented_grid_writes_a_decodable_png(tmp_path):
+    from matplotlib.image import imread
+
+    from scratchnet.data import augmented_grid, save_figure
+
+    X = np.zeros((20, 28, 28), np.float32)
+    X[:, 8:20, 12:16] = 1.0  # a bar, so that the copies differ visibly
+    fig = augmented_grid(X.reshape(20, -1), "mnist", y=np.arange(20), n=3, copies=4)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 3 * 5
+    assert [ax.get_title() for ax in shown[::5]] == [str(i) for i in _chosen(20, 3)]
+    copies = [ax.images[0].get_array() for ax in shown[1:5]]
+    assert not np.array_equal(copies[0], copies[1])
+    pixels = imread(save_figure(fig, tmp_path / "augmented.png"))
+    assert pixels.ndim == 3 and pixels.shape[0] > 100 and pixels.std() > 0
+    with pytest.raises(ConfigError, match="needs an augmentation"):
+        augmented_grid(X, None)
+
+
+def _chosen(n_total: int, n: int) -> list[int]:
+    from scratchnet.data.figures import sample_indices
+
+    return sample_indices(n_total, n, random_state=np.random.default_rng(0)).tolist()
