@@ -121,10 +121,9 @@ def test_pixels_moved_in_take_the_batch_minimum_by_default():
 
 
 def test_the_elastic_field_has_the_asked_rms_displacement():
-    rng, work = np.random.default_rng(0), geometry.Workspace()
-    dx, dy = Augment(elastic=1.5, elastic_sigma=4.0)._elastic_field(
-        (400, 28, 28), np.dtype(np.float32), rng, work
-    )
+    augment = Augment(elastic=1.5, elastic_sigma=4.0)
+    noise = augment._elastic_noise(400, (28, 28), np.dtype(np.float32), np.random.default_rng(0))
+    dx, dy = augment._elastic_field(noise, (28, 28), geometry.Workspace())
     inner = np.concatenate([dx[:, 10:18, 10:18], dy[:, 10:18, 10:18]])
     assert inner.std() == pytest.approx(1.5, rel=0.05)
     neighbours = np.corrcoef(dx[:, 14, 14], dx[:, 14, 15])[0, 1]

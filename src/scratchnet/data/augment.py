@@ -163,13 +163,13 @@ class Augment:
             return images
         rng = np.random.default_rng(random_state)
         work = geometry.Workspace() if work is None else work
-        matrices, offsets = self._draw(len(batch), rng)
-        field = self._elastic_field(batch.shape, batch.dtype, rng, work) if self.elastic else None
-        x, y = geometry.sample_coordinates(
-            matrices, offsets, batch.shape[1:], batch.dtype, work, displacement=field
-        )
+        n, shape = len(batch), batch.shape[1:]
+        matrices, offsets = self._draw(n, rng)
+        noise = self._elastic_noise(n, shape, batch.dtype, rng) if self.elastic else None
         low, high = batch.min(), batch.max()
         fill = low if self.fill is None else batch.dtype.type(self.fill)
+        field = None if noise is None else self._elastic_field(noise, shape, work)
+        x, y = geometry.sample_coordinates(matrices, offsets, shape, batch.dtype, work, field)
         target = None if out is None else out.reshape(batch.shape)
         result = geometry.bilinear(batch, x, y, fill, target, work)
         np.clip(result, min(low, fill), max(high, fill), out=result)
@@ -186,23 +186,33 @@ class Augment:
         )  # fmt: skip
         return maps, offsets
 
-    def _elastic_field(
-        self, shape: tuple, dtype, rng: np.random.Generator, work: geometry.Workspace
+    def _elastic_noise(
+        self, n: int, shape: tuple[int, int], dtype, rng: np.random.Generator
     ) -> np.ndarray:
-        """Random displacements (2, n, rows, cols) in pixels, ``(dx, dy)`` of every pixel.
-
-        The noise is uniform at points ``elastic_sigma`` pixels apart (finer noise would
-        be smoothed away: the field's variance is uniform to 1e-4 at that spacing), scaled
-        to ``elastic`` pixels rms."""
-        n, rows, cols = shape
-        step = max(1.0, self.elastic_sigma)
-        points = (geometry.noise_points(rows, step), geometry.noise_points(cols, step))
-        noise = rng.random(dtype=dtype, out=work.array("noise", (2 * n, *points), dtype))
+        """Uniform noise (n, 2, m_rows, m_cols) of variance ``elastic ** 2`` at points
+        ``elastic_sigma`` pixels apart (finer noise would be smoothed away: the field's
+        variance is uniform to 1e-4 at that spacing)."""
+        step = self._noise_step()
+        points = [geometry.noise_points(size, step) for size in shape]
+        noise = rng.random((n, 2, *points), dtype=dtype)
         noise *= dtype.type(2 * math.sqrt(3.0) * self.elastic)  # uniform noise: variance 1/3
         noise -= dtype.type(math.sqrt(3.0) * self.elastic)
-        field = work.array("field", (2 * n, rows, cols), dtype)
-        geometry.smooth_field(noise, (rows, cols), self.elastic_sigma, step, field)
-        return field.reshape(2, n, rows, cols)
+        return noise
+
+    def _elastic_field(
+        self, noise: np.ndarray, shape: tuple[int, int], work: geometry.Workspace
+    ) -> np.ndarray:
+        """The displacements (2, n, rows, cols) in pixels, ``(dx, dy)`` of every pixel, from
+        the noise (n, 2, m_rows, m_cols) of :meth:`_elastic_noise`."""
+        n, rows, cols = len(noise), *shape
+        field = work.array("field", (2, n, rows, cols), noise.dtype)
+        noise = noise.transpose(1, 0, 2, 3).reshape(2 * n, *noise.shape[2:])
+        step = self._noise_step()
+        geometry.smooth_field(noise, shape, self.elastic_sigma, step, field.reshape(-1, rows, cols))
+        return field
+
+    def _noise_step(self) -> float:
+        return max(1.0, self.elastic_sigma)
 
 
 class BatchAugmenter:

@@ -86,24 +86,20 @@ def sample_coordinates(
         Added to ``(x, y)``; the coordinates are then written into it.
     """
     work = Workspace() if work is None else work
-    rows, cols = shape
-    cx, cy = (cols - 1) / 2.0, (rows - 1) / 2.0
-    u = (np.arange(cols) - cx).astype(dtype)[None, None, :]
-    v = (np.arange(rows) - cy).astype(dtype)[None, :, None]
-    m = matrices.astype(dtype)[:, :, :, None, None]  # (n, 2, 2, 1, 1)
-    shift = np.einsum("nij,nj->ni", matrices, offsets)  # (n, 2), float64
-    bias = (np.array([cx, cy]) - shift).astype(dtype)[:, :, None, None]
-    full = (len(matrices), rows, cols)
+    n, (rows, cols) = len(matrices), shape
+    centre = np.array([(cols - 1) / 2.0, (rows - 1) / 2.0])
+    # each coordinate is a * u + b * v + c over the pixels' offsets (u, v) from the centre
+    coefficients = np.empty((2, n, 3))
+    coefficients[..., :2] = matrices.transpose(1, 0, 2)
+    coefficients[..., 2] = centre[:, None] - np.einsum("nij,nj->in", matrices, offsets)
+    v, u = np.indices(shape).reshape(2, -1) - centre[::-1, None]
+    grid = np.stack([u, v, np.ones_like(u)]).astype(dtype)
+    both = work.array("coordinates", (2, n, rows, cols), dtype)
+    np.matmul(coefficients.reshape(2 * n, 3).astype(dtype), grid, out=both.reshape(2 * n, -1))
     if displacement is None:
-        x = np.add(m[:, 0, 0] * u, m[:, 0, 1] * v + bias[:, 0], out=work.array("x", full, dtype))
-        y = np.add(m[:, 1, 1] * v, m[:, 1, 0] * u + bias[:, 1], out=work.array("y", full, dtype))
-        return x, y
-    x, y = displacement
-    x += m[:, 0, 0] * u
-    x += m[:, 0, 1] * v + bias[:, 0]
-    y += m[:, 1, 1] * v
-    y += m[:, 1, 0] * u + bias[:, 1]
-    return x, y
+        return both[0], both[1]
+    displacement += both
+    return displacement[0], displacement[1]
 
 
 def gaussian_matrix(size: int, sigma: float, step: float = 1.0, dtype=np.float32) -> np.ndarray:
@@ -168,14 +164,13 @@ def bilinear(
     framed[:, 1:-1, 1:-1] = images
     x0, y0 = _split_cell(x, cols, work, "x0"), _split_cell(y, rows, work, "y0")
     index = _flat_index(x0, y0, framed.shape, work)
-    corners = [work.array(name, x.shape, images.dtype) for name in ("tl", "tr", "bl", "br")]
     flat = framed.reshape(-1)
-    for corner, step in zip(corners, (0, 1, width - 1, 1)):
-        if step:
-            index += step
-        np.take(flat, index, out=corner, mode="clip")  # "raise" would buffer ``out``
-    top_left, top, bottom_left, bottom = corners
-    for right, left in ((top, top_left), (bottom, bottom_left)):  # right = left + x (right - left)
+    left, top, bottom = (work.array(name, x.shape, images.dtype) for name in ("l", "t", "b"))
+    for right, step in ((top, width - 1), (bottom, 1)):  # each: right = left + x (right - left)
+        np.take(flat, index, out=left, mode="clip")  # "raise" would buffer ``out``
+        index += 1
+        np.take(flat, index, out=right, mode="clip")
+        index += step
         right -= left
         right *= x
         right += left
@@ -200,16 +195,22 @@ def _split_cell(coordinate: np.ndarray, size: int, work: Workspace, name: str) -
 
 
 def _flat_index(x0: np.ndarray, y0: np.ndarray, shape: tuple, work: Workspace) -> np.ndarray:
-    """Index into the flattened framed batch ``shape`` (n, rows + 2, width) of each cell's
-    top-left pixel, from the cells' left and top edges (floats, from -1)."""
-    n, padded_rows, width = shape
-    exact = x0.dtype if n * padded_rows * width < 2**24 else np.float64  # integers held exactly
-    first = (np.arange(n) * padded_rows * width + width + 1).astype(exact)[:, None, None]
-    position = np.multiply(y0, width, out=work.array("position", x0.shape, exact))
-    position += x0
-    position += first
+    """Index into the flattened framed batch ``shape`` (n, rows + 2, cols + 2) of each cell's
+    top-left pixel, from the cells' left and top edges (floats, from -1; ``y0`` is
+    overwritten)."""
+    n, framed_rows, width = shape
+    first = np.arange(n)[:, None, None] * (framed_rows * width) + (width + 1)
     index = work.array("index", x0.shape, np.intp)
-    np.copyto(index, position, casting="unsafe")
+    if y0.dtype == np.float64 or y0.size * width < 2**24:  # the integers are exact floats
+        y0 *= width
+        y0 += x0
+        y0 += first.astype(y0.dtype)
+        np.copyto(index, y0, casting="unsafe")
+    else:
+        np.copyto(index, y0, casting="unsafe")
+        index *= width
+        index += x0.astype(np.intp)
+        index += first
     return index
 
 
