@@ -220,3 +220,21 @@ def _chosen(n_total: int, n: int) -> list[int]:
     from scratchnet.data.figures import sample_indices
 
     return sample_indices(n_total, n, random_state=np.random.default_rng(0)).tolist()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_compiled_warp_matches_the_numpy_reference_bitwise(dtype, monkeypatch):
+    if geometry._compiled is None:
+        pytest.skip("scratchnet.data._warp was not built")
+    rng = np.random.default_rng(0)
+    images = rng.random((9, 12, 12)).astype(dtype)
+    x = rng.uniform(-3, 15, images.shape).astype(dtype)
+    y = rng.uniform(-3, 15, images.shape).astype(dtype)
+    x[0], y[0] = np.meshgrid(np.arange(12.0), np.arange(12.0))  # exact pixels
+    x[1, :, :3], y[1, :3] = [-1, 11, 12], 11.0  # on the frame and the last pixel
+    compiled = geometry.bilinear(images, x.copy(), y.copy(), fill=-0.5)
+    monkeypatch.setattr(geometry, "_compiled", None)
+    reference = geometry.bilinear(images, x.copy(), y.copy(), fill=-0.5)
+    np.testing.assert_array_equal(compiled, reference)
+    np.testing.assert_array_equal(compiled[0], images[0])
+    assert compiled.dtype == dtype

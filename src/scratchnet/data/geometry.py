@@ -9,14 +9,24 @@ bilinear resampling produces the whole batch:
 
 :func:`inverse_maps` builds the matrices from angles, zooms, shears and flips;
 :func:`smooth_field` turns white noise into an elastic displacement field;
-:func:`sample_coordinates` and :func:`bilinear` do the resampling.
+:func:`sample_coordinates` and :func:`bilinear` do the resampling, in one pass of the C
+extension ``scratchnet.data._warp`` when it was built (and ``SCRATCHNET_PURE_NUMPY`` is not
+set), else with the NumPy code of :func:`bilinear`, the reference it matches bit for bit.
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
+
+try:
+    from scratchnet.data import _warp as _built
+except ImportError:  # installed without a C compiler: the NumPy reference below serves
+    _built = None
+
+_compiled = None if os.environ.get("SCRATCHNET_PURE_NUMPY") else _built
 
 
 def inverse_maps(
@@ -149,8 +159,8 @@ def bilinear(
     """Sample ``images`` (n, rows, cols) at points ``(x, y)`` (n, rows, cols), bilinearly.
 
     Points outside the image blend towards ``fill``, as if the image were surrounded by it.
-    At integer coordinates the result is the pixel itself, bit for bit. ``x`` and ``y`` are
-    overwritten (with the fractions between pixels).
+    At integer coordinates the result is the pixel itself, bit for bit. ``x`` and ``y`` may
+    be overwritten (the NumPy path leaves the fractions between pixels in them).
 
     Returns
     -------
@@ -162,6 +172,13 @@ def bilinear(
     framed = work.array("framed", (n, rows + 2, width), images.dtype)
     framed[:, [0, -1]] = framed[:, :, [0, -1]] = fill
     framed[:, 1:-1, 1:-1] = images
+    out = np.empty_like(images) if out is None else out
+    if _compiled_for(framed, x, y, out):
+        last = [
+            np.nextafter(images.dtype.type(size), images.dtype.type(0)) for size in (cols, rows)
+        ]
+        _compiled.bilinear(framed, x, y, out, n, rows, cols, float(last[0]), float(last[1]))
+        return out
     x0, y0 = _split_cell(x, cols, work, "x0"), _split_cell(y, rows, work, "y0")
     index = _flat_index(x0, y0, framed.shape, work)
     flat = framed.reshape(-1)
@@ -174,11 +191,20 @@ def bilinear(
         right -= left
         right *= x
         right += left
-    out = np.empty_like(images) if out is None else out
     np.subtract(bottom, top, out=out)
     out *= y
     out += top
     return out
+
+
+def _compiled_for(*arrays: np.ndarray) -> bool:
+    """True if the compiled loop serves these arrays: C-contiguous, one float32/64 dtype."""
+    dtype = arrays[0].dtype
+    return (
+        _compiled is not None
+        and dtype.char in "fd"
+        and all(a.dtype == dtype and a.flags.c_contiguous for a in arrays)
+    )
 
 
 def _split_cell(coordinate: np.ndarray, size: int, work: Workspace, name: str) -> np.ndarray:
