@@ -10,6 +10,7 @@ from scipy import sparse
 from sklearn.base import clone
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV
+from threadpoolctl import threadpool_limits
 
 from scratchnet import NeuralNetwork, NeuralNetworkRegressor
 from scratchnet.data.augment import Augment
@@ -123,8 +124,9 @@ def test_rows_that_are_not_square_images_are_refused(data):
 
 @pytest.mark.network
 def test_augmentation_lifts_the_test_accuracy_of_a_network_trained_on_2000_digits():
-    """Measured over random_state 0-5 (15 epochs): without 0.906-0.916, with the "mnist"
-    preset 0.932-0.944 (see the report of the augmentation branch); about 10 s."""
+    """Measured at 25 epochs (test accuracy on 2,000 other training images): without
+    augmentation 0.9115-0.9175 over random_state 0-5, with the "mnist" preset 0.934-0.9405
+    over random_state 0-3 (at 15 epochs the two still overlap). About 10 s."""
     from scratchnet.data import load_dataset
 
     try:
@@ -134,7 +136,8 @@ def test_augmentation_lifts_the_test_accuracy_of_a_network_trained_on_2000_digit
     images = data.X_train.reshape(len(data.X_train), -1).astype(np.float32) / 255
     X, y = images[:2000], data.y_train[:2000]
     X_test, y_test = images[50_000:52_000], data.y_train[50_000:52_000]
-    settings = dict(layers=[784, 256, 10], epochs=15, random_state=0)
-    plain = NeuralNetwork(**settings).fit(X, y).score(X_test, y_test)
-    augmented = NeuralNetwork(augment="mnist", **settings).fit(X, y).score(X_test, y_test)
+    settings = dict(layers=[784, 256, 10], epochs=25, random_state=0)
+    with threadpool_limits(1):  # products this small gain nothing from a second thread
+        plain = NeuralNetwork(**settings).fit(X, y).score(X_test, y_test)
+        augmented = NeuralNetwork(augment="mnist", **settings).fit(X, y).score(X_test, y_test)
     assert plain < 0.925 < augmented
