@@ -138,10 +138,12 @@ def test_flat_rows_and_images_give_the_same_result():
     np.testing.assert_array_equal(flat.reshape(6, 12, 12), augment.transform(images, 7))
 
 
-def test_integer_pixels_come_back_as_float():
+def test_integer_and_half_precision_pixels_come_back_as_float32():
     images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
     out = Augment(shift=1).transform(images, 0)
     assert out.dtype == np.float32 and 0 <= out.min() and out.max() <= 255
+    half = Augment(shift=1).transform(images.astype(np.float16), 0)
+    np.testing.assert_array_equal(half, out)
 
 
 def test_the_batch_augmenter_reuses_its_buffer_and_leaves_the_batch_alone():

@@ -143,7 +143,7 @@ class Augment:
         Parameters
         ----------
         images : ndarray of shape (n, rows, cols) or (n, side * side)
-            Integer pixels are converted to float32 first.
+            Pixels of other dtypes than float32 and float64 are converted to float32 first.
         random_state : int or numpy Generator, optional
         out : ndarray of the shape and float dtype of ``images``, optional
             Where to write the result (not ``images`` itself).
@@ -156,7 +156,7 @@ class Augment:
         ``fill``)
         """
         images = np.asarray(images)
-        if not np.issubdtype(images.dtype, np.floating):
+        if images.dtype not in (np.float32, np.float64):
             images = images.astype(np.float32)
         batch = as_image_batch(images)
         if self.identity or len(batch) == 0:
