@@ -1,7 +1,8 @@
 """Builds the optional C kernels; everything else is in pyproject.toml.
 
 Without a C compiler the build of ``scratchnet.nn._kernels`` is skipped (``optional=True``)
-and scratchnet runs the NumPy reference of the same loops (see ``scratchnet/nn/kernels.py``).
+and scratchnet runs the NumPy reference of the same loops (see ``scratchnet/nn/kernels.py``);
+likewise ``scratchnet.data._warp``, the resampling of augmentation (``data/geometry.py``).
 """
 
 import sys
@@ -25,6 +26,12 @@ setup(
             depends=["src/scratchnet/nn/_kernels_impl.h"],
             extra_compile_args=FLAGS,
             optional=True,
-        )
+        ),
+        Extension(
+            "scratchnet.data._warp",
+            sources=["src/scratchnet/data/_warp.c"],
+            extra_compile_args=FLAGS,
+            optional=True,
+        ),
     ]
 )

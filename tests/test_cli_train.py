@@ -131,3 +131,28 @@ def test_the_newer_parameters_have_flags_and_config_keys(tmp_path):
     assert model.network_.batch_norm == (True, False)
     argv = ["train", "--config", str(config), "--no-batch-norm", "--out", str(tmp_path / "b")]
     assert main(argv) == 0 and load(tmp_path / "b" / "model.npz").batch_norm is False
+
+
+def test_augment_has_a_flag_and_a_config_key(tmp_path, capsys):
+    from scratchnet import load
+    from scratchnet.cli import main
+
+    config = tmp_path / "net.toml"
+    config.write_text(
+        '[data]\ndataset = "digits"\n[model]\nlayers = [64, 16, 10]\nepochs = 2\n'
+        "augment = {shift = 1, rotate = 10}\n",
+        encoding="utf-8",
+    )
+    assert main(["train", "--config", str(config), "--out", str(tmp_path / "a")]) == 0
+    assert load(tmp_path / "a" / "model.npz").augment == {"shift": 1, "rotate": 10}
+    argv = ["train", "--config", str(config), "--augment", "flip=0.5,shift=2"]
+    assert main([*argv, "--out", str(tmp_path / "b")]) == 0
+    assert load(tmp_path / "b" / "model.npz").augment == {"flip": 0.5, "shift": 2.0}
+    assert main([*argv[:3], "--augment", "fashion", "--out", str(tmp_path / "c")]) == 0
+    assert load(tmp_path / "c" / "model.npz").augment == "fashion"
+    config.write_text(config.read_text().replace("rotate = 10", "rotate = 400"))
+    assert main(["train", "--config", str(config), "--out", str(tmp_path / "d")]) == 2
+    assert "model.augment.rotate must be a finite number from 0 to 180" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--augment", "shift=two", "--out", str(tmp_path / "e")])
+    assert "key=number pairs such as shift=2,rotate=10, got 'shift=two'" in capsys.readouterr().err

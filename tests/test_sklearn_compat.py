@@ -19,6 +19,9 @@ from scratchnet.sklearn import MLPClassifier, MLPRegressor
 
 FLOAT32_WEIGHTS = "float32 rounding: equal to ~3e-7 relative, the check asks 1e-7 (float64 passes)"
 
+# No configuration with ``augment``: the checks fit on 1 to 20 arbitrary features, which are not
+# square images, and augment refuses those by design; tests/test_augment_training.py checks
+# clone, pickle, nested set_params and grid search with it.
 ESTIMATORS = [
     NeuralNetwork(epochs=50, random_state=0),
     NeuralNetworkRegressor(epochs=50, random_state=0),

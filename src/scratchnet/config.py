@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scratchnet import schema
+from scratchnet.data.augment import LIMITS, PRESETS
 from scratchnet.errors import ConfigError
 from scratchnet.fileio import read_text
 
@@ -94,6 +95,13 @@ _ESTIMATOR_SPECS = {
     "class_weight": schema.text("balanced"),  # a {label: weight} table: from Python only
     "batch_norm": schema.either(schema.flag(), schema.array(schema.flag(), 1)),
     "batch_norm_momentum": schema.number(0, 1),
+    "augment": schema.either(  # a preset, or a table of strengths: augment = {shift = 2}
+        schema.text(*PRESETS),
+        schema.table(
+            fill=schema.number(),
+            **{key: schema.number(low, high) for key, (low, high, _) in LIMITS.items()},
+        ),
+    ),
 }
 
 

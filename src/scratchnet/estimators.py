@@ -49,6 +49,7 @@ from sklearn.utils.validation import (
 
 from scratchnet import callbacks as callback_module
 from scratchnet import lbfgs, training
+from scratchnet.data import augment as augmentation
 from scratchnet.errors import ConfigError
 from scratchnet.nn import activations as activation_registry
 from scratchnet.nn import initializers, optimizers, schedules
@@ -95,6 +96,7 @@ _OUR_CONSTRAINTS = {
     "batch_norm": ["boolean", "array-like"],
     "batch_norm_momentum": [Interval(Real, 0, 1, closed="both")],
     "batch_norm_epsilon": [Interval(Real, 0, None, closed="neither")],
+    "augment": [None, StrOptions(set(augmentation.PRESETS)), dict, augmentation.Augment],
 }
 
 #: Weights, gradients and optimizer state may take at most this share of physical memory.
@@ -191,6 +193,12 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         is 0.9 here); prediction and ``transform`` normalize with them.
     batch_norm_epsilon : float
         Added to the variance before its square root.
+    augment : None, "mnist", "fashion", dict or Augment
+        Random image transforms of every training batch (rows are square images): a preset
+        of :mod:`scratchnet.data.augment`, a dict of strengths (``{"shift": 2, "rotate":
+        10}``: those transforms only) or an :class:`~scratchnet.data.augment.Augment`. The
+        randomness comes from ``random_state``; validation data, prediction and ``transform``
+        are never augmented.
     """
 
     _parameter_constraints = _OUR_CONSTRAINTS
@@ -233,6 +241,7 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         batch_norm: bool | Sequence[bool] = False,
         batch_norm_momentum: float = 0.9,
         batch_norm_epsilon: float = 1e-5,
+        augment: str | dict | augmentation.Augment | None = None,
     ) -> None:
         # scikit-learn's rule: store every argument under its own name, nothing else.
         for name, value in locals().items():
@@ -364,10 +373,11 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, validation_data, incremental, classes=None, callbacks=None):
         p = self._checked_settings()
         user_callbacks = callback_module.checked(callbacks)
-        if p["optimizer"] == "lbfgs" and (user_callbacks or np.any(p.get("dropout", 0.0))):
+        minibatch_only = user_callbacks or np.any(p.get("dropout", 0.0)) or p.get("augment")
+        if p["optimizer"] == "lbfgs" and minibatch_only:
             raise ConfigError(
-                "callbacks and dropout need minibatch epochs; optimizer='lbfgs' has none: "
-                "use sgd or adam"
+                "callbacks, dropout and augment need minibatch epochs; optimizer='lbfgs' has "
+                "none: use sgd or adam"
             )
         if incremental:
             _refuse_in_partial_fit(p)
@@ -608,6 +618,7 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
             power_t=float(p["power_t"]),
             dropout=self._dropout(len(network.layer_sizes) - 2, p),
             batch_norm_momentum=float(p.get("batch_norm_momentum", 0.9)),
+            augment=self._augmenter(network.layer_sizes[0], p),
         )
 
     def _dropout(self, n_hidden: int, p: dict) -> Dropout | None:
@@ -631,6 +642,19 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
                 f"{name} must be one value or one per hidden layer ({n_hidden}), got {value!r}"
             )
         return [kind(v) for v in values]
+
+    def _augmenter(self, n_features: int, p: dict) -> augmentation.BatchAugmenter | None:
+        """The trainer's batch augmentation (its randomness from ``random_state``), or None."""
+        augment = augmentation.get(p.get("augment"))
+        if augment is None or augment.identity:
+            return None
+        side = math.isqrt(n_features)
+        if side * side != n_features:
+            raise ConfigError(
+                f"augment needs square images as rows, but X has {n_features} features, "
+                f"not a square number; set augment=None"
+            )
+        return augmentation.BatchAugmenter(augment, self._rng(stream=4))
 
     def _weighted_by_class(self, y, w, p: dict):
         """Sample weights times class weights; the regressor has none."""
@@ -694,7 +718,8 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         return index
 
     def _rng(self, stream: int) -> np.random.Generator:
-        """An independent generator per purpose (0 init, 1 shuffle, 2 split, 3 dropout)."""
+        """An independent generator per purpose (0 init, 1 shuffle, 2 split, 3 dropout,
+        4 augmentation)."""
         seed = self.random_state
         if isinstance(seed, np.random.Generator):
             return seed

@@ -120,6 +120,9 @@ class Trainer:
         Masks for the hidden layers at every step; prediction and evaluation never drop.
     batch_norm_momentum : float
         Batch normalization's running statistics keep this share at every step.
+    augment : callable, optional
+        ``augment(X_batch) -> X_batch``: transforms every gathered training batch (never the
+        validation data) without changing its input, which may be a view of ``X``.
     """
 
     network: MLP
@@ -135,6 +138,7 @@ class Trainer:
     power_t: float = 0.5
     dropout: Dropout | None = None
     batch_norm_momentum: float = 0.9
+    augment: Callable[[np.ndarray], np.ndarray] | None = None
     steps_done: int = 0
     samples_seen: int = 0
     learning_rate: float = field(default=math.nan)
@@ -196,6 +200,8 @@ class Trainer:
             w_batch = None if w is None else self._gather(w, batch, "w")
             k_batch = None if keys is None else self._gather(keys, batch, "k")
             X_batch, y_batch = self._gather(X, batch, "X"), self._gather(y, batch, "y")
+            if self.augment is not None:
+                X_batch = self.augment(X_batch)
             loss, metric = self.step(X_batch, y_batch, w_batch, k_batch)
             share = X_batch.shape[0] if w is None else float(w_batch.sum(dtype=np.float64))
             loss_sum += loss * share

@@ -47,8 +47,25 @@ def batch_size(text: str) -> int | str:
         ) from None
 
 
+def augment(text: str) -> str | dict[str, float]:
+    """An augmentation: a preset name (``mnist``), or strengths ``shift=2,rotate=10``."""
+    if "=" not in text:
+        return text
+    strengths = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        try:
+            strengths[key.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a preset name or key=number pairs such as shift=2,rotate=10, "
+                f"got {text[:60]!r}"
+            ) from None
+    return strengths
+
+
 #: Flags whose values the default's type does not describe.
-_TYPES = {"batch_size": batch_size, "activations": str}
+_TYPES = {"batch_size": batch_size, "activations": str, "augment": augment}
 _LIST_PARAMS = {"layers", "activations", "dropout"}
 #: List flags that take a single value as the setting of every layer.
 _ONE_FOR_ALL = {"activations", "dropout"}

@@ -7,12 +7,13 @@
 
 from __future__ import annotations
 
+from scratchnet.data.augment import Augment
 from scratchnet.data.cache import cache_root
 from scratchnet.data.csvio import read_csv_dataset, write_csv_dataset
 from scratchnet.data.datasets import Dataset, load_dataset, load_fashion_mnist, load_mnist
 from scratchnet.data.digests import ArrayDigest, array_digest
 from scratchnet.data.export import export_dataset
-from scratchnet.data.figures import sample_grid, save_figure
+from scratchnet.data.figures import augmented_grid, sample_grid, save_figure
 from scratchnet.data.idx import read_idx, read_idx_pair, write_idx
 from scratchnet.data.packages import DebianPackageSource, WheelCsvSource
 from scratchnet.data.preprocessing import (
@@ -34,6 +35,7 @@ __all__ = [
     "FASHION_MNIST",
     "MNIST",
     "ArrayDigest",
+    "Augment",
     "Dataset",
     "DatasetSpec",
     "DebianPackageSource",
@@ -42,6 +44,7 @@ __all__ = [
     "Split",
     "WheelCsvSource",
     "array_digest",
+    "augmented_grid",
     "cache_root",
     "export_dataset",
     "first_n",

@@ -1,4 +1,5 @@
-"""A grid of random images with their labels (the seed shows 10 random test images).
+"""Grids of images: random samples with their labels (the seed shows 10 random test
+images), and training samples beside augmented copies of them.
 
 Figures are built with :class:`matplotlib.figure.Figure` directly: no pyplot global state.
 """
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scratchnet.data import augment as augmentation
+from scratchnet.data.augment import Augment
 from scratchnet.errors import ConfigError
 from scratchnet.fileio import atomic_path, image_format
 
@@ -71,6 +74,61 @@ def sample_grid(
         name = f"{label}: {class_names[label]}" if class_names is not None else str(label)
         ax.imshow(images[index], cmap="gray", vmin=0, vmax=_vmax(images))
         ax.set_title(name, fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def augmented_grid(
+    X: np.ndarray,
+    augment: str | dict | Augment = "mnist",
+    *,
+    y: np.ndarray | None = None,
+    n: int = 6,
+    copies: int = 5,
+    random_state: int | np.random.Generator | None = 0,
+    title: str | None = None,
+) -> Figure:
+    """A figure of ``n`` random images (first column) and ``copies`` augmented copies of each.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, rows, cols) or (n_samples, side * side)
+    augment : preset name, dict of strengths or Augment
+        As the estimators' ``augment`` parameter (see :mod:`scratchnet.data.augment`).
+    y : ndarray of shape (n_samples,), optional
+        Labels, shown above the originals.
+    n, copies : int
+        Rows, and augmented copies per row.
+    random_state : int or Generator, optional
+        Picks the images and draws the augmentations.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+
+    transform = augmentation.get(augment)
+    if transform is None or copies < 1:
+        raise ConfigError(f"augmented_grid needs an augmentation and copies >= 1, got {augment!r}")
+    images = _as_images(np.asarray(X))
+    rng = np.random.default_rng(random_state)
+    chosen = sample_indices(len(images), n, random_state=rng)
+    originals = images[chosen]
+    augmented = transform.transform(np.repeat(originals, copies, axis=0), rng)
+    fig = Figure(
+        figsize=(1.3 * (copies + 1), 1.4 * n + (0.4 if title else 0)), layout="constrained"
+    )
+    axes = fig.subplots(n, copies + 1, squeeze=False)
+    for row, original in enumerate(originals):
+        shown = [original, *augmented[row * copies : (row + 1) * copies]]
+        for col, (ax, image) in enumerate(zip(axes[row], shown)):
+            ax.imshow(image, cmap="gray", vmin=0, vmax=_vmax(images))
+            ax.set_axis_off()
+            if col == 0:
+                ax.set_title("original" if y is None else str(y[chosen[row]]), fontsize=8)
     if title:
         fig.suptitle(title)
     return fig
