@@ -56,3 +56,14 @@ def test_a_missing_onnx_extra_is_named(saved, tmp_path, capsys, monkeypatch):
     assert main(["export", str(saved[0]), "--onnx", str(tmp_path / "m.onnx")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install 'scratchnet[onnx]'" in err
+
+
+def test_export_to_safetensors_round_trips_and_needs_an_output(saved, tmp_path, capsys):
+    path, model, X = saved
+    out = tmp_path / "model.safetensors"
+    assert main(["export", str(path), "--safetensors", str(out)]) == 0
+    from scratchnet import load
+
+    np.testing.assert_array_equal(load(out).predict_proba(X), model.predict_proba(X))
+    assert main(["export", str(path)]) == 2
+    assert "give an output" in capsys.readouterr().err
