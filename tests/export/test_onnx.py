@@ -163,6 +163,17 @@ def test_pipeline_converts_with_skl2onnx(digits):
     np.testing.assert_array_equal(label, pipe.predict(X))
 
 
+def test_a_double_input_gives_a_double_pipeline_graph(digits):
+    X, y = digits
+    X = X.astype(np.float64)
+    net = NeuralNetwork(layers=[64, 16, 10], dtype="float64", epochs=3, random_state=0)
+    pipe = fit(Pipeline([("scale", StandardScaler()), ("net", net)]), X, y)
+    register_skl2onnx()
+    _, proba = run(skl2onnx.to_onnx(pipe, X[:1]), X)
+    assert proba.dtype == np.float64
+    assert np.abs(proba - pipe.predict_proba(X)).max() < 1e-12
+
+
 def test_regressor_pipeline_and_drop_in_convert_with_skl2onnx(digits):
     X, _ = digits
     register_skl2onnx()
