@@ -99,7 +99,7 @@ def to_onnx(model: Any, path: str | os.PathLike[str] | None = None, *, name: str
     graph = HelperGraph(model.network_.dtype)
     z = onnx_steps.emit_network(graph, "X", onnx_steps.network_steps(model))
     outputs = _output_names(model)
-    onnx_outputs.emit_outputs(graph, z, model, {name: name for name in outputs})
+    onnx_outputs.emit_outputs(graph, z, model, {out: out for out in outputs})
     proto = onnx.helper.make_model(
         onnx.helper.make_graph(
             graph.nodes,
