@@ -163,6 +163,16 @@ def test_pipeline_converts_with_skl2onnx(digits):
     np.testing.assert_array_equal(label, pipe.predict(X))
 
 
+def test_zipmap_false_is_accepted_and_zipmap_true_refused(digits):
+    X, y = digits
+    model = fit(NeuralNetwork(layers=[64, 8, 10], epochs=1, random_state=0), X, y)
+    register_skl2onnx()
+    proto = skl2onnx.to_onnx(model, X[:1], options={id(model): {"zipmap": False}})
+    assert [out.name for out in proto.graph.output] == ["label", "probabilities"]
+    with pytest.raises(ValueError, match="zipmap"):
+        skl2onnx.to_onnx(model, X[:1], options={id(model): {"zipmap": True}})
+
+
 def test_a_double_input_gives_a_double_pipeline_graph(digits):
     X, y = digits
     X = X.astype(np.float64)

@@ -3,7 +3,8 @@
 After :func:`register_skl2onnx` (which :func:`scratchnet.export.to_onnx` does not need),
 ``skl2onnx.to_onnx(Pipeline([..., NeuralNetwork(...)]), X[:1])`` converts the pipeline: each
 estimator class gets an alias, a parser (a classifier declares ``label`` and
-``probabilities``, as plain tensors: there is no ZipMap), a shape calculator and a converter
+``probabilities``, as plain tensors: there is no ZipMap, and the option ``zipmap=False`` is
+accepted as a no-op while ``True`` is refused), a shape calculator and a converter
 writing the nodes of :mod:`~scratchnet.export.onnx_steps` and
 :mod:`~scratchnet.export.onnx_outputs`. The graph's float type follows the operator's input
 (float32, or float64 for a double input).
@@ -146,4 +147,5 @@ def register_skl2onnx() -> None:
             classifier_shapes if classifier else regressor_shapes,
             convert,
             parser=parse_classifier if classifier else None,
+            options={"zipmap": [False]} if classifier else None,
         )
