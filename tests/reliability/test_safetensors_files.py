@@ -123,7 +123,7 @@ CASES = {
     "non-finite weights": (_nan_in_coefs, "holds NaN or infinite values"),
     "extra tensor": (
         lambda d: sm.join({**sm.split(d)[0], "probe.x": {}}, sm.split(d)[1]),
-        "a tensor named 'probe.x'",
+        "a tensor named 'probe.x'; model files hold ['coefs.<i>', 'intercepts.<i>', 'classes'",
     ),
     "no metadata": (
         lambda d: sm.join(

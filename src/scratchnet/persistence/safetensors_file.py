@@ -42,7 +42,12 @@ MAX_TEXT_CLASSES = 1 << 16
 #: safetensors dtype -> NumPy dtype (little-endian), the ones model files use.
 DTYPES = {"F32": "<f4", "F64": "<f8", "I64": "<i8"}
 _CODES = {np.dtype(v).name: k for k, v in DTYPES.items()}
-_NAME = re.compile(r"(coefs|intercepts)\.(0|[1-9]\d?)|classes|probe")
+#: Per-layer arrays: ``.npz`` member prefix -> tensor prefix (``coef_0`` <-> ``coefs.0``); a
+#: new per-layer array (batch normalization's, say) is one more entry.
+LAYER_ARRAYS = {"coef": "coefs", "intercept": "intercepts"}
+#: Arrays of the whole model, named alike in both formats.
+MODEL_ARRAYS = ("classes", "probe")
+_NAME = re.compile(rf"({'|'.join(LAYER_ARRAYS.values())})\.(0|[1-9]\d?)|{'|'.join(MODEL_ARRAYS)}")
 _METADATA_KEYS = {"scratchnet", "classes"}
 _CHUNK = 1 << 20
 
@@ -63,15 +68,16 @@ class Member:
 
 
 def member_name(tensor: str) -> str:
-    """The ``.npz`` member name of a tensor name: ``coefs.0`` -> ``coef_0``."""
-    kind, _, index = tensor.partition(".")
-    return f"{kind[:-1]}_{index}" if index else kind
+    """The ``.npz`` member name of a (valid) tensor name: ``coefs.0`` -> ``coef_0``."""
+    prefix, dot, index = tensor.partition(".")
+    kinds = {tensors: kind for kind, tensors in LAYER_ARRAYS.items()}
+    return f"{kinds[prefix]}_{index}" if dot else tensor
 
 
 def tensor_name(member: str) -> str:
     """The tensor name of an ``.npz`` member name: ``coef_0`` -> ``coefs.0``."""
     kind, _, index = member.rpartition("_")
-    return f"{kind}s.{index}" if kind in ("coef", "intercept") else member
+    return f"{LAYER_ARRAYS[kind]}.{index}" if kind in LAYER_ARRAYS else member
 
 
 class Archive:
@@ -196,10 +202,8 @@ def _members(header: dict, data_size: int) -> dict[str, Member]:
     members = {}
     for name, entry in header.items():
         if not isinstance(name, str) or _NAME.fullmatch(name) is None:
-            raise Invalid(
-                f"a tensor named {str(name)[:80]!r}; model files hold 'coefs.<i>', "
-                f"'intercepts.<i>', 'classes' and 'probe'"
-            )
+            known = [f"{prefix}.<i>" for prefix in LAYER_ARRAYS.values()] + list(MODEL_ARRAYS)
+            raise Invalid(f"a tensor named {str(name)[:80]!r}; model files hold {known}")
         members[member_name(name)] = _member(name, entry)
     end = 0
     for member in sorted(members.values(), key=lambda m: m.begin):
