@@ -64,6 +64,43 @@ def test_classifier_matches_predict_proba_for_every_activation(digits, activatio
     np.testing.assert_array_equal(label, model.predict(X))
 
 
+@pytest.mark.parametrize("batch_norm", [True, [False, True]])
+def test_batch_norm_is_its_inference_scale_and_shift(digits, batch_norm):
+    X, y = digits
+    model = fit(
+        NeuralNetwork(
+            layers=[64, 32, 16, 10],
+            batch_norm=batch_norm,
+            activations="tanh",
+            epochs=5,
+            random_state=0,
+        ),
+        X,
+        y,
+    )
+    proto = to_onnx(model)
+    n_norms = 2 if batch_norm is True else 1
+    assert [n.op_type for n in proto.graph.node].count("Mul") == n_norms
+    label, proba = run(proto, X)
+    assert np.abs(proba - model.predict_proba(X)).max() < TOL
+    np.testing.assert_array_equal(label, model.predict(X))
+    reg = fit(
+        NeuralNetworkRegressor(layers=[64, 16, 2], batch_norm=True, epochs=5, random_state=0),
+        X,
+        X[:, :2],
+    )
+    (variable,) = run(to_onnx(reg), X)
+    assert np.abs(variable - reg.predict(X)).max() < TOL
+
+
+def test_weights_assigned_to_coefs_are_exported_as_predict_uses_them(digits):
+    X, y = digits
+    model = fit(NeuralNetwork(layers=[64, 8, 10], epochs=1, random_state=0), X, y)
+    model.coefs_ = [c * 2 for c in model.coefs_]
+    _, proba = run(to_onnx(model), X)
+    assert np.abs(proba - model.predict_proba(X)).max() < TOL
+
+
 def test_leaky_relu_is_an_onnx_leaky_relu_with_its_slope(digits):
     X, y = digits
     model = fit(
@@ -210,6 +247,7 @@ def test_mnist_classifier_and_pipeline_match_to_1e_5():
     net = NeuralNetwork(
         layers=[784, 64, 32, 10],
         activations=["leaky_relu", "tanh"],
+        batch_norm=[True, False],
         epochs=3,
         dropout=0.2,
         random_state=0,

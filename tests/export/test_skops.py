@@ -54,6 +54,7 @@ def _models(X, y):
         (MLPClassifier(hidden_layer_sizes=(8,), max_iter=3), np.where(y > 4, "big", "small")),
         (MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=3), y.astype(float)),
         (NeuralNetwork(layers=[64, 8, 10], activations=[leaky], epochs=2), y),
+        (NeuralNetwork(layers=[64, 16, 8, 10], batch_norm=True, epochs=2), y),
     ]
 
 

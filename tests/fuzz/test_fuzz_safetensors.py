@@ -35,6 +35,9 @@ with warnings.catch_warnings():
         "regressor": NeuralNetworkRegressor(layers=[64, 8, 3], epochs=2, random_state=0).fit(
             X, X[:, :3]
         ),
+        "batch-norm": NeuralNetwork(
+            layers=[64, 16, 8, 10], batch_norm=[True, False], epochs=2, random_state=0
+        ).fit(X, y),
         "text-labels": MLPClassifier(hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(
             X, np.where(y > 4, "big", "small")
         ),

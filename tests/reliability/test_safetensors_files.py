@@ -75,12 +75,22 @@ def test_round_trips_are_exact_for_every_family(tmp_path, data):
             NeuralNetwork(layers=[64, 8, 3], epochs=2).fit(
                 X, np.stack([y > 4, y < 2, y == 3], 1).astype(int)
             ),
+            NeuralNetwork(layers=[64, 16, 8, 10], batch_norm=[True, False], epochs=2).fit(X, y),
         ]
     for model in models:
         loaded = load(save(model, tmp_path / "m.safetensors"))
         assert type(loaded) is type(model)
         np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
         assert loaded.get_params() == model.get_params()
+
+
+def test_batch_norm_statistics_are_tensors_of_their_own(tmp_path, data):
+    X, y = data
+    model = NeuralNetwork(layers=[64, 16, 8, 10], batch_norm=[False, True], epochs=2).fit(X, y)
+    tensors = safetensors_numpy.load_file(str(save(model, tmp_path / "bn.safetensors")))
+    assert {"scales.1", "running_means.1", "running_vars.1"} <= set(tensors)
+    assert "scales.0" not in tensors
+    np.testing.assert_array_equal(tensors["running_vars.1"], model.network_.running_vars[1])
 
 
 def test_saving_over_a_file_replaces_it_whole(tmp_path, model, data):
@@ -123,7 +133,7 @@ CASES = {
     "non-finite weights": (_nan_in_coefs, "holds NaN or infinite values"),
     "extra tensor": (
         lambda d: sm.join({**sm.split(d)[0], "probe.x": {}}, sm.split(d)[1]),
-        "a tensor named 'probe.x'; model files hold ['coefs.<i>', 'intercepts.<i>', 'classes'",
+        "a tensor named 'probe.x'; model files hold ['coefs.<i>', 'intercepts.<i>', 'scales",
     ),
     "no metadata": (
         lambda d: sm.join(

@@ -1,10 +1,13 @@
 """A fitted network as ONNX nodes, written through any :class:`Emitter`.
 
-The network becomes a list of :class:`Step` (one per layer operation: ``dense``, then the
-hidden layer's ``activation``), and each step kind has one emitter function in
-:data:`STEP_EMITTERS`: a new kind of layer (batch normalization, say) is a new step from
-:func:`network_steps` and one more entry there. The output head (:func:`emit_outputs`) turns
-the linear output into what the estimator predicts. Dropout is absent: prediction never drops.
+The network becomes a list of :class:`Step`, one per layer operation, in the order
+``MLP.predict_raw`` applies them: ``dense`` (the weight product), ``batch_norm`` on a
+batch-normalized hidden layer (its inference scale; its shift is folded into the bias, see
+:func:`scratchnet.nn.batchnorm.inference_affine`), ``bias``, then the hidden layer's
+``activation``. Each step kind has one emitter function in :data:`STEP_EMITTERS`: a new kind
+of layer is a new step from :func:`network_steps` and one more entry there. The output head
+(:mod:`~scratchnet.export.onnx_outputs`) turns the linear output into what the estimator
+predicts. Dropout is absent: prediction never drops.
 
 Two emitters write these nodes: :mod:`~scratchnet.export.onnx_model`'s (a standalone model
 built with ``onnx.helper``) and :mod:`~scratchnet.export.skl2onnx_converter`'s (a step of a
@@ -60,10 +63,15 @@ def network_steps(model: Any) -> list[Step]:
     ExportError
         If a hidden activation has no ONNX operator (a registered activation of your own).
     """
-    activations = model.network_.hidden_activations
+    model._absorb_assigned_weights(model._ours())  # weights assigned to coefs_, as predict
+    network = model.network_
+    activations = network.hidden_activations
     steps = []
-    for i, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
-        steps.append(Step("dense", {"coef": coef, "intercept": intercept}))
+    for i, (coef, (scale, shift)) in enumerate(zip(network.coefs, network.inference_affines())):
+        steps.append(Step("dense", {"coef": coef}))
+        if scale is not None:
+            steps.append(Step("batch_norm", {"scale": scale}))
+        steps.append(Step("bias", {"intercept": shift}))
         if i < len(activations):
             steps.append(_activation_step(activations[i], i + 1))
     return steps
@@ -79,10 +87,21 @@ def _activation_step(activation: Any, layer: int) -> Step:
 
 
 def _emit_dense(g: Emitter, x: str, step: Step) -> str:
-    """``x @ coef + intercept``: (n, fan_in) -> (n, fan_out)."""
+    """``x @ coef``: (n, fan_in) -> (n, fan_out)."""
     coef = g.constant("coef", np.asarray(step.arrays["coef"], g.dtype))
+    return g.node("MatMul", [x, coef], "matmul")
+
+
+def _emit_batch_norm(g: Emitter, x: str, step: Step) -> str:
+    """``x * scale``, batch normalization at inference (its shift is in the bias): (n, k)."""
+    scale = g.constant("bn_scale", np.asarray(step.arrays["scale"], g.dtype))
+    return g.node("Mul", [x, scale], "batch_norm")
+
+
+def _emit_bias(g: Emitter, x: str, step: Step) -> str:
+    """``x + intercept``: (n, k)."""
     intercept = g.constant("intercept", np.asarray(step.arrays["intercept"], g.dtype))
-    return g.node("Add", [g.node("MatMul", [x, coef], "matmul"), intercept], "dense")
+    return g.node("Add", [x, intercept], "dense")
 
 
 def _emit_activation(g: Emitter, x: str, step: Step) -> str:
@@ -96,6 +115,8 @@ def _emit_activation(g: Emitter, x: str, step: Step) -> str:
 #: Step kind -> the function writing its nodes: ``emit(g, input_name, step) -> output_name``.
 STEP_EMITTERS: dict[str, Callable[[Emitter, str, Step], str]] = {
     "dense": _emit_dense,
+    "batch_norm": _emit_batch_norm,
+    "bias": _emit_bias,
     "activation": _emit_activation,
 }
 

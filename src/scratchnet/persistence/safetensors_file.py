@@ -4,9 +4,10 @@ Layout (the safetensors format): an 8-byte little-endian header length ``N``, ``
 UTF-8 JSON (padded with spaces), then the tensor data. The JSON maps each tensor name to its
 ``dtype``, ``shape`` and ``data_offsets`` (begin and end in the data), and ``__metadata__``
 to string values. A scratchnet model holds the tensors ``coefs.<i>``, ``intercepts.<i>``,
-``probe`` and, for numeric labels, ``classes``; its metadata ``scratchnet`` is the header
-JSON of :mod:`scratchnet.persistence` (estimator, layer sizes, activations, settings,
-history), and ``classes`` is a JSON list when the labels are text.
+``probe``, for numeric labels ``classes``, and for each batch-normalized hidden layer
+``scales.<i>``, ``running_means.<i>`` and ``running_vars.<i>``. Its metadata ``scratchnet``
+is the header JSON of :mod:`scratchnet.persistence` (estimator, layer sizes, activations,
+settings, history), and ``classes`` is a JSON list when the labels are text.
 
 :class:`Archive` offers what :class:`~scratchnet.persistence.archive.Archive` offers (members'
 dtypes and shapes, :meth:`~Archive.check_plan`, :meth:`~Archive.read` into a buffer), under
@@ -44,7 +45,13 @@ DTYPES = {"F32": "<f4", "F64": "<f8", "I64": "<i8"}
 _CODES = {np.dtype(v).name: k for k, v in DTYPES.items()}
 #: Per-layer arrays: ``.npz`` member prefix -> tensor prefix (``coef_0`` <-> ``coefs.0``); a
 #: new per-layer array (batch normalization's, say) is one more entry.
-LAYER_ARRAYS = {"coef": "coefs", "intercept": "intercepts"}
+LAYER_ARRAYS = {
+    "coef": "coefs",
+    "intercept": "intercepts",
+    "scale": "scales",  # batch normalization: gamma and the running statistics
+    "running_mean": "running_means",
+    "running_var": "running_vars",
+}
 #: Arrays of the whole model, named alike in both formats.
 MODEL_ARRAYS = ("classes", "probe")
 _NAME = re.compile(rf"({'|'.join(LAYER_ARRAYS.values())})\.(0|[1-9]\d?)|{'|'.join(MODEL_ARRAYS)}")
@@ -197,7 +204,7 @@ def _check_metadata(metadata: object) -> tuple[bytes, list | None]:
 
 def _members(header: dict, data_size: int) -> dict[str, Member]:
     """Every tensor of the header, checked; their byte ranges must tile ``data_size``."""
-    if len(header) > 2 * MAX_LAYERS + 2:
+    if len(header) > len(LAYER_ARRAYS) * MAX_LAYERS + len(MODEL_ARRAYS):
         raise Invalid(f"the safetensors header declares {len(header)} tensors")
     members = {}
     for name, entry in header.items():
