@@ -9,8 +9,8 @@ from sklearn.metrics import log_loss
 from scratchnet import NeuralNetwork
 from scratchnet.errors import ConfigError, DataSourceError
 from scratchnet.nn import activations
-from scratchnet.nn.network import MLP
 from scratchnet.nn.dropout import Dropout
+from scratchnet.nn.network import MLP
 
 from gradcheck import numeric_gradient, relative_error
 
@@ -111,3 +111,12 @@ def test_dropout_narrows_the_train_validation_gap_of_an_overfitting_mnist_networ
         )
         gaps.append(val - train)
     assert gaps[1] < 0.9 * gaps[0]  # measured: 0.282 against 0.335
+
+
+def test_the_python_word_hash_is_the_vectorised_one():
+    from scratchnet.nn.dropout import _splitmix64_word
+    from scratchnet.nn.kernels import splitmix64
+
+    words = np.random.default_rng(4).integers(0, 2**64, 500, dtype=np.uint64)
+    words[:2] = [0, 2**64 - 1]
+    assert [_splitmix64_word(int(w)) for w in words] == splitmix64(words).tolist()

@@ -619,7 +619,7 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
             policy=p["lr_schedule"] if per_epoch else "constant",
             power_t=float(p["power_t"]),
             dropout=self._dropout(len(network.layer_sizes) - 2, p),
-            momentum=float(p.get("batch_norm_momentum", 0.9)),
+            batch_norm_momentum=float(p.get("batch_norm_momentum", 0.9)),
         )
 
     def _dropout(self, n_hidden: int, p: dict) -> Dropout | None:

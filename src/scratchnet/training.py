@@ -118,7 +118,7 @@ class Trainer:
     power_t : float
     dropout : Dropout, optional
         Masks for the hidden layers at every step; prediction and evaluation never drop.
-    momentum : float
+    batch_norm_momentum : float
         Batch normalization's running statistics keep this share at every step.
     """
 
@@ -134,7 +134,7 @@ class Trainer:
     policy: str = "constant"
     power_t: float = 0.5
     dropout: Dropout | None = None
-    momentum: float = 0.9
+    batch_norm_momentum: float = 0.9
     steps_done: int = 0
     samples_seen: int = 0
     learning_rate: float = field(default=math.nan)
@@ -150,31 +150,41 @@ class Trainer:
         ``keys`` (n,) are the rows' dropout keys (:meth:`Dropout.row_keys`), computed here
         if dropout needs them and they are not given.
         """
-        network = self.network
-        workspace = network.workspace(X_batch.shape[0])
-        masks = None
+        workspace = self.network.workspace(X_batch.shape[0])
+        output = self._forward(X_batch, w_batch, keys, workspace)
+        loss, metric, grad = self.objective.step(output, y_batch, w_batch)
+        self._backward_and_update(workspace, grad, w_batch, sparse.issparse(X_batch))
+        self.steps_done += 1
+        return loss, metric
+
+    def _forward(self, X_batch, w_batch, keys, workspace) -> np.ndarray:
+        """The training forward pass: this step's dropout masks, batch statistics folded
+        into the running ones. Returns the linear output (n, n_L)."""
+        network, masks = self.network, None
         if self.dropout is not None:
             keys = self.dropout.row_keys(X_batch) if keys is None else keys
             sizes = network.layer_sizes[1:-1]
             masks = self.dropout.masks(keys, self.steps_done, sizes, network.dtype)
         output = network.forward(X_batch, workspace, masks, w_batch)
         if network.normalizes:
-            network.update_running_statistics(workspace, self.momentum)
-        loss, metric, grad = self.objective.step(output, y_batch, w_batch)
+            network.update_running_statistics(workspace, self.batch_norm_momentum)
+        return output
+
+    def _backward_and_update(self, workspace, grad: np.ndarray, w_batch, sparse_input: bool):
+        """Gradients from the output gradient ``grad`` (n, n_L), then the optimizer's step."""
+        network = self.network
         lr = self.schedule(self.steps_done, self.total_steps, self.learning_rate)
         norm = None if w_batch is None else float(w_batch.sum(dtype=np.float64))
         n_weights = network.n_weights
-        fused = self.optimizer.descends_in_backward and not sparse.issparse(X_batch)
+        fused = self.optimizer.descends_in_backward and not sparse_input
         if fused and kernels.blas_reachable():
-            # Plain SGD steps each weight matrix inside its gradient product; then the biases.
+            # Plain SGD steps each weight matrix inside its gradient product; then the rest.
             decay = self.optimizer.weight_decay
             network.backward(workspace, grad, self.alpha, descend=(lr, decay), normalizer=norm)
             self.optimizer.step(network.params[n_weights:], network.grads[n_weights:], lr, 0)
         else:
             network.backward(workspace, grad, self.alpha, normalizer=norm)
             self.optimizer.step(network.params, network.grads, lr, n_weights)
-        self.steps_done += 1
-        return loss, metric
 
     def epoch(self, X, y: np.ndarray, w=None, keys=None) -> tuple[float, float]:
         """One pass over the data; returns the (weighted) mean batch loss and metric.

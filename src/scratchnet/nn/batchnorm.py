@@ -48,10 +48,13 @@ class BatchStatistics:
         ``zhat``, kept for the backward pass.
     mean, var, inv_std : ndarray of shape (k,)
         The batch's statistics and ``1 / sqrt(var + epsilon)``.
+    scratch : ndarray of shape (n, k)
+        Working space of the forward and backward passes.
     """
 
     def __init__(self, n: int, k: int, dtype: np.dtype) -> None:
         self.normalized = np.empty((n, k), dtype)
+        self.scratch = np.empty((n, k), dtype)
         self.mean = np.empty(k, dtype)
         self.var = np.empty(k, dtype)
         self.inv_std = np.empty(k, dtype)
@@ -76,15 +79,11 @@ def normalize(
         raise ValueError(
             "batch normalization needs at least 2 rows per training batch, got 1 sample"
         )
-    centered = stats.normalized
-    if p is None:
-        np.mean(z, axis=0, out=stats.mean)
-        np.subtract(z, stats.mean, out=centered)
-        np.mean(np.square(centered), axis=0, out=stats.var)
-    else:
-        np.sum(z * p, axis=0, out=stats.mean)
-        np.subtract(z, stats.mean, out=centered)
-        np.sum(np.square(centered) * p, axis=0, out=stats.var)
+    centered, scratch = stats.normalized, stats.scratch
+    _weighted_mean(z, p, stats.mean, scratch)
+    np.subtract(z, stats.mean, out=centered)
+    np.multiply(centered, centered, out=scratch)
+    _weighted_mean(scratch, p, stats.var, scratch)
     np.add(stats.var, epsilon, out=stats.inv_std)
     np.sqrt(stats.inv_std, out=stats.inv_std)
     np.reciprocal(stats.inv_std, out=stats.inv_std)
@@ -104,14 +103,25 @@ def backward(
 
     ``dbeta`` (k,) must already hold ``sum_i dy_i`` (the bias gradient of the layer).
     """
-    zhat = stats.normalized
-    np.sum(delta * zhat, axis=0, out=dgamma)
+    zhat, correction = stats.normalized, stats.scratch
+    np.multiply(delta, zhat, out=correction)
+    np.sum(correction, axis=0, out=dgamma)
     share = 1.0 / delta.shape[0] if p is None else p
-    correction = zhat * dgamma
+    np.multiply(zhat, dgamma, out=correction)
     correction += dbeta
     correction *= share
     delta -= correction
     delta *= gamma * stats.inv_std
+
+
+def _weighted_mean(a: np.ndarray, p: np.ndarray | None, out: np.ndarray, scratch) -> None:
+    """``out`` (k,) <- column means of ``a`` (n, k) weighted by the shares ``p`` (n, 1), or
+    plain means for None; ``scratch`` (n, k) may be ``a`` itself."""
+    if p is None:
+        np.mean(a, axis=0, out=out)
+    else:
+        np.multiply(a, p, out=scratch)
+        np.sum(scratch, axis=0, out=out)
 
 
 def update_running(

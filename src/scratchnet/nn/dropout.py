@@ -81,9 +81,20 @@ class Dropout:
 
 
 def _salt(seed: int, step: int, layer: int) -> int:
-    """A word per (seed, step, layer): the masks' second input beside the row key."""
-    counter = np.array([(step * 1024 + layer) % 2**64], np.uint64)
-    return int(splitmix64(splitmix64(counter ^ _U64(seed)) + GOLDEN_GAMMA)[0])
+    """A word per (seed, step, layer): the masks' second input beside the row key (Python
+    integers: NumPy's per-call overhead on one word costs more than the mask itself)."""
+    counter = (step * 1024 + layer) % _WORD
+    return _splitmix64_word((_splitmix64_word(counter ^ seed) + int(GOLDEN_GAMMA)) % _WORD)
+
+
+_WORD = 2**64
+
+
+def _splitmix64_word(x: int) -> int:
+    """:func:`kernels.splitmix64` of one word, as a Python integer in [0, 2^64)."""
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) % _WORD
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) % _WORD
+    return x ^ (x >> 31)
 
 
 def _column_factors(n_columns: int, seed: np.uint64) -> np.ndarray:

@@ -322,16 +322,20 @@ class MLP:
             self._weight_gradient(i, layer_input, delta, alpha / n, descend)
             if i == 0:
                 break
-            at = activations[i] if workspace.inputs[i] is None else workspace.inputs[i]
-            kernels.activation_backward(
-                at, previous, self.intercept_grads[i - 1], self._activation(i - 1)
-            )
-            if workspace.batch_stats[i] is not None:
-                batchnorm.backward(
-                    previous, self.scales[i - 1], workspace.shares, workspace.batch_stats[i],
-                    self.intercept_grads[i - 1], self.scale_grads[i - 1],
-                )  # fmt: skip
+            self._hidden_backward(i, workspace, previous)
             delta = previous
+
+    def _hidden_backward(self, i: int, workspace: Workspace, delta: np.ndarray) -> None:
+        """``delta`` (n, n_i): the gradient at hidden layer i's output in, at its product's
+        output out (through the activation, then batch normalization); fills the gradients of
+        the layer's bias (and scale)."""
+        at = workspace.activations[i] if workspace.inputs[i] is None else workspace.inputs[i]
+        kernels.activation_backward(at, delta, self.intercept_grads[i - 1], self._activation(i - 1))
+        stats = workspace.batch_stats[i]
+        if stats is not None:
+            scale, shares = self.scales[i - 1], workspace.shares
+            dbeta, dgamma = self.intercept_grads[i - 1], self.scale_grads[i - 1]
+            batchnorm.backward(delta, scale, shares, stats, dbeta, dgamma)
 
     def _weight_gradient(self, i: int, layer_input, delta: np.ndarray, l2: float, descend):
         """``coef_grads[i]`` from the layer's input (n, n_i) and delta (n, n_{i+1}), plus
