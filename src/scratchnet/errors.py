@@ -37,3 +37,11 @@ class DivergenceError(ScratchnetError, ValueError, FloatingPointError):
     A ``ValueError`` like every other user error (scikit-learn raises one for the same fault),
     and a ``FloatingPointError`` for what it is.
     """
+
+
+class MissingExtraError(ScratchnetError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
+class ExportError(ScratchnetError, ValueError):
+    """A model that cannot be written in an interchange format (ONNX, safetensors, skops)."""

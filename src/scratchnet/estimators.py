@@ -112,6 +112,10 @@ def _signature_with(function, **extra) -> inspect.Signature:
     return signature.replace(parameters=[*signature.parameters.values(), *added])
 
 
+#: Fitted attributes that only training uses; left out of the pickled (and skops) state.
+_TRAINING_STATE = ("_trainer", "_plateaus")
+
+
 class _BaseNetwork(TransformerMixin, BaseEstimator):
     """What the classifier and the regressor share: parameters, fitting, hidden features.
 
@@ -343,6 +347,14 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "network_") or "_assigned_coefs" in self.__dict__
+
+    def __getstate__(self) -> dict:
+        # What predicts and what fit reported, as arrays, builtins and the network: not the
+        # training machinery (optimizer moments, stopping rules), so that skops loads the
+        # state trusting only this class and MLP. partial_fit after loading starts a fresh
+        # optimizer, as after scratchnet.load.
+        state = super().__getstate__()
+        return {key: value for key, value in state.items() if key not in _TRAINING_STATE}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -93,7 +93,7 @@ class _SklearnParameters:
     @property
     def _optimizer(self):
         """The training state whose ``learning_rate`` scikit-learn's tests read."""
-        return self._trainer
+        return getattr(self, "_trainer", None)  # None after unpickling
 
     def _loss_grad_lbfgs(self, packed, X, y, sample_weight, *workspace):
         """scikit-learn's private loss-and-gradient hook, which its gradient test calls: the

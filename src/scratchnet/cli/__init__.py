@@ -24,6 +24,7 @@ from scratchnet.errors import ScratchnetError
 COMMAND_MODULES = (
     "train",
     "evaluate",
+    "export",
     "data",
     "explain",
     "sweep",

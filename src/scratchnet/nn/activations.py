@@ -55,6 +55,23 @@ class Activation:
             return (get, (self.name,))
         return super().__reduce__()
 
+    def __getstate__(self) -> dict:
+        # Plain (name and params) when the registry gives this activation back by name, so
+        # that skops loads it trusting this class and no function; else every field.
+        try:
+            found = get(self.name, **self.params)
+        except ConfigError:
+            found = None
+        if found is self or (found == self and self.name in ACTIVATIONS):
+            return {"name": self.name, "params": dict(self.params)}
+        return dict(self.__dict__)
+
+    def __setstate__(self, state: dict) -> None:
+        if "forward_inplace" not in state:
+            state = dict(get(state["name"], **state["params"]).__dict__)
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """Return ``f(z)`` as a new array of the same shape and float dtype as ``z``."""
         out = np.array(z, dtype=np.result_type(z, np.float32), copy=True)

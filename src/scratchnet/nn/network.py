@@ -29,6 +29,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from scratchnet.errors import ConfigError
+from scratchnet.nn import activations as registry
 from scratchnet.nn import batchnorm, kernels
 from scratchnet.nn.activations import Activation
 from scratchnet.nn.initializers import Initializer
@@ -150,11 +152,15 @@ class MLP:
 
     def __getstate__(self) -> dict:
         # The views and buffers are rebuilt on unpickling: pickled apart from ``params`` the
-        # views would come back as copies, detached from it.
+        # views would come back as copies, detached from it. The state is plain (arrays and
+        # builtins: activations by name, the dtype by name), so that skops needs to trust
+        # no function; an activation that cannot be looked up by name stays an object.
         views = ("coefs", "intercepts", "scales", "coef_grads", "intercept_grads", "scale_grads")
         state = self.__dict__.copy()
         for name in (*views, "running_means", "running_vars", "_workspaces"):
             del state[name]
+        state["hidden_activations"] = [_plain(act) for act in self.hidden_activations]
+        state["dtype"] = self.dtype.name
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -162,6 +168,8 @@ class MLP:
         state = {"batch_norm": (False,) * n_hidden, "epsilon": batchnorm.EPSILON, **state}
         state.setdefault("running", np.zeros(0, state["params"].dtype))
         self.__dict__.update(state)
+        self.dtype = np.dtype(self.dtype)
+        self.hidden_activations = [_from_plain(act) for act in self.hidden_activations]
         self._make_views()
 
     @property
@@ -400,6 +408,21 @@ class MLP:
     def _activation(self, layer: int) -> Activation | None:
         """The activation after weight layer ``layer``; None for the linear output layer."""
         return self.hidden_activations[layer] if layer < len(self.hidden_activations) else None
+
+
+def _plain(activation: Activation) -> dict | Activation:
+    """``{"name", "params"}`` for an activation the registry gives back by name, else itself."""
+    try:
+        found = registry.get(activation.name, **activation.params)
+    except ConfigError:
+        return activation
+    same = found is activation or (found == activation and activation.name == "leaky_relu")
+    return {"name": activation.name, "params": dict(activation.params)} if same else activation
+
+
+def _from_plain(spec: dict | Activation) -> Activation:
+    """The activation :func:`_plain` stored."""
+    return spec if isinstance(spec, Activation) else registry.get(spec["name"], **spec["params"])
 
 
 def _buffer(buffers: list, i: int, like: np.ndarray) -> np.ndarray:

@@ -24,6 +24,11 @@ hyper-parameters and the training history. It stores scratchnet's ``NeuralNetwor
 Any failure is one :class:`~scratchnet.errors.ModelFileError` naming the file. Nothing is
 unpickled, so a file from a stranger can at worst fail to load: it cannot run code.
 
+The same model, header and checks also go into a ``.safetensors`` file (chosen by the suffix;
+see :mod:`~scratchnet.persistence.safetensors_file`): weights as tensors ``coefs.<i>`` and
+``intercepts.<i>``, the header as its string metadata, readable by
+``safetensors.numpy.load_file``. Its container is parsed here, strictly, not by that library.
+
 Pickling an estimator still works (scikit-learn needs it for joblib and clone), but a pickle
 runs code when loaded: trust only pickles you made. Share models as these files.
 """
@@ -39,6 +44,7 @@ import numpy as np
 from scratchnet.errors import ModelFileError
 from scratchnet.persistence import archive as npz
 from scratchnet.persistence import jsonio, probe, scratchnet_models, sklearn_models
+from scratchnet.persistence import safetensors_file as st
 from scratchnet.persistence.common import (
     DEFAULT_MAX_BYTES,
     FORMAT,
@@ -70,6 +76,7 @@ def save(model: Any, path: str | os.PathLike[str]) -> Path:
         ``NeuralNetwork``, ``NeuralNetworkRegressor``, ``scratchnet.sklearn``'s or
         ``sklearn.neural_network``'s ``MLPClassifier`` or ``MLPRegressor``.
     path : path-like
+        Ending in ``.safetensors`` for that format; anything else is written as ``.npz``.
 
     Raises
     ------
@@ -97,8 +104,16 @@ def save(model: Any, path: str | os.PathLike[str]) -> Path:
         _check_before_writing(jsonio.loads(encoded), arrays)
     except (Invalid, ValueError) as exc:
         raise ModelFileError(f"refusing to save {path}: {exc}") from None
-    npz.write(path, arrays)
+    if _is_safetensors(path):
+        st.write(path, encoded, {k: v for k, v in arrays.items() if k != "header"})
+    else:
+        npz.write(path, arrays)
     return Path(path)
+
+
+def _is_safetensors(path: str | os.PathLike[str]) -> bool:
+    """True for a path ending in ``.safetensors``: that format, else ``.npz``."""
+    return Path(path).suffix.lower() == st.SUFFIX
 
 
 def _check_before_writing(header: dict, arrays: dict[str, np.ndarray]) -> None:
@@ -119,6 +134,7 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     Parameters
     ----------
     path : path-like
+        A ``.safetensors`` file by its suffix, else an ``.npz`` file.
     max_bytes : int
         Largest total of array data to read (the header's layer sizes imply the total, which
         is checked before any data is read). Peak memory is about twice this, plus a few
@@ -135,7 +151,9 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     if not path.exists():
         raise ModelFileError(f"{path}: no such model file")
     if not path.is_file():
-        raise ModelFileError(f"{path}: not a regular file; expected a model file (.npz)")
+        raise ModelFileError(
+            f"{path}: not a regular file; expected a model file (.npz or .safetensors)"
+        )
     try:
         return _load(path, max_bytes)
     except Invalid as exc:
@@ -143,10 +161,13 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) ->
 
 
 def _load(path: Path, max_bytes: int) -> Any:
-    with npz.Archive.open(path) as archive:
+    safetensors = _is_safetensors(path)
+    with (st.Archive if safetensors else npz.Archive).open(path) as archive:
         header = _read_header(archive)
         family = FAMILIES[header["estimator"]]
-        plan = {"header": _header_expect(archive), **family.plan(header)}
+        plan = family.plan(header)
+        if not safetensors:  # its header is an array; a .safetensors file's is metadata
+            plan["header"] = _header_expect(archive)
         if header["version"] >= 2:
             plan["probe"] = npz.Expect((probe.ROWS, family.probe_width(header)), "float64")
         archive.check_plan(plan, max_bytes)
@@ -169,11 +190,16 @@ def _header_expect(archive: npz.Archive) -> npz.Expect:
     return npz.Expect(member.shape, "uint8")
 
 
-def _read_header(archive: npz.Archive) -> dict:
+def _read_header(archive: npz.Archive | st.Archive) -> dict:
     """The header, parsed strictly and checked against its family's schema and rules."""
-    expect = _header_expect(archive)
-    archive.check_plan({"header": expect}, MAX_HEADER_BYTES, partial=True)
-    header = jsonio.loads(archive.read("header").tobytes())
+    if isinstance(archive, st.Archive):
+        raw = archive.header_text
+        if len(raw) > MAX_HEADER_BYTES:
+            raise Invalid(f"the header is {len(raw)} bytes (at most {MAX_HEADER_BYTES})")
+    else:
+        archive.check_plan({"header": _header_expect(archive)}, MAX_HEADER_BYTES, partial=True)
+        raw = archive.read("header").tobytes()
+    header = jsonio.loads(raw)
     if isinstance(header, dict) and header.get("format") == LEGACY_SKLEARN_FORMAT:
         header = sklearn_models.upgrade_legacy(header, archive)
     _check_header(header)
