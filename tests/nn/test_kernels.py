@@ -152,6 +152,33 @@ def test_dropout_mask_is_bitwise_the_reference(dtype, rate):
 
 
 @compiled_only
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True], ids=["equal", "weighted"])
+def test_batch_normalization_is_bitwise_the_reference(dtype, weighted):
+    rng = np.random.default_rng(6)
+    z, gamma = _layer(dtype, rng)
+    n, k = z.shape
+    p = rng.uniform(0.1, 1.0, size=(n, 1)).astype(dtype) / n if weighted else None
+    vectors = [np.full(k, np.nan, dtype) for _ in range(3)]
+    (fast, _), (slow, _) = _both(
+        lambda z, zhat, scratch, mean, var, inv_std: kernels.batchnorm_forward(
+            z, gamma, p, 1e-5, zhat, scratch, mean, var, inv_std
+        ),
+        z, np.empty_like(z), np.empty_like(z), *vectors,
+    )  # fmt: skip
+    _assert_bitwise([fast[0], fast[1], *fast[3:]], [slow[0], slow[1], *slow[3:]])
+    zhat, inv_std = fast[1], fast[5]
+    delta, dbeta = rng.normal(size=(n, k)).astype(dtype), rng.normal(size=k).astype(dtype)
+    (fast, _), (slow, _) = _both(
+        lambda d, dgamma, scratch: kernels.batchnorm_backward(
+            d, zhat, gamma, inv_std, p, dbeta, dgamma, scratch
+        ),
+        delta, np.full(k, np.nan, dtype), np.empty_like(delta),
+    )  # fmt: skip
+    _assert_bitwise(fast[:2], slow[:2])
+
+
+@compiled_only
 def test_a_nan_stays_nan_through_the_compiled_forward_pass():
     # A diverged network must still show it: max(NaN, 0) is NaN in NumPy, and here.
     for name in ["relu", "leaky_relu"]:
@@ -182,6 +209,11 @@ def test_the_compiled_loops_refuse_bad_arrays():
         compiled.dropout_mask(z, np.zeros(4, np.int64), 0, 0, 1.0)
     with pytest.raises(ValueError, match="keys has 3 elements, expected 4"):
         compiled.dropout_mask(z, np.zeros(3, np.uint64), 0, 0, 1.0)
+    with pytest.raises(ValueError, match="mean has 2 elements, expected 3"):
+        v = np.zeros(3, np.float32)
+        compiled.batchnorm_forward(z, v, None, 1e-5, z.copy(), v[:2].copy(), v, v)
+    with pytest.raises(TypeError, match="gamma"):
+        compiled.batchnorm_backward(z, z, np.zeros(3), v, None, 0.25, v, v)
     with pytest.raises(TypeError, match="adam_update takes 8 arguments"):
         compiled.adam_update(z)
     with pytest.raises(ValueError, match=r"gemm_at_b needs a \(k, m\), b \(k, n\) and c \(m, n\)"):

@@ -51,7 +51,7 @@ enum { IDENTITY = 0, RELU = 1, LEAKY_RELU = 2, SIGMOID = 3, TANH = 4 };
 
 /* --- arguments ------------------------------------------------------------------------------ */
 
-#define MAX_ARRAYS 4
+#define MAX_ARRAYS 10
 
 /* The buffers one call holds, released together. */
 typedef struct {
@@ -288,6 +288,77 @@ fail:
     return finish(&arrays, NULL);
 }
 
+/* A (k,) float vector of z's type, or NULL with an exception set. */
+static Py_buffer *get_vector(Arrays *arrays, PyObject *obj, const Py_buffer *like, Py_ssize_t k,
+                             int writable, const char *name)
+{
+    Py_buffer *view = get_array(arrays, obj, 1, writable, name);
+    if (!view || !same_float_type(like, view, name) || !check_size(view, k, name)) return NULL;
+    return view;
+}
+
+PyDoc_STRVAR(batchnorm_forward_doc,
+             "batchnorm_forward(z, gamma, p, eps, zhat, mean, var, inv_std)\n\n"
+             "Batch normalization's training pass on z (n, k), in place: z <- gamma zhat;\n"
+             "zhat (n, k), mean, var, inv_std (k,) written; p (n,) row shares or None.");
+
+static PyObject *batchnorm_forward(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    Py_buffer *z, *gamma, *p = NULL, *zhat, *mean, *var, *inv_std;
+    if (!check_args(nargs, 8, "batchnorm_forward")) return NULL;
+    double eps = PyFloat_AsDouble(args[3]);
+    if (PyErr_Occurred() || !(z = get_array(&arrays, args[0], 2, 1, "z")) ||
+        !(zhat = get_array(&arrays, args[4], 2, 1, "zhat")) ||
+        !same_float_type(z, zhat, "z and zhat") || !same_shape(z, zhat, "z and zhat"))
+        goto fail;
+    Py_ssize_t n = z->shape[0], k = z->shape[1];
+    if (!(gamma = get_vector(&arrays, args[1], z, k, 0, "gamma")) ||
+        !(mean = get_vector(&arrays, args[5], z, k, 1, "mean")) ||
+        !(var = get_vector(&arrays, args[6], z, k, 1, "var")) ||
+        !(inv_std = get_vector(&arrays, args[7], z, k, 1, "inv_std")) ||
+        (args[2] != Py_None && !(p = get_vector(&arrays, args[2], z, n, 0, "p"))))
+        goto fail;
+    Py_BEGIN_ALLOW_THREADS
+    TYPED_CALL(z, batchnorm_forward, z->buf, gamma->buf, p ? p->buf : NULL, eps, zhat->buf,
+               mean->buf, var->buf, inv_std->buf, n, k);
+    Py_END_ALLOW_THREADS
+    return finish(&arrays, Py_NewRef(Py_None));
+fail:
+    return finish(&arrays, NULL);
+}
+
+PyDoc_STRVAR(batchnorm_backward_doc,
+             "batchnorm_backward(d, zhat, gamma, inv_std, p, share, dbeta, dgamma)\n\n"
+             "Batch normalization's backward pass: d (n, k) from dL/dy to dL/dz in place,\n"
+             "dgamma (k,) written; p (n,) row shares, or None for equal shares `share`.");
+
+static PyObject *batchnorm_backward(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    Py_buffer *d, *zhat, *gamma, *inv_std, *p = NULL, *dbeta, *dgamma;
+    if (!check_args(nargs, 8, "batchnorm_backward")) return NULL;
+    double share = PyFloat_AsDouble(args[5]);
+    if (PyErr_Occurred() || !(d = get_array(&arrays, args[0], 2, 1, "d")) ||
+        !(zhat = get_array(&arrays, args[1], 2, 0, "zhat")) ||
+        !same_float_type(d, zhat, "d and zhat") || !same_shape(d, zhat, "d and zhat"))
+        goto fail;
+    Py_ssize_t n = d->shape[0], k = d->shape[1];
+    if (!(gamma = get_vector(&arrays, args[2], d, k, 0, "gamma")) ||
+        !(inv_std = get_vector(&arrays, args[3], d, k, 0, "inv_std")) ||
+        (args[4] != Py_None && !(p = get_vector(&arrays, args[4], d, n, 0, "p"))) ||
+        !(dbeta = get_vector(&arrays, args[6], d, k, 0, "dbeta")) ||
+        !(dgamma = get_vector(&arrays, args[7], d, k, 1, "dgamma")))
+        goto fail;
+    Py_BEGIN_ALLOW_THREADS
+    TYPED_CALL(d, batchnorm_backward, d->buf, zhat->buf, gamma->buf, inv_std->buf,
+               p ? p->buf : NULL, share, dbeta->buf, dgamma->buf, n, k);
+    Py_END_ALLOW_THREADS
+    return finish(&arrays, Py_NewRef(Py_None));
+fail:
+    return finish(&arrays, NULL);
+}
+
 PyDoc_STRVAR(dropout_mask_doc,
              "dropout_mask(mask, keys, salt, threshold, scale)\n\n"
              "mask (n, k) <- scale where bits(keys[r], salt, c) >= threshold, else 0; keys (n,)\n"
@@ -405,6 +476,10 @@ static PyMethodDef methods[] = {
      softmax_cross_entropy_doc},
     {"sgd_update", (PyCFunction)(void (*)(void))sgd_update, METH_FASTCALL, sgd_update_doc},
     {"adam_update", (PyCFunction)(void (*)(void))adam_update, METH_FASTCALL, adam_update_doc},
+    {"batchnorm_forward", (PyCFunction)(void (*)(void))batchnorm_forward, METH_FASTCALL,
+     batchnorm_forward_doc},
+    {"batchnorm_backward", (PyCFunction)(void (*)(void))batchnorm_backward, METH_FASTCALL,
+     batchnorm_backward_doc},
     {"dropout_mask", (PyCFunction)(void (*)(void))dropout_mask, METH_FASTCALL, dropout_mask_doc},
     {"use_blas", (PyCFunction)(void (*)(void))use_blas, METH_FASTCALL, use_blas_doc},
     {"gemm_at_b", (PyCFunction)(void (*)(void))gemm_at_b, METH_FASTCALL, gemm_at_b_doc},

@@ -93,6 +93,73 @@ static HOT void NAME(activation_backward, SUFFIX)(const T *a, T *d, T *bias_grad
     }
 }
 
+/* Batch normalization, training mode, for z (n, k): mean and var (k,) are the column means of
+ * z and of (z - mean)^2, weighted by the shares p (n,), or plain (p NULL: sums over n);
+ * inv_std <- 1 / sqrt(var + eps); zhat <- (z - mean) inv_std; z <- gamma zhat. */
+static HOT void NAME(batchnorm_forward, SUFFIX)(T *z, const T *gamma, const T *p, T eps, T *zhat,
+                                                T *mean, T *var, T *inv_std, Py_ssize_t n,
+                                                Py_ssize_t k)
+{
+    for (Py_ssize_t r = 0; r < n; r++) {
+        const T *zr = z + r * k;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            T v = p ? zr[c] * p[r] : zr[c];
+            mean[c] = r == 0 ? v : mean[c] + v;
+        }
+    }
+    if (!p)
+        for (Py_ssize_t c = 0; c < k; c++) mean[c] /= (T)n;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        const T *zr = z + r * k;
+        T *hr = zhat + r * k;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            hr[c] = zr[c] - mean[c];
+            T square = hr[c] * hr[c];
+            if (p) square *= p[r];
+            var[c] = r == 0 ? square : var[c] + square;
+        }
+    }
+    for (Py_ssize_t c = 0; c < k; c++) {
+        if (!p) var[c] /= (T)n;
+        inv_std[c] = (T)1 / SQRT(var[c] + eps);
+    }
+    for (Py_ssize_t r = 0; r < n; r++) {
+        T *zr = z + r * k, *hr = zhat + r * k;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            hr[c] *= inv_std[c];
+            zr[c] = hr[c] * gamma[c];
+        }
+    }
+}
+
+/* Batch normalization's backward pass, d (n, k) = dL/dy in, dL/dz out: dgamma (k,) <- column
+ * sums of d zhat; d <- (d - share (zhat dgamma + dbeta)) gamma inv_std, share p[r] or
+ * `share` (1/n) when p is NULL; dbeta (k,) holds the column sums of dL/dy already. */
+static HOT void NAME(batchnorm_backward, SUFFIX)(T *d, const T *zhat, const T *gamma,
+                                                 const T *inv_std, const T *p, T share,
+                                                 const T *dbeta, T *dgamma, Py_ssize_t n,
+                                                 Py_ssize_t k)
+{
+    for (Py_ssize_t r = 0; r < n; r++) {
+        const T *dr = d + r * k, *hr = zhat + r * k;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            T v = dr[c] * hr[c];
+            dgamma[c] = r == 0 ? v : dgamma[c] + v;
+        }
+    }
+    for (Py_ssize_t r = 0; r < n; r++) {
+        T *dr = d + r * k;
+        const T *hr = zhat + r * k;
+        T s = p ? p[r] : share;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            T correction = hr[c] * dgamma[c];
+            correction = correction + dbeta[c];
+            correction = correction * s;
+            dr[c] = (dr[c] - correction) * (gamma[c] * inv_std[c]);
+        }
+    }
+}
+
 /* Mean cross-entropy of softmax(logits) against class indices y; grad <- (softmax - onehot) / n.
  * grad may be logits itself. Returns the loss; *correct counts rows whose argmax is y. */
 static double NAME(softmax_cross_entropy, SUFFIX)(const T *logits, const Py_ssize_t *y, T *grad,

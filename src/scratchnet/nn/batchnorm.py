@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratchnet.nn import kernels
+
 #: Added to the variance before its square root (PyTorch's and Keras's default is 1e-5 / 1e-3).
 EPSILON = 1e-5
 #: Weight of the old running average at each update (PyTorch's momentum 0.1 means this 0.9).
@@ -47,16 +49,16 @@ class BatchStatistics:
     normalized : ndarray of shape (n, k)
         ``zhat``, kept for the backward pass.
     mean, var, inv_std : ndarray of shape (k,)
-        The batch's statistics and ``1 / sqrt(var + epsilon)``.
+        The batch's statistics (given views, or new arrays) and ``1 / sqrt(var + epsilon)``.
     scratch : ndarray of shape (n, k)
         Working space of the forward and backward passes.
     """
 
-    def __init__(self, n: int, k: int, dtype: np.dtype) -> None:
+    def __init__(self, n: int, k: int, dtype: np.dtype, mean=None, var=None) -> None:
         self.normalized = np.empty((n, k), dtype)
         self.scratch = np.empty((n, k), dtype)
-        self.mean = np.empty(k, dtype)
-        self.var = np.empty(k, dtype)
+        self.mean = np.empty(k, dtype) if mean is None else mean
+        self.var = np.empty(k, dtype) if var is None else var
         self.inv_std = np.empty(k, dtype)
 
 
@@ -73,22 +75,16 @@ def normalize(
     """Training mode: ``z <- gamma * zhat`` in place (n, k), ``zhat`` and statistics in ``stats``.
 
     ``p`` (n, 1) are the rows' shares from :func:`shares`, or None for equal ones. The shift
-    ``beta`` is left for the caller's bias step.
+    ``beta`` is left for the caller's bias step. (The loop is :func:`kernels.batchnorm_forward`,
+    compiled, with its NumPy reference beside it.)
     """
     if z.shape[0] < 2:
         raise ValueError(
             "batch normalization needs at least 2 rows per training batch, got 1 sample"
         )
-    centered, scratch = stats.normalized, stats.scratch
-    _weighted_mean(z, p, stats.mean, scratch)
-    np.subtract(z, stats.mean, out=centered)
-    np.multiply(centered, centered, out=scratch)
-    _weighted_mean(scratch, p, stats.var, scratch)
-    np.add(stats.var, epsilon, out=stats.inv_std)
-    np.sqrt(stats.inv_std, out=stats.inv_std)
-    np.reciprocal(stats.inv_std, out=stats.inv_std)
-    centered *= stats.inv_std
-    np.multiply(centered, gamma, out=z)
+    kernels.batchnorm_forward(
+        z, gamma, p, epsilon, stats.normalized, stats.scratch, stats.mean, stats.var, stats.inv_std
+    )
 
 
 def backward(
@@ -103,34 +99,15 @@ def backward(
 
     ``dbeta`` (k,) must already hold ``sum_i dy_i`` (the bias gradient of the layer).
     """
-    zhat, correction = stats.normalized, stats.scratch
-    np.multiply(delta, zhat, out=correction)
-    np.sum(correction, axis=0, out=dgamma)
-    share = 1.0 / delta.shape[0] if p is None else p
-    np.multiply(zhat, dgamma, out=correction)
-    correction += dbeta
-    correction *= share
-    delta -= correction
-    delta *= gamma * stats.inv_std
+    zhat, inv_std = stats.normalized, stats.inv_std
+    kernels.batchnorm_backward(delta, zhat, gamma, inv_std, p, dbeta, dgamma, stats.scratch)
 
 
-def _weighted_mean(a: np.ndarray, p: np.ndarray | None, out: np.ndarray, scratch) -> None:
-    """``out`` (k,) <- column means of ``a`` (n, k) weighted by the shares ``p`` (n, 1), or
-    plain means for None; ``scratch`` (n, k) may be ``a`` itself."""
-    if p is None:
-        np.mean(a, axis=0, out=out)
-    else:
-        np.multiply(a, p, out=scratch)
-        np.sum(scratch, axis=0, out=out)
-
-
-def update_running(
-    running_mean: np.ndarray, running_var: np.ndarray, stats: BatchStatistics, momentum: float
-) -> None:
-    """``running <- momentum * running + (1 - momentum) * batch`` for mean and variance (k,)."""
-    for running, batch in ((running_mean, stats.mean), (running_var, stats.var)):
-        running *= momentum
-        running += (1.0 - momentum) * batch
+def update_running(running: np.ndarray, batch: np.ndarray, momentum: float) -> None:
+    """``running <- momentum * running + (1 - momentum) * batch``, for vectors of the same
+    layout (every layer's means, then variances)."""
+    running *= momentum
+    running += (1.0 - momentum) * batch
 
 
 def inference_affine(

@@ -203,6 +203,62 @@ def adam_update(
     params += scratch
 
 
+# --- batch normalization ------------------------------------------------------------------------
+
+
+def batchnorm_forward(z, gamma, p, epsilon: float, zhat, scratch, mean, var, inv_std) -> None:
+    """Batch normalization's training pass (see :mod:`~scratchnet.nn.batchnorm`), in place.
+
+    ``z`` (n, k) becomes ``gamma * zhat``; ``zhat`` (n, k) and the batch's ``mean``, ``var``
+    and ``inv_std = 1 / sqrt(var + epsilon)`` (k,) are written. ``p`` (n, 1): the rows' shares
+    of the statistics, or None for equal ones. ``scratch`` (n, k) is working space.
+    """
+    if compiled_for(z):
+        shares = None if p is None else p.reshape(-1)
+        _compiled.batchnorm_forward(z, gamma, shares, epsilon, zhat, mean, var, inv_std)
+        return
+    _column_mean(z, p, mean, scratch)
+    np.subtract(z, mean, out=zhat)
+    np.multiply(zhat, zhat, out=scratch)
+    _column_mean(scratch, p, var, scratch)
+    np.add(var, epsilon, out=inv_std)
+    np.sqrt(inv_std, out=inv_std)
+    np.reciprocal(inv_std, out=inv_std)
+    zhat *= inv_std
+    np.multiply(zhat, gamma, out=z)
+
+
+def _column_mean(a: np.ndarray, p, out: np.ndarray, scratch: np.ndarray) -> None:
+    """``out`` (k,) <- column sums of ``a * p`` (n, k), or column sums over n without ``p``;
+    ``scratch`` (n, k) may be ``a`` itself."""
+    if p is None:
+        np.sum(a, axis=0, out=out)
+        out /= a.shape[0]
+    else:
+        np.multiply(a, p, out=scratch)
+        np.sum(scratch, axis=0, out=out)
+
+
+def batchnorm_backward(delta, zhat, gamma, inv_std, p, dbeta, dgamma, scratch) -> None:
+    """Batch normalization's backward pass: ``delta`` (n, k) from dL/dy to dL/dz in place,
+    ``dgamma`` (k,) written; ``dbeta`` (k,) must hold the column sums of dL/dy already.
+
+    ``p`` (n, 1): the rows' shares, or None for equal ones; ``scratch`` (n, k) working space.
+    """
+    share = 1.0 / delta.shape[0]
+    if compiled_for(delta):
+        shares = None if p is None else p.reshape(-1)
+        _compiled.batchnorm_backward(delta, zhat, gamma, inv_std, shares, share, dbeta, dgamma)
+        return
+    np.multiply(delta, zhat, out=scratch)
+    np.sum(scratch, axis=0, out=dgamma)
+    np.multiply(zhat, dgamma, out=scratch)
+    scratch += dbeta
+    scratch *= share if p is None else p
+    delta -= scratch
+    delta *= gamma * inv_std
+
+
 # --- dropout masks ------------------------------------------------------------------------------
 
 #: splitmix64's increment, the golden ratio times 2^64 (odd).

@@ -79,11 +79,17 @@ class Workspace:
         for i, keep in enumerate(keeps_input, start=1):
             if keep:
                 self.inputs[i] = np.empty((n_samples, layer_sizes[i]), dtype)
-        #: ``batch_stats[i]``: hidden layer i's batch statistics, where it is normalized.
+        #: ``batch_stats[i]``: hidden layer i's batch statistics, where it is normalized; their
+        #: means and variances are views into ``moments``, laid out as :attr:`MLP.running`.
         self.batch_stats: list[batchnorm.BatchStatistics | None] = [None] * len(layer_sizes)
-        for i, norm in enumerate(normalized, start=1):
-            if norm:
-                self.batch_stats[i] = batchnorm.BatchStatistics(n_samples, layer_sizes[i], dtype)
+        sizes = [k if norm else 0 for k, norm in zip(layer_sizes[1:], normalized)]
+        self.moments = np.zeros(2 * sum(sizes), dtype)
+        means = _vector_views(self.moments, sizes)
+        variances = _vector_views(self.moments[sum(sizes) :], sizes)
+        for i, (mean, var) in enumerate(zip(means, variances), start=1):
+            if mean is not None:
+                k = layer_sizes[i]
+                self.batch_stats[i] = batchnorm.BatchStatistics(n_samples, k, dtype, mean, var)
         #: The rows' shares (n, 1) of the batch statistics, None for equal shares.
         self.shares: np.ndarray | None = None
 
@@ -269,11 +275,7 @@ class MLP:
     def update_running_statistics(self, workspace: Workspace, momentum: float) -> None:
         """Fold the batch statistics of the last :meth:`forward` into the running ones
         (``momentum`` 0 replaces them)."""
-        for i, stats in enumerate(workspace.batch_stats[1:-1]):
-            if stats is not None:
-                batchnorm.update_running(
-                    self.running_means[i], self.running_vars[i], stats, momentum
-                )
+        batchnorm.update_running(self.running, workspace.moments, momentum)
 
     def backward(
         self,
