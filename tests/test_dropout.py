@@ -120,3 +120,18 @@ def test_the_python_word_hash_is_the_vectorised_one():
     words = np.random.default_rng(4).integers(0, 2**64, 500, dtype=np.uint64)
     words[:2] = [0, 2**64 - 1]
     assert [_splitmix64_word(int(w)) for w in words] == splitmix64(words).tolist()
+
+
+def test_the_units_and_rows_of_a_mask_are_independent_coin_flips():
+    """Over 4,000 rows x 64 units at rate 0.3: the keep rate, and no correlation between
+    neighbouring units (the two halves of one hash), neighbouring rows or two steps."""
+    X = np.random.default_rng(5).random((4000, 3))
+    dropout = Dropout([0.3], seed=2)
+    keys = dropout.row_keys(X)
+    kept = dropout.masks(keys, 0, [64], np.float64)[0] != 0
+    later = dropout.masks(keys, 1, [64], np.float64)[0] != 0
+    assert abs(kept.mean() - 0.7) < 0.01
+    pairs = [(kept[:, 0::2], kept[:, 1::2]), (kept[:-1], kept[1:]), (kept, later)]
+    for a, b in pairs:
+        correlation = np.corrcoef(a.ravel().astype(float), b.ravel().astype(float))[0, 1]
+        assert abs(correlation) < 0.02

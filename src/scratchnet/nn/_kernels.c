@@ -362,8 +362,7 @@ fail:
 PyDoc_STRVAR(dropout_mask_doc,
              "dropout_mask(mask, keys, salt, threshold, scale)\n\n"
              "mask (n, k) <- scale where bits(keys[r], salt, c) >= threshold, else 0; keys (n,)\n"
-             "uint64; bits is the splitmix64 finalizer of keys[r] + salt + (c + 1) * golden,\n"
-             "shifted right by 11 (53 uniform bits).");
+             "uint64; bits are 53 of a hash of keys[r], salt and c (see kernels.dropout_mask).");
 
 static PyObject *dropout_mask(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {

@@ -20,20 +20,24 @@ static inline uint64_t splitmix64(uint64_t x)
     return x ^ (x >> 31);
 }
 #define GOLDEN_GAMMA 0x9e3779b97f4a7c15ULL
+#define UNIT_MULTIPLIER 0xd6e8feb86659fd93ULL
 #endif
 
-/* Inverted dropout's mask (n, k): unit c of row r is kept (scale) when 53 bits of
- * splitmix64(keys[r] + salt + (c + 1) * golden) reach `threshold`, else dropped (0). */
+/* Inverted dropout's mask (n, k): row r's word is splitmix64(keys[r] + salt); unit c is kept
+ * (scale) when 53 bits of a one-multiply mix of word + (c + 1) * golden reach `threshold`, else
+ * dropped (0). */
 static HOT void NAME(dropout_mask, SUFFIX)(T *mask, const uint64_t *keys, Py_ssize_t n,
                                            Py_ssize_t k, uint64_t salt, uint64_t threshold,
                                            T scale)
 {
     for (Py_ssize_t r = 0; r < n; r++) {
         T *row = mask + r * k;
-        uint64_t base = keys[r] + salt;
+        uint64_t word = splitmix64(keys[r] + salt);
         for (Py_ssize_t c = 0; c < k; c++) {
-            uint64_t bits = splitmix64(base + (uint64_t)(c + 1) * GOLDEN_GAMMA) >> 11;
-            row[c] = bits >= threshold ? scale : (T)0;
+            uint64_t x = word + (uint64_t)(c + 1) * GOLDEN_GAMMA;
+            x = (x ^ (x >> 32)) * UNIT_MULTIPLIER;
+            x ^= x >> 29;
+            row[c] = (x >> 11) >= threshold ? scale : (T)0;
         }
     }
 }

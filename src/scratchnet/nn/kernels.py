@@ -276,21 +276,28 @@ def splitmix64(x: np.ndarray) -> np.ndarray:
     return x
 
 
+#: The multiplier of the per-unit mix in :func:`dropout_mask` (odd, well-spread bits).
+UNIT_MULTIPLIER = np.uint64(0xD6E8FEB86659FD93)
+
+
 def dropout_mask(
     mask: np.ndarray, keys: np.ndarray, salt: int, threshold: int, scale: float
 ) -> None:
     """Inverted dropout's mask (n, k) in place, from the rows' keys (n,) uint64.
 
-    Unit ``c`` of row ``r`` is kept, as ``scale``, when the top 53 bits of
-    ``splitmix64(keys[r] + salt + (c + 1) * GOLDEN_GAMMA)`` reach ``threshold``, and dropped
-    (0) otherwise: a counter-based draw, the same for the same key, salt and unit.
+    Row ``r``'s word is ``splitmix64(keys[r] + salt)``; unit ``c`` mixes
+    ``word + (c + 1) * GOLDEN_GAMMA`` with one multiply between two xor-shifts, and is kept,
+    as ``scale``, when the top 53 bits reach ``threshold`` (out of 2^53), dropped (0)
+    otherwise: a counter-based draw, the same for the same key, salt and unit.
     """
     if compiled_for(mask):
         _compiled.dropout_mask(mask, keys, salt, threshold, scale)
         return
     units = np.arange(1, mask.shape[1] + 1, dtype=np.uint64) * GOLDEN_GAMMA
     with np.errstate(over="ignore"):
-        words = splitmix64((keys + np.uint64(salt))[:, None] + units)
+        words = splitmix64(keys + np.uint64(salt))[:, None] + units
+        words = (words ^ (words >> np.uint64(32))) * UNIT_MULTIPLIER
+    words ^= words >> np.uint64(29)
     np.copyto(mask, np.where(words >> np.uint64(11) >= np.uint64(threshold), scale, 0.0))
 
 
