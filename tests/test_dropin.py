@@ -168,6 +168,16 @@ def test_multilabel_targets_get_independent_sigmoids():
     assert model.predict(X).dtype == Y.dtype and model.score(X, Y) > 0.6
 
 
+def test_boolean_multilabel_targets_save_and_load(tmp_path):
+    from scratchnet import load, save
+
+    X, Y = make_multilabel_classification(n_samples=60, n_classes=4, random_state=0)
+    model = NeuralNetwork(layers=[20, 8, 4], epochs=3, random_state=0).fit(X, Y.astype(bool))
+    np.testing.assert_array_equal(model.classes_, np.arange(4))
+    loaded = load(save(model, tmp_path / "multilabel.npz"))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
 def test_poisson_regression_predicts_positive_rates():
     rng = np.random.default_rng(0)
     X = rng.random((500, 3))

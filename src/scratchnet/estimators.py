@@ -921,8 +921,9 @@ class NeuralNetwork(ClassifierMixin, _BaseNetwork):
                 )
 
     def _init_targets(self, y, classes) -> None:
-        if self._multilabel(y):
-            self.classes_ = np.arange(y.shape[1]).astype(y.dtype)
+        if self._multilabel(y):  # label indices, in y's dtype so that predict returns it
+            dtype = np.int64 if y.dtype == bool else y.dtype  # (a bool can't count past 1)
+            self.classes_ = np.arange(y.shape[1]).astype(dtype)
             self.out_activation_, self.n_outputs_ = "logistic", y.shape[1]
             return
         y = column_or_1d(y, warn=True)
