@@ -8,6 +8,7 @@ import pytest
 from scratchnet.cli import main
 
 from browser import check_page
+from golden_tables import GOLDEN, differences, snapshot
 
 STUDY_TITLES = [
     "Section A: worked examples",
@@ -68,3 +69,12 @@ def test_a_rerun_resumes_everything_and_writes_the_same_report(quick_run, capsys
 def test_a_quick_folder_refuses_a_full_run(quick_run, capsys):
     assert main(["reproduce", "--out", str(quick_run), "--no-progress"]) == 2
     assert "holds a quick run" in capsys.readouterr().err
+
+
+def test_the_tables_match_the_golden_run_made_before_the_redesign(quick_run):
+    """Every table, caption and number (timings aside) of tests/golden/reproduce_quick.json."""
+    import json
+
+    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert len(expected) == 13
+    assert differences(expected, snapshot(quick_run)) == []
