@@ -5,10 +5,10 @@ import re
 
 import pytest
 
+from golden_tables import GOLDEN, differences, snapshot
 from scratchnet.cli import main
 
 from browser import check_page
-from golden_tables import GOLDEN, differences, snapshot
 
 STUDY_TITLES = [
     "Section A: worked examples",

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from scratchnet.cli import main
-from scratchnet.experiments import worked_examples
 from scratchnet.report.build import write_report
+from scratchnet.studies import worked_examples
 
 HEADER = (
     "protocol,activation,weight_init,status,test_accuracy_pct,official_test_accuracy_pct,"

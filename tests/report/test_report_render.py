@@ -1,9 +1,9 @@
 """The report's renderers, and the HTML report opened in a real browser."""
 
-from scratchnet.experiments import worked_examples
 from scratchnet.report import html, markdown
 from scratchnet.report.build import write_report
 from scratchnet.report.document import Cell, Document, Figure, Note, Section, Table
+from scratchnet.studies import worked_examples
 
 from browser import check_page
 

@@ -63,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import signal
 
-    from scratchnet.experiments.sweep import run_sweep
+    from scratchnet.studies.registry import run_sweep
 
     # SIGTERM ends the sweep like Ctrl-C: workers stopped, this process's cell locks released.
     signal.signal(signal.SIGTERM, _interrupt)

@@ -37,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from scratchnet import persistence
+    from scratchnet.data.prepare import check_batch_size, prepare
     from scratchnet.estimators import NeuralNetwork, NeuralNetworkRegressor
-    from scratchnet.experiments.prepare import check_batch_size, prepare
     from scratchnet.fileio import writable_dir, write_json
     from scratchnet.report import figures
 
@@ -86,7 +86,7 @@ def settings(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str, str]:
     """The data recipe, estimator parameters, task and a name for messages, from --config
     (validated against :func:`config_schema`) and the flags, which win."""
     from scratchnet.config import dataclass_from, read_toml
-    from scratchnet.experiments.prepare import DataConfig
+    from scratchnet.data.prepare import DataConfig
     from scratchnet.schema import validate
 
     config = read_toml(args.config) if args.config else {}
@@ -105,7 +105,7 @@ def config_schema() -> Any:
     """The schema of a ``train --config`` file: ``task``, ``[data]`` and ``[model]``."""
     from scratchnet import schema
     from scratchnet.config import estimator_schema
-    from scratchnet.experiments.config_schemas import DATA
+    from scratchnet.data.prepare import DATA
 
     return schema.table(
         task=schema.text("classify", "autoencode"),

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from scratchnet.fileio import write_text
-from scratchnet.report import html, markdown, section_a, section_b, section_c
-from scratchnet.report.document import Document, Section
+from scratchnet.report import html, markdown, section_a, section_b, section_c, study_section
+from scratchnet.report.document import Document, Section, guarded
 from scratchnet.runfiles import JsonView, RunFolderError, read_json
 
 TITLE = "scratchnet: the study, reproduced"
@@ -23,12 +23,17 @@ SUBTITLE = (
 )
 
 
+SWEEP_SUBTITLE = "One sweep, from the files of its folder: its table and its figures."
+
+
 class DamagedRunFolderError(RunFolderError):
     """The report was written, but some of the run folder's files are damaged."""
 
 
 def build_document(run_dir: Path) -> Document:
-    """The report's document model for ``run_dir``."""
+    """The report's document model for ``run_dir``: a reproduction, or one sweep's folder."""
+    if study_section.has_view(run_dir):
+        return _sweep_document(run_dir)
     problems: list[str] = []
     header = _guarded_header(_environment, run_dir / "environment.json", problems)
     header += _guarded_header(_timings, run_dir / "timings.json", problems)
@@ -38,6 +43,16 @@ def build_document(run_dir: Path) -> Document:
         section_c.build(run_dir / "section_c"),
     ]
     return Document(TITLE, SUBTITLE, header, sections, problems)
+
+
+def _sweep_document(run_dir: Path) -> Document:
+    """The report of one sweep (``scratchnet sweep``'s folder): its study's section alone."""
+    try:
+        title = study_section.view_title(run_dir)
+    except RunFolderError:
+        title = run_dir.name  # the section says what is wrong with the view
+    section = guarded(title, lambda: study_section.build(run_dir), anchor="study")
+    return Document(f"scratchnet: {title}", SWEEP_SUBTITLE, [], [section], [])
 
 
 def write_report(run_dir: str | Path) -> tuple[Path, Path]:

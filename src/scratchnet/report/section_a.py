@@ -1,6 +1,6 @@
 """Section A of the report: the hand-worked exercises, the seed's answers beside exact ones.
 
-Reads the files :mod:`scratchnet.experiments.worked_examples` wrote; computes nothing new. A
+Reads the files :mod:`scratchnet.studies.worked_examples` wrote; computes nothing new. A
 damaged file takes out the part that reads it (the whole section for ``comparisons.json``, one
 exercise for the others), with a note naming the file and what is wrong.
 """
