@@ -144,8 +144,6 @@ def reproduce(
     """
     from scratchnet.report.build import write_report
     from scratchnet.run import environment
-    from scratchnet.studies import worked_examples
-    from scratchnet.studies.registry import run_sweep
     from scratchnet.sweep import backends
 
     out = Path(out)
@@ -159,34 +157,17 @@ def reproduce(
     }  # read every config first: fail fast
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "environment.json", environment.describe())
-    timings = _read_timings(out / "timings.json")
-    if timings.get("quick", quick) != quick:
-        raise ConfigError(
-            f"{out} holds a {'quick' if timings['quick'] else 'full'} run; use another --out "
-            f"for a {'quick' if quick else 'full'} one"
-        )
-    timings.update(quick=quick, engines=list(engines))
-    timings.setdefault("studies", [])  # in the plan's order
+    timings = _start_timings(out / "timings.json", quick, engines)
     echo(
         f"reproducing the study into {out} ({'quick' if quick else 'full'} run, engines "
         f"{', '.join(engines)}); estimated duration ~{estimate_minutes(quick, engines):.0f} min"
     )
+    sweep_options = dict(
+        n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress, engines=engines
+    )
     for number, step in enumerate(PLAN, start=1):
         echo(f"[{number}/{len(PLAN)}] {step.title}")
-        start = time.perf_counter()
-        if step.config is None:
-            worked_examples.run(out / step.folder)
-        else:
-            run_sweep(
-                tables[step],
-                out / step.folder,
-                n_jobs=n_jobs,
-                backend=backend,
-                scheduler=scheduler,
-                progress=progress,
-                engines=engines,
-            )
-        seconds = time.perf_counter() - start
+        seconds = _run_step(step, tables.get(step), out, sweep_options)
         # A step finished by an earlier run keeps the time of the run that did the work.
         if not any(entry["study"] == step.title for entry in timings["studies"]):
             timings["studies"].append({"study": step.title, "seconds": round(seconds, 1)})
@@ -195,6 +176,32 @@ def reproduce(
     html_path, md_path = write_report(out)
     echo(f"report: {html_path} (and {md_path.name})")
     return html_path
+
+
+def _run_step(step: Step, table: dict | None, out: Path, sweep_options: dict) -> float:
+    """Run one step (Section A's exercises, or a study's sweep); return its seconds."""
+    from scratchnet.studies import worked_examples
+    from scratchnet.studies.registry import run_sweep
+
+    start = time.perf_counter()
+    if step.config is None:
+        worked_examples.run(out / step.folder)
+    else:
+        run_sweep(table, out / step.folder, **sweep_options)
+    return time.perf_counter() - start
+
+
+def _start_timings(path: Path, quick: bool, engines: tuple[str, ...]) -> dict:
+    """The run's ``timings.json`` so far; ConfigError if it is a run of the other mode."""
+    timings = _read_timings(path)
+    if timings.get("quick", quick) != quick:
+        raise ConfigError(
+            f"{path.parent} holds a {'quick' if timings['quick'] else 'full'} run; use another "
+            f"--out for a {'quick' if quick else 'full'} one"
+        )
+    timings.update(quick=quick, engines=list(engines))
+    timings.setdefault("studies", [])  # in the plan's order
+    return timings
 
 
 def _speed_factor() -> float:
