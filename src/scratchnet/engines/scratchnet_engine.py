@@ -48,9 +48,13 @@ class ScratchnetEngine(TrainingEngine):
 
     def fit(self, model, X, y, X_val, y_val, epochs: int) -> FitResult:
         """As :meth:`TrainingEngine.fit`; a learning-rate schedule trains by one ``fit``."""
-        if model.lr_schedule != "constant":
-            return fit_running(model, X, y, X_val, y_val, epochs)
-        return super().fit(model, X, y, X_val, y_val, epochs)
+        if model.lr_schedule == "constant":
+            return super().fit(model, X, y, X_val, y_val, epochs)
+        fitted = fit_running(model, X, y, X_val, y_val, epochs)
+        if "mse" in fitted.history:  # regressor: MSE only, as the end-of-epoch curves
+            drop = ("loss", "val_loss")
+            fitted.history = {k: v for k, v in fitted.history.items() if k not in drop}
+        return fitted
 
     def epochs(self, model, X, y, epochs: int, record: EpochRecord) -> list[float]:
         """``partial_fit`` once per epoch: with a constant learning rate, exactly one ``fit``."""
@@ -74,8 +78,6 @@ def fit_running(model, X, y, X_val, y_val, epochs: int | None = None) -> FitResu
         model.set_params(epochs=epochs)
     model.fit(X, y, validation_data=(X_val, y_val))
     history = {key: list(map(float, values)) for key, values in model.history_.items()}
-    if "loss" in history and "mse" in history:  # regressor: report MSE, as the other path
-        history = {k: v for k, v in history.items() if k not in ("loss", "val_loss")}
     return FitResult(model, history, float(sum(history["epoch_time"])), "running")
 
 
