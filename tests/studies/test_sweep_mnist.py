@@ -107,6 +107,7 @@ def test_small_sweep_writes_every_output_and_a_correct_table(small_run):
         "results.md",
         "sweep.json",
         "test_accuracy_heatmap.png",
+        "view.json",
     ]
     assert sorted(p.name for p in (out / "cells").iterdir()) == sorted(KEYS)
     for key in KEYS:
