@@ -62,7 +62,9 @@ def _row(config: GridConfig, record: dict) -> dict[str, Any]:
 def _notes(config: GridConfig, results: list[dict]) -> list[str]:
     fixed = ", ".join(f"{key}={value!r}" for key, value in config.params.items())
     sizes = next((r["metrics"]["sizes"] for r in results if r["status"] == "complete"), {})
-    shown = ", ".join(f"{part} {n:,}" for part, n in sizes.items())
+    shown = ", ".join(
+        f"{part} {sizes[part]:,}" for part in ("train", "val", "test") if part in sizes
+    )
     return [
         f"{config.engine} {config.task}; fixed: {fixed or 'the defaults'}",
         f"data: {config.data.dataset} ({shown or 'sizes unknown'}; {config.data.scaling})",
