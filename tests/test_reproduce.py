@@ -16,7 +16,7 @@ STUDY_TITLES = [
     "Q1(b)",
     "Q3",
     "Section B: activations and initializations on MNIST",
-    "The seed's protocol, as written",
+    "The original study's protocol, as written",
     "summed batch gradient",
     "An improved recipe",
     "Section C: Fashion-MNIST studies",
@@ -42,7 +42,7 @@ def test_the_report_lists_every_study_with_tables_and_figures(quick_run):
         assert title in md, title
     assert "Not run" not in md
     assert md.count("![") == FIGURES
-    assert md.count("| the seed |") >= 3 and "| activation | init | the seed % |" in md
+    assert md.count("| the original |") >= 3 and "| activation | init | the original % |" in md
     for name in ("scikit-learn", "numpy", "cpu", "wall time, Section C.4: autoencoder"):
         assert f"**{name}" in md
 

@@ -15,7 +15,7 @@ import pytest
 
 from scratchnet import persistence
 from scratchnet.cli import main
-from scratchnet.studies.mnist import SEED_TEST_ACCURACY, cell_key
+from scratchnet.studies.mnist import ORIGINAL_TEST_ACCURACY, cell_key
 from scratchnet.studies.registry import run_sweep
 
 ACTIVATIONS = ("relu", "tanh")
@@ -135,7 +135,7 @@ def test_small_sweep_writes_every_output_and_a_correct_table(small_run):
         )
         assert (
             float(row["seed_test_accuracy_pct"])
-            == SEED_TEST_ACCURACY[row["activation"], row["weight_init"]]
+            == ORIGINAL_TEST_ACCURACY[row["activation"], row["weight_init"]]
         )
         assert int(row["best_epoch"]) == metrics["best_epoch"] and int(row["epochs"]) == 3
         history = json.loads((out / "cells" / key / "history.json").read_text())
@@ -158,7 +158,7 @@ def test_small_sweep_writes_every_output_and_a_correct_table(small_run):
 
     markdown = (out / "results.md").read_text()
     assert markdown.count("\n| relu |") == 2 and markdown.count("\n| tanh |") == 2
-    assert "seed's reported %" in markdown and "96.17" in markdown
+    assert "original study's %" in markdown and "96.17" in markdown
 
 
 def test_rerun_runs_nothing_and_rebuilds_the_same_table(small_run):
@@ -209,7 +209,7 @@ def test_the_cli_prints_a_line_per_cell_and_refuses_a_changed_config(small_run, 
     config, out, _ = small_run
     assert main(["sweep", str(config), "--out", str(tmp_path / "cli"), "--only", KEYS[1]]) == 0
     captured = capsys.readouterr()
-    assert "relu / normal test" in captured.out and "seed 96.17%" in captured.out
+    assert "relu / normal test" in captured.out and "(the original 96.17%)" in captured.out
     assert "mnist-activation-init: 100%" in captured.err  # the grid bar
     assert "NeuralNetwork:" in captured.err  # the running cell's epoch bar
     assert "1 finished cell(s), 0 failed" in captured.out

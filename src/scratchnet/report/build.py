@@ -18,8 +18,8 @@ from scratchnet.runfiles import JsonView, RunFolderError, read_json
 
 TITLE = "scratchnet: the study, reproduced"
 SUBTITLE = (
-    "Every experiment of the seed study (Sections A, B and C) rerun from scratch, with the "
-    "seed's figures beside ours. Green cells beat the seed, red ones fall short."
+    "Every experiment of the original study (Sections A, B and C) rerun from scratch, with "
+    "its figures beside ours. Green cells beat the original, red ones fall short."
 )
 
 

@@ -18,8 +18,9 @@ def build(folder: Path) -> Section:
     section = Section("Section C: Fashion-MNIST studies", anchor="section-c")
     section.blocks.append(
         Paragraph(
-            "Each study runs with scikit-learn's MLPClassifier / MLPRegressor (the seed's tool) "
-            "and with scratchnet's estimators on the same data, beside the seed's figures; "
+            "Each study runs with scikit-learn's MLPClassifier / MLPRegressor (the original "
+            "study's tool) and with scratchnet's estimators on the same data, beside the original "
+            "study's figures; "
             "the improved rows use a recipe of our own with scratchnet."
         )
     )

@@ -17,7 +17,8 @@ from scratchnet.report.document import Cell, Figure, Note, Paragraph, Section, T
 from scratchnet.runfiles import JsonView, read_csv, read_json
 
 VIEW_FILE = "view.json"
-SEED = "seed"  # the source label of the original study's rows
+ORIGINAL = "seed"  # the source label of the original study's rows in the tables' files
+ORIGINAL_SHOWN = "the original"  # how the report shows it
 LOWER_IS_BETTER = ("mse", "loss", " s", "std", "rank")
 
 
@@ -67,10 +68,10 @@ def _table_blocks(folder: Path, stem: str, metric: str | None) -> list:
 
 def _table(columns: list[str], rows: list[dict], title: str) -> Table:
     group = columns[: columns.index("source")] if "source" in columns else []
-    seeds = {tuple(r[c] for c in group): r for r in rows if r.get("source") == SEED}
+    seeds = {tuple(r[c] for c in group): r for r in rows if r.get("source") == ORIGINAL}
     out = []
     for row in rows:
-        seed = seeds.get(tuple(row[c] for c in group)) if row.get("source") != SEED else None
+        seed = seeds.get(tuple(row[c] for c in group)) if row.get("source") != ORIGINAL else None
         out.append(
             [_cell(column, row[column], seed.get(column) if seed else None) for column in columns]
         )
@@ -78,6 +79,8 @@ def _table(columns: list[str], rows: list[dict], title: str) -> Table:
 
 
 def _cell(column: str, raw: str, seed_text: str | None) -> str | Cell:
+    if column == "source" and raw == ORIGINAL:
+        return ORIGINAL_SHOWN
     text = _display(raw)
     if column == "within":
         return Cell(text, "good" if text == "yes" else "bad")
@@ -100,17 +103,17 @@ def _best_notes(columns: list[str], rows: list[dict], metric: str) -> list[Note]
     groups_of: dict[str, set[str]] = {}
     for row in rows:
         groups_of.setdefault(row["source"], set()).add(", ".join(row[c] for c in group))
-    complete = {s for s, g in groups_of.items() if g >= groups_of.get(SEED, set())}
+    complete = {s for s, g in groups_of.items() if g >= groups_of.get(ORIGINAL, set())}
     best: dict[str, tuple[str, float]] = {}
     for row in (r for r in rows if r["source"] in complete):
         value = _float(row.get(metric))
         name = ", ".join(row[c] for c in group)
         if value is not None and (row["source"] not in best or value > best[row["source"]][1]):
             best[row["source"]] = (name, value)
-    if SEED not in best or len(best) < 2:
+    if ORIGINAL not in best or len(best) < 2:
         return []
-    seed_name, seed_value = best[SEED]
-    others = {s: b for s, b in best.items() if s != SEED}
+    seed_name, seed_value = best[ORIGINAL]
+    others = {s: b for s, b in best.items() if s != ORIGINAL}
     differing = {s: b for s, b in others.items() if b[0] != seed_name}
     described = "; ".join(
         f"{source}: {name} ({value:g})" for source, (name, value) in others.items()
@@ -118,13 +121,16 @@ def _best_notes(columns: list[str], rows: list[dict], metric: str) -> list[Note]
     if differing:
         return [
             Note(
-                f"By {metric}, the seed found **{seed_name}** best ({seed_value:g}); here "
-                f"the best is, per engine, {described}.",
+                f"By {metric}, the original study found **{seed_name}** best "
+                f"({seed_value:g}); here the best is, per engine, {described}.",
                 "differs",
             )
         ]
     return [
-        Note(f"By {metric}, **{seed_name}** is best here too, as the seed found ({described}).")
+        Note(
+            f"By {metric}, **{seed_name}** is best here too, as the original study found "
+            f"({described})."
+        )
     ]
 
 

@@ -1,9 +1,9 @@
-"""The seed's Section B study: MNIST, activations x weight initializations, as a sweep.
+"""The original study's Section B: MNIST, activations x weight initializations, as a sweep.
 
 Every cell trains the same network (``[model]`` of the config: layers, optimizer, schedule,
 epochs, early stopping, seed) with one hidden activation and one initializer from ``[grid]``,
-on the ``[data]`` split (the seed's 80:10:10 of the 60,000 training images, stratified and
-seeded), and is scored on the seed's test split and on the official 10,000-image test set.
+on the ``[data]`` split (the original study's 80:10:10 of the 60,000 training images, stratified and
+seeded), and is scored on the original's test split and on the official 10,000-image test set.
 
 A config file (see ``configs/mnist_seed.toml``)::
 
@@ -16,7 +16,7 @@ A config file (see ``configs/mnist_seed.toml``)::
     activations = ["sigmoid", "tanh", "relu", "leaky_relu"]
     weight_init = ["zero", "random", "normal"]
 
-A cell's folder holds ``<key>.npz`` (the model, safe format, named as the seed named them,
+A cell's folder holds ``<key>.npz`` (the model, safe format, named as the original study named them,
 e.g. ``model_activation_relu_weight_init_normal``) and ``history.json`` (per epoch: train and
 validation loss and accuracy, epoch time); the engine adds ``metrics.json``. The summary
 writes ``results.csv``, ``results.md``, ``loss_curves.png`` and ``test_accuracy_heatmap.png``.
@@ -40,8 +40,9 @@ from scratchnet.sweep.views import FigureView, StudyView, TableView
 
 NAME = "mnist-activation-init"
 
-#: The seed's reported test accuracies (%) on its 6,000-image test split, (activation, init).
-SEED_TEST_ACCURACY: dict[tuple[str, str], float] = {
+#: The original study's reported test accuracies (%) on its 6,000-image test split, by
+#: (activation, init).
+ORIGINAL_TEST_ACCURACY: dict[tuple[str, str], float] = {
     ("leaky_relu", "zero"): 10.67,
     ("leaky_relu", "normal"): 96.23,
     ("leaky_relu", "random"): 94.13,
@@ -82,9 +83,9 @@ CSV_COLUMNS = (
 MD_HEADERS = {
     "activation": "activation",
     "weight_init": "init",
-    "test_accuracy_pct": "test acc % (seed split)",
+    "test_accuracy_pct": "test acc % (original split)",
     "official_test_accuracy_pct": "test acc % (official 10k)",
-    "seed_test_accuracy_pct": "seed's reported %",
+    "seed_test_accuracy_pct": "original study's %",
     "best_epoch": "best epoch",
     "epochs": "epochs run",
     "final_train_loss": "final train loss",
@@ -103,7 +104,7 @@ MD_FORMATS = {
 
 
 def cell_key(activation: str, weight_init: str) -> str:
-    """The seed's model name for a cell, e.g. ``model_activation_relu_weight_init_normal``."""
+    """The original study's model name of a cell: ``model_activation_relu_weight_init_normal``."""
     return f"model_activation_{activation}_weight_init_{weight_init}"
 
 
@@ -193,11 +194,11 @@ class MnistActivationInitStudy:
         act, init = record["params"]["activation"], record["params"]["weight_init"]
         label = f"{act:>10} / {init:<6}"
         m = record["metrics"]
-        seed = SEED_TEST_ACCURACY.get((act, init))
+        original = ORIGINAL_TEST_ACCURACY.get((act, init))
         official = m.get("official_test_accuracy")
         return (
             f"{label} test {100 * m['test_accuracy']:.2f}%"
-            + (f" (seed {seed:.2f}%)" if seed is not None else "")
+            + (f" (the original {original:.2f}%)" if original is not None else "")
             + (f", official {100 * official:.2f}%" if official is not None else "")
             + f", best epoch {m['best_epoch']}/{m['epochs']}, {m['wall_time']:.0f} s"
         )
@@ -226,9 +227,9 @@ class MnistActivationInitStudy:
         )
         save(figure, out_dir / "loss_curves.png")
         accuracy = _grid_values(config, rows, "test_accuracy_pct")
-        seed = np.array(
+        original = np.array(
             [
-                [SEED_TEST_ACCURACY.get((a, i), np.nan) for i in config.weight_inits]
+                [ORIGINAL_TEST_ACCURACY.get((a, i), np.nan) for i in config.weight_inits]
                 for a in config.activations
             ]
         )
@@ -237,8 +238,8 @@ class MnistActivationInitStudy:
             config.activations,
             config.weight_inits,
             fmt="{:.2f}%",
-            second=seed,
-            second_fmt="(seed {:.2f}%)",
+            second=original,
+            second_fmt="(original {:.2f}%)",
             label="test accuracy (%)",
             title=f"MNIST test accuracy, {config.protocol or 'sweep'} (seed split)",
             vmin=0.0,
@@ -364,7 +365,7 @@ def _row(config: MnistStudyConfig, record: dict) -> dict[str, Any]:
         "activation": act,
         "weight_init": init,
         "status": record["status"],
-        "seed_test_accuracy_pct": SEED_TEST_ACCURACY.get((act, init)),
+        "seed_test_accuracy_pct": ORIGINAL_TEST_ACCURACY.get((act, init)),
     }
     if record["status"] == "complete":
         m = record["metrics"]
@@ -417,8 +418,8 @@ def _markdown(config: MnistStudyConfig, rows: list[dict], results: list[dict]) -
     lines += [
         f"{len(results)} of {n_cells} cells finished "
         f"({sum(r['status'] == 'failed' for r in results)} failed). Test accuracy is on the "
-        f"seed's test split; the official column is the 10,000-image MNIST test set; the "
-        f"seed's column is the accuracy its report gives for the same cell.",
+        f"original study's test split; the official column is the 10,000-image MNIST test set; "
+        f"the original's column is the accuracy its report gives for the same cell.",
         "",
         to_markdown(rows, MD_COLUMNS, MD_HEADERS, MD_FORMATS),
     ]

@@ -30,13 +30,13 @@ from scratchnet.sweep.cells import Cell
 from scratchnet.sweep.views import FigureView, StudyView, TableView
 
 #: The original study's final training and validation accuracy (%) per activation.
-SEED = {
+ORIGINAL = {
     "logistic": (76.25, 75.56),
     "tanh": (89.91, 87.76),
     "relu": (89.51, 87.83),
     "identity": (86.97, 85.42),
 }
-MODEL_DEFAULTS = {"hidden": [128, 64, 32], "activations": list(SEED)}
+MODEL_DEFAULTS = {"hidden": [128, 64, 32], "activations": list(ORIGINAL)}
 COLUMNS = ("activation", "source", "train acc %", "val acc %", "test acc %", "epochs",
            "fit s", "wall s")  # fmt: skip
 
@@ -48,7 +48,7 @@ class ActivationsStudy(FashionStudy):
     model_defaults = MODEL_DEFAULTS
     VIEW = StudyView(
         "C.2 Activations",
-        "Hidden layers [128, 64, 32], Adam at the seed's learning rate 2e-5, batch 128, "
+        "Hidden layers [128, 64, 32], Adam at the original study's learning rate 2e-5, batch 128, "
         "100 epochs; scikit-learn driven epoch by epoch so that its curves exist.",
         (TableView("activations", "val acc %"), TableView("engines")),
         (FigureView("loss.png", "Log loss per epoch"),
@@ -97,13 +97,13 @@ class ActivationsStudy(FashionStudy):
 def table_rows(config: StudyConfig, rows: list[dict]) -> list[dict]:
     """The original's, scikit-learn, scratchnet and improved rows per activation, in order."""
     activations = list(dict.fromkeys([*config.activations, *config.improved_activations]))
-    seed = {name: {"train acc %": t, "val acc %": v} for name, (t, v) in SEED.items()}
+    original = {name: {"train acc %": t, "val acc %": v} for name, (t, v) in ORIGINAL.items()}
     columns = {
         "train acc %": ("train_accuracy", 100.0),
         "val acc %": ("val_accuracy", 100.0),
         "test acc %": ("test_accuracy", 100.0),
     }
-    return tables.source_rows(activations, rows, seed, columns)
+    return tables.source_rows(activations, rows, original, columns)
 
 
 STUDY = ActivationsStudy()

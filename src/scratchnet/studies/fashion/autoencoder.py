@@ -38,8 +38,8 @@ from scratchnet.sweep.cells import Cell
 from scratchnet.sweep.views import FigureView, StudyView, TableView
 
 #: The original study's test R^2 per activation.
-SEED_R2 = {"relu": 0.6529935364381618, "identity": 0.6497690441998021}
-MODEL_DEFAULTS = {"hidden": [64, 32, 16, 32, 64], "activations": list(SEED_R2)}
+ORIGINAL_R2 = {"relu": 0.6529935364381618, "identity": 0.6497690441998021}
+MODEL_DEFAULTS = {"hidden": [64, 32, 16, 32, 64], "activations": list(ORIGINAL_R2)}
 OPTIONS = {"n_images": 10, "image_seed": 0, "improved_standardize": True, "std_floor": 0.05}
 RECONSTRUCTIONS = "reconstructions.npz"
 COLUMNS = ("activation", "source", "test R2", "train MSE", "val MSE", "test MSE", "epochs",
@@ -180,14 +180,14 @@ def _image_rows(rows: list[dict], out_dir: Path) -> list[tuple[str, np.ndarray]]
 def table_rows(config: StudyConfig, rows: list[dict]) -> list[dict]:
     """Seed, scikit-learn, scratchnet and improved rows per activation, in that order."""
     activations = list(dict.fromkeys([*config.activations, *config.improved_activations]))
-    seed = {name: {"test R2": r2} for name, r2 in SEED_R2.items()}
+    original = {name: {"test R2": r2} for name, r2 in ORIGINAL_R2.items()}
     columns = {
         "test R2": ("test_r2", 1.0),
         "train MSE": ("train_mse", 1.0),
         "val MSE": ("val_mse", 1.0),
         "test MSE": ("test_mse", 1.0),
     }
-    return tables.source_rows(activations, rows, seed, columns)
+    return tables.source_rows(activations, rows, original, columns)
 
 
 def _reconstructor(model, scaler: PixelScaler | None):

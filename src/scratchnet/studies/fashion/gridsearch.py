@@ -34,7 +34,7 @@ from scratchnet.sweep.cells import Cell
 from scratchnet.sweep.views import StudyView, TableView
 
 #: The original study's best parameters and best mean cross-validation accuracy.
-SEED_BEST = {"lr": 1e-4, "batch_size": 128, "cv accuracy %": 88.12}
+ORIGINAL_BEST = {"lr": 1e-4, "batch_size": 128, "cv accuracy %": 88.12}
 MODEL_DEFAULTS = {"hidden": [128, 64, 32], "activations": ["relu"], "epochs": 50, "lr": 1e-4}
 OPTIONS = {"lr": [1e-4, 1e-5], "batch_size": [128, 256], "cv": 3, "n_jobs": -1}
 #: The grid's parameters (Recipe field names).
@@ -178,9 +178,9 @@ def _candidate_rows(rows: list[dict], out_dir: Path) -> list[dict]:
 
 def _best_rows(rows: list[dict]) -> list[dict]:
     """The original study's best candidate, then each engine's."""
-    best = [{"source": "seed", "best lr": SEED_BEST["lr"],
-             "best batch_size": SEED_BEST["batch_size"],
-             "best cv acc %": SEED_BEST["cv accuracy %"]}]  # fmt: skip
+    best = [{"source": "seed", "best lr": ORIGINAL_BEST["lr"],
+             "best batch_size": ORIGINAL_BEST["batch_size"],
+             "best cv acc %": ORIGINAL_BEST["cv accuracy %"]}]  # fmt: skip
     for row in rows:
         best.append(
             {

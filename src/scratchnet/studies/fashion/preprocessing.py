@@ -46,7 +46,7 @@ class PreprocessingStudy:
     name = "fashion-preprocessing"
     VIEW = StudyView(
         "C.1 Preprocessing",
-        "Min-max scaling fitted on the training images (the seed's MinMaxScaler); a "
+        "Min-max scaling fitted on the training images (the original study's MinMaxScaler); a "
         "10,000-image validation set held out of the 60,000 training images.",
         (TableView("preprocessing"),),
         (FigureView("samples.png", "Ten random test images"),),

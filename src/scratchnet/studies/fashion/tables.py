@@ -39,7 +39,7 @@ def compare_engines(
     scale: float = 100.0,
     tolerance: float = 1.0,
 ) -> list[dict[str, Any]]:
-    """Pair each setting's scikit-learn and scratchnet rows (seed recipe) and compare them.
+    """Pair each setting's scikit-learn and scratchnet rows (the original's recipe), compared.
 
     Parameters
     ----------
@@ -93,12 +93,12 @@ SOURCES = ("seed", "sklearn", "scratchnet", "scratchnet improved")
 def source_rows(
     settings: Sequence[str],
     rows: Sequence[Mapping[str, Any]],
-    seed: Mapping[str, Mapping[str, Any]],
+    original: Mapping[str, Mapping[str, Any]],
     columns: Mapping[str, tuple[str, float]],
     *,
     by: str = "activation",
 ) -> list[dict[str, Any]]:
-    """A study table: per setting, the seed's row, then scikit-learn, scratchnet, improved.
+    """A study table: per setting, the original's row, then scikit-learn, scratchnet, improved.
 
     Parameters
     ----------
@@ -107,8 +107,8 @@ def source_rows(
     rows : sequence of mapping
         Cell metrics with ``engine``, ``recipe``, ``by``, ``epochs``, ``fit_seconds`` and
         ``cell_seconds``.
-    seed : mapping setting -> {column: value}
-        The seed's figures.
+    original : mapping setting -> {column: value}
+        The original study's figures (source ``seed`` in the table).
     columns : mapping column -> (metric key, scale)
         Table columns taken from the cell metrics (value x scale).
     """
@@ -116,8 +116,8 @@ def source_rows(
 
     table = []
     for setting in settings:
-        if setting in seed:
-            table.append({by: setting, "source": "seed", **seed[setting]})
+        if setting in original:
+            table.append({by: setting, "source": "seed", **original[setting]})
         found = [row for row in rows if row[by] == setting]
         found.sort(key=lambda row: SOURCES.index(source_label(row["engine"], row["recipe"])))
         for row in found:
