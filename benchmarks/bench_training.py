@@ -10,7 +10,11 @@ prediction time on 10,000 images and the peak memory of a full training run (a c
 process's maximum resident set). scratchnet runs twice: with its compiled loops, and with
 their NumPy reference only (``SCRATCHNET_PURE_NUMPY=1``), the state before they existed.
 
-    python benchmarks/bench_training.py [--repeats 7] [--threads 2] [--skip-sklearn]
+    python benchmarks/bench_training.py [--repeats 7] [--threads 2] [--skip-sklearn] [--layers]
+
+``--layers`` adds dropout (0.2 on every hidden layer) and batch normalization (every hidden
+layer) to both scratchnet and PyTorch (``nn.Dropout`` / ``nn.BatchNorm1d`` in the same
+``nn.Sequential``), and prints each one's epoch over the plain epoch of the same library.
 
 The GEMM floor is the time of only the matrix products training must do at these shapes
 (forward, weight gradients, and input gradients of every layer but the first) with the same
@@ -94,12 +98,24 @@ def gemm_floor(X: np.ndarray) -> float:
     return time.perf_counter() - start
 
 
-def scratchnet_epoch(X, y, optimizer: str) -> float:
+#: The ``--layers`` variants: scratchnet's settings and the PyTorch module after each hidden
+#: layer's affine map ("batch norm" goes before the activation, "dropout" after it).
+LAYERS = {"dropout": {"dropout": 0.2}, "batch norm": {"batch_norm": True}}
+
+
+def scratchnet_epoch(X, y, optimizer: str, layer: str | None = None) -> float:
     """Seconds of one training epoch (the estimator's own epoch timer, setup excluded)."""
     from scratchnet import NeuralNetwork
 
+    extra = LAYERS[layer] if layer else {}
     model = NeuralNetwork(
-        layers=SIZES, epochs=1, batch_size=BATCH, optimizer=optimizer, lr=1e-3, random_state=0
+        layers=SIZES,
+        epochs=1,
+        batch_size=BATCH,
+        optimizer=optimizer,
+        lr=1e-3,
+        random_state=0,
+        **extra,
     )
     return model.fit(X, y).history_["epoch_time"][0]
 
@@ -126,7 +142,7 @@ def sklearn_epoch(X, y, optimizer: str) -> float:
     return time.perf_counter() - start
 
 
-def torch_epoch(X, y, optimizer: str) -> float:
+def torch_epoch(X, y, optimizer: str, layer: str | None = None) -> float:
     import torch
 
     torch.manual_seed(0)
@@ -134,8 +150,13 @@ def torch_epoch(X, y, optimizer: str) -> float:
     for i, (a, b) in enumerate(itertools.pairwise(SIZES)):
         layers.append(torch.nn.Linear(a, b))
         if i < len(SIZES) - 2:
+            if layer == "batch norm":
+                layers.append(torch.nn.BatchNorm1d(b))
             layers.append(torch.nn.ReLU())
+            if layer == "dropout":
+                layers.append(torch.nn.Dropout(0.2))
     model = torch.nn.Sequential(*layers)
+    model.train()
     opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
     X_t, y_t = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.int64))
@@ -184,6 +205,15 @@ CONTENDERS = {
     "scikit-learn sgd": lambda X, y: sklearn_epoch(X, y, "sgd"),
     "scikit-learn adam": lambda X, y: sklearn_epoch(X, y, "adam"),
 }
+LAYER_CONTENDERS = {
+    f"{library} {optimizer}, {layer}": (
+        lambda X, y, run=run, optimizer=optimizer, layer=layer: run(X, y, optimizer, layer)
+    )
+    for library, run in (("scratchnet", scratchnet_epoch), ("pytorch", torch_epoch))
+    for optimizer in ("sgd", "adam")
+    for layer in LAYERS
+}
+CONTENDERS.update(LAYER_CONTENDERS)
 
 
 def worker(name: str, threads: int) -> None:
@@ -272,6 +302,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="rounds of one epoch each")
     parser.add_argument("--threads", type=int, default=2, help="BLAS / torch threads")
     parser.add_argument("--skip-sklearn", action="store_true")
+    parser.add_argument("--layers", action="store_true", help="dropout and batch norm too")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -290,6 +321,8 @@ def main() -> None:
         f"compiled kernels: {'yes' if kernels.compiled() else 'NO (NumPy only)'}"
     )
     names = [n for n in CONTENDERS if not (args.skip_sklearn and n.startswith("scikit"))]
+    if not args.layers:
+        names = [n for n in names if n not in LAYER_CONTENDERS]
     times = measure_rounds(names, args.repeats, args.threads)
     with threadpool_limits(args.threads):
         predict = prediction_time(X, y, X_test, args.repeats)
@@ -309,8 +342,25 @@ def main() -> None:
             factor = ratio(times, theirs, ours)
             if factor is not None:
                 print(f"  {ours} is {factor:.2f}x faster than {theirs}")
+    if args.layers:
+        print_layer_ratios(times)
     print(f"\nprediction, 10,000 test images: {predict * 1000:.1f} ms")
     print(f"peak memory of a full MNIST training run: {peak_memory_of_training_run():.0f} MiB")
+
+
+def print_layer_ratios(times: dict[str, list[float]]) -> None:
+    """Each layer's epoch over the same library's plain epoch, and scratchnet against PyTorch."""
+    print("\ndropout and batch normalization, median over rounds of the ratio within a round:")
+    for optimizer, layer in itertools.product(("sgd", "adam"), LAYERS):
+        ours, theirs = f"scratchnet {optimizer}, {layer}", f"pytorch {optimizer}, {layer}"
+        cost = ratio(times, ours, f"scratchnet {optimizer}")
+        torch_cost = ratio(times, theirs, f"pytorch {optimizer}")
+        lead = ratio(times, theirs, ours)
+        if None not in (cost, torch_cost, lead):
+            print(
+                f"  {optimizer}, {layer}: {cost:.2f}x scratchnet's plain epoch "
+                f"(PyTorch's: {torch_cost:.2f}x its own); {lead:.2f}x faster than PyTorch's"
+            )
 
 
 def _cpu() -> str:

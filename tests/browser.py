@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +45,10 @@ def require_chromium() -> tuple[str, str]:
     return browser, driver
 
 
-def check_page(html_file: Path, screenshot: Path, width: int = 1000) -> PageCheck:
-    """Load ``html_file``; report its images, console errors and a full-page screenshot."""
+@contextmanager
+def chromium(profile: Path, width: int = 1000, height: int = 1200) -> Iterator:
+    """A headless Chromium (a selenium driver) with its profile in ``profile``, logging the
+    console; quit on leaving."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -53,22 +57,37 @@ def check_page(html_file: Path, screenshot: Path, width: int = 1000) -> PageChec
     options.binary_location = browser
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={screenshot.parent / 'chromium-profile'}")
-    options.add_argument(f"--window-size={width},1200")
+    options.add_argument(f"--user-data-dir={profile}")
+    options.add_argument(f"--window-size={width},{height}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+IMAGES_JS = (
+    "return Array.from(document.images).map(i => ({src: i.src.slice(0, 30), "
+    "naturalWidth: i.naturalWidth, naturalHeight: i.naturalHeight, complete: i.complete}));"
+)
+
+
+def console_errors(driver) -> list[str]:
+    """The console's errors since the last call (the log is drained by reading it)."""
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if entry["level"] in ("SEVERE", "ERROR")
+    ]
+
+
+def check_page(html_file: Path, screenshot: Path, width: int = 1000) -> PageCheck:
+    """Load ``html_file``; report its images, console errors and a full-page screenshot."""
+    with chromium(screenshot.parent / "chromium-profile", width) as driver:
         driver.get(html_file.resolve().as_uri())
-        images = driver.execute_script(
-            "return Array.from(document.images).map(i => ({src: i.src.slice(0, 30), "
-            "naturalWidth: i.naturalWidth, naturalHeight: i.naturalHeight, "
-            "complete: i.complete}));"
-        )
-        errors = [
-            entry["message"]
-            for entry in driver.get_log("browser")
-            if entry["level"] in ("SEVERE", "ERROR")
-        ]
+        images = driver.execute_script(IMAGES_JS)
+        errors = console_errors(driver)
         height = driver.execute_script("return document.documentElement.scrollHeight;")
         driver.set_window_size(width, min(int(height) + 100, 16000))
         driver.save_screenshot(str(screenshot))
@@ -79,5 +98,3 @@ def check_page(html_file: Path, screenshot: Path, width: int = 1000) -> PageChec
             driver.title,
             driver.execute_script("return document.body.innerText;"),
         )
-    finally:
-        driver.quit()

@@ -109,17 +109,25 @@ def test_the_newer_parameters_have_flags_and_config_keys(tmp_path):
     config = tmp_path / "net.toml"
     config.write_text(
         '[data]\ndataset = "digits"\n[model]\nlayers = [64, 32, 16, 10]\nepochs = 2\n'
-        'class_weight = "balanced"\ntol = 0.001\nbatch_size = "auto"\n',
+        'class_weight = "balanced"\ntol = 0.001\nbatch_size = "auto"\n'
+        "batch_norm = [true, false]\nbatch_norm_momentum = 0.8\n",
         encoding="utf-8",
     )
     argv = ["train", "--config", str(config), "--dropout", "0.2", "0.1", "--max-fun", "99"]
+    argv += ["--batch-norm-epsilon", "0.001"]
     assert main([*argv, "--out", str(tmp_path / "run")]) == 0
     model = load(tmp_path / "run" / "model.npz")
-    settings = {k: model.get_params()[k] for k in ("class_weight", "tol", "batch_size", "dropout")}
+    names = ("class_weight", "tol", "batch_size", "dropout", "batch_norm", "batch_norm_momentum")
+    settings = {k: model.get_params()[k] for k in names}
     assert settings == {
         "class_weight": "balanced",
         "tol": 0.001,
         "batch_size": "auto",
         "dropout": [0.2, 0.1],
+        "batch_norm": [True, False],
+        "batch_norm_momentum": 0.8,
     }
-    assert model.max_fun == 99
+    assert model.max_fun == 99 and model.batch_norm_epsilon == 0.001
+    assert model.network_.batch_norm == (True, False)
+    argv = ["train", "--config", str(config), "--no-batch-norm", "--out", str(tmp_path / "b")]
+    assert main(argv) == 0 and load(tmp_path / "b" / "model.npz").batch_norm is False

@@ -287,3 +287,31 @@ def test_balanced_class_weights_lift_a_rare_class(digits):
     balanced = NeuralNetwork(class_weight="balanced", **settings).fit(X[rare], y[rare])
     recall = [np.mean(m.predict(X_test[y_test == 7]) == 7) for m in (plain, balanced)]
     assert recall[1] > recall[0]
+
+
+def test_the_class_weighted_loss_and_its_gradient_are_exact():
+    """The loss class weights give is log-loss weighted per class, and the gradient the
+    training follows matches its central differences (float64, with an L2 penalty)."""
+    from sklearn.metrics import log_loss
+
+    from scratchnet import lbfgs
+
+    from gradcheck import numeric_gradient, relative_error
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(14, 4)), np.array([0] * 8 + [1] * 4 + [2] * 2)
+    model = NeuralNetwork(
+        layers=[4, 5, 3], dtype="float64", class_weight={0: 3.0, 2: 0.5}, epochs=1
+    ).fit(X, y)
+    Y = model._encode_targets(y, np.float64)
+    w = model._weighted_by_class(Y, None, model._ours())
+    np.testing.assert_array_equal(w, np.array([3.0, 1.0, 0.5])[y])
+    network, objective = model.network_, model._objective()
+    loss = lbfgs.loss_and_gradient(network.params, network, objective, X, Y, w, 0.0)[0]
+    assert loss == pytest.approx(log_loss(y, model.predict_proba(X), sample_weight=w), rel=1e-12)
+
+    def penalised() -> float:
+        return lbfgs.loss_and_gradient(network.params, network, objective, X, Y, w, 0.1)[0]
+
+    analytic = lbfgs.loss_and_gradient(network.params, network, objective, X, Y, w, 0.1)[1]
+    assert relative_error(analytic, numeric_gradient(penalised, network.params)) < 1e-6

@@ -1,5 +1,6 @@
-"""Dropout: exact gradients through a fixed mask, reproducible masks, no dropping at
-prediction, and what it is for on real data: a smaller train-validation gap."""
+"""Dropout: exact gradients through a fixed mask, masks that follow the sample (not its
+position), reproducible masks, no dropping at prediction, and what it is for on real data: a
+smaller train-validation gap."""
 
 import numpy as np
 import pytest
@@ -8,8 +9,8 @@ from sklearn.metrics import log_loss
 from scratchnet import NeuralNetwork
 from scratchnet.errors import ConfigError, DataSourceError
 from scratchnet.nn import activations
+from scratchnet.nn.dropout import Dropout
 from scratchnet.nn.network import MLP
-from scratchnet.training import Dropout
 
 from gradcheck import numeric_gradient, relative_error
 
@@ -23,7 +24,8 @@ def test_the_gradient_through_a_fixed_mask_matches_central_differences(activatio
     for bias in network.intercepts:  # no pre-activation exactly on ReLU's kink at 0
         bias[...] = rng.normal(size=bias.shape)
     X, y = rng.normal(size=(7, 5)), rng.normal(size=(7, 3))
-    masks = Dropout([0.5, 0.25], np.random.default_rng(1)).masks([6, 4], 7, np.float64)
+    dropout = Dropout([0.5, 0.25], seed=1)
+    masks = dropout.masks(dropout.row_keys(X), 0, [6, 4], np.float64)
     assert (masks[0] == 0).any() and (masks[0] == 2.0).any()
 
     def loss() -> float:
@@ -33,6 +35,35 @@ def test_the_gradient_through_a_fixed_mask_matches_central_differences(activatio
     network.backward(workspace, network.forward(X, workspace, masks) - y)
     analytic = network.grads.copy()
     assert relative_error(analytic, numeric_gradient(loss, network.params)) < 1e-6
+
+
+def test_a_sample_keeps_its_masks_wherever_it_is_and_its_copies_share_them():
+    rng = np.random.default_rng(2)
+    X = rng.random((50, 8))
+    dropout = Dropout([0.5, 0.0], seed=7)
+    keys = dropout.row_keys(X)
+    assert len(set(keys.tolist())) == 50
+    order = rng.permutation(50)
+    np.testing.assert_array_equal(dropout.row_keys(X[order]), keys[order])
+    mask = dropout.masks(keys, 3, [40, 5], np.float32)[0].copy()
+    shuffled = dropout.masks(keys[order], 3, [40, 5], np.float32)
+    np.testing.assert_array_equal(shuffled[0], mask[order])
+    assert shuffled[1] is None
+    copies = dropout.masks(dropout.row_keys(X[[4, 4, 9]]), 3, [40, 5], np.float32)[0]
+    np.testing.assert_array_equal(copies, mask[[4, 4, 9]])
+    other_step = dropout.masks(keys, 4, [40, 5], np.float32)[0]
+    other_seed = Dropout([0.5, 0.0], seed=8).masks(keys, 3, [40, 5], np.float32)[0]
+    assert not np.array_equal(other_step, mask) and not np.array_equal(other_seed, mask)
+    assert set(np.unique(mask)) == {0.0, 2.0} and abs((mask == 0).mean() - 0.5) < 0.05
+
+
+def test_sparse_rows_have_the_keys_of_their_dense_twins():
+    from scipy import sparse
+
+    X = np.random.default_rng(3).random((30, 12))
+    X[X < 0.6] = 0.0
+    dropout = Dropout([0.3], seed=1)
+    np.testing.assert_array_equal(dropout.row_keys(sparse.csr_matrix(X)), dropout.row_keys(X))
 
 
 def test_masks_come_from_the_random_state_and_prediction_never_drops():
@@ -51,7 +82,7 @@ def test_masks_come_from_the_random_state_and_prediction_never_drops():
 
 def test_bad_rates_are_refused():
     X, y = np.random.default_rng(0).random((20, 4)), np.arange(20) % 2
-    with pytest.raises(ConfigError, match="dropout must be one rate in"):
+    with pytest.raises(ConfigError, match="dropout must be one value or one per hidden layer"):
         NeuralNetwork(layers=[4, 3, 3, 2], dropout=[0.1], epochs=1).fit(X, y)
     with pytest.raises(ConfigError, match="'dropout' parameter"):
         NeuralNetwork(dropout=1.0, epochs=1).fit(X, y)
@@ -80,3 +111,12 @@ def test_dropout_narrows_the_train_validation_gap_of_an_overfitting_mnist_networ
         )
         gaps.append(val - train)
     assert gaps[1] < 0.9 * gaps[0]  # measured: 0.282 against 0.335
+
+
+def test_the_python_word_hash_is_the_vectorised_one():
+    from scratchnet.nn.dropout import _splitmix64_word
+    from scratchnet.nn.kernels import splitmix64
+
+    words = np.random.default_rng(4).integers(0, 2**64, 500, dtype=np.uint64)
+    words[:2] = [0, 2**64 - 1]
+    assert [_splitmix64_word(int(w)) for w in words] == splitmix64(words).tolist()

@@ -2,7 +2,9 @@
 
 The estimators declare sparse input and multilabel targets, so the checks run on sparse
 matrices and indicator matrices too; ``fit`` takes ``sample_weight``, so they check the
-weights' equivalence to repeating and removing samples. One documented exception: that
+weights' equivalence to repeating and removing samples, with dropout (its masks follow the
+sample, see :mod:`scratchnet.nn.dropout`) and batch normalization (weighted batch statistics)
+too. One documented exception: that
 equivalence in float32 holds to float32 rounding (a few 1e-7 relative, measured below), and
 the check asks for 1e-7, which only float64 meets; the float64 configurations pass it.
 """
@@ -26,6 +28,11 @@ ESTIMATORS = [
     NeuralNetworkRegressor(optimizer="lbfgs", epochs=50, dtype="float64", random_state=0),
     NeuralNetwork(epochs=30, dtype=None, tol=1e-4, lr_schedule="adaptive", random_state=0),
     NeuralNetwork(epochs=30, dtype="float64", class_weight="balanced", random_state=0),
+    NeuralNetwork(epochs=30, dtype="float64", batch_norm=True, random_state=0),
+    NeuralNetwork(epochs=30, dtype="float64", dropout=0.2, random_state=0),
+    NeuralNetworkRegressor(epochs=30, dtype="float64", dropout=[0.1], random_state=0),
+    NeuralNetworkRegressor(epochs=30, dtype="float64", batch_norm=True, random_state=0),
+    NeuralNetwork(optimizer="lbfgs", epochs=50, dtype="float64", batch_norm=True, random_state=0),
     MLPClassifier(max_iter=100, random_state=0),
     MLPRegressor(max_iter=100, random_state=0),
     MLPClassifier(solver="lbfgs", random_state=0),

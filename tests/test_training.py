@@ -5,6 +5,7 @@ import pytest
 
 from scratchnet import NeuralNetwork, NeuralNetworkRegressor
 from scratchnet.nn import kernels
+from scratchnet.nn.network import MLP
 from scratchnet.training import Plateau, minibatches
 
 
@@ -109,9 +110,9 @@ def test_plain_sgd_inside_the_gradient_products_trains_as_the_separate_step(
 
 def test_early_stopping_counts_patience_from_the_best_epoch():
     stopper = Plateau("val_loss", patience=2, min_delta=0.1, keep_best=True)
-    params = np.zeros(3)
+    network = MLP([2, 1], [])
     decisions = [
-        stopper.update(e, loss, params)
+        stopper.update(e, loss, network)
         for e, loss in enumerate([1.0, 0.5, 0.45, 0.41, 0.2, 0.3, 0.25], start=1)
     ]
     # 0.45 and 0.41 are not better than 0.5 by more than 0.1; 0.2 is.

@@ -90,8 +90,8 @@ class EarlyStopping(Callback):
         )
 
     def on_epoch_end(self, state: TrainingState) -> None:
-        plateau, params = self.plateau, state.trainer.network.params
-        if plateau.update(state.epoch, _value(state, plateau.monitor), params):
+        plateau, network = self.plateau, state.trainer.network
+        if plateau.update(state.epoch, _value(state, plateau.monitor), network):
             if plateau.adapts and not state.trainer.on_plateau():
                 plateau.count = 0
             else:
@@ -99,7 +99,7 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, state: TrainingState) -> None:
         if self.plateau.keep_best and self.plateau.best_params is not None:
-            state.trainer.network.params[...] = self.plateau.best_params
+            state.trainer.network.restore(self.plateau.best_params)
 
 
 class ReduceLROnPlateau(Callback):
@@ -122,8 +122,8 @@ class ReduceLROnPlateau(Callback):
         self.factor, self.min_lr = factor, min_lr
 
     def on_epoch_end(self, state: TrainingState) -> None:
-        params = state.trainer.network.params
-        if self.plateau.update(state.epoch, _value(state, self.plateau.monitor), params):
+        network = state.trainer.network
+        if self.plateau.update(state.epoch, _value(state, self.plateau.monitor), network):
             state.learning_rate = max(state.learning_rate * self.factor, self.min_lr)
             self.plateau.count = 0
 

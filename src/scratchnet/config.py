@@ -92,6 +92,8 @@ _ESTIMATOR_SPECS = {
     "tol": schema.number(0),
     "dropout": schema.either(schema.number(0, 1), schema.array(schema.number(0, 1), 1)),
     "class_weight": schema.text("balanced"),  # a {label: weight} table: from Python only
+    "batch_norm": schema.either(schema.flag(), schema.array(schema.flag(), 1)),
+    "batch_norm_momentum": schema.number(0, 1),
 }
 
 

@@ -53,6 +53,7 @@ from scratchnet.errors import ConfigError
 from scratchnet.nn import activations as activation_registry
 from scratchnet.nn import initializers, optimizers, schedules
 from scratchnet.nn.activations import Activation
+from scratchnet.nn.dropout import Dropout
 from scratchnet.nn.losses import log_softmax
 from scratchnet.nn.network import MLP
 from scratchnet.nn.objectives import OBJECTIVES
@@ -91,6 +92,9 @@ _OUR_CONSTRAINTS = {
     "warm_start": ["boolean"],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
     "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+    "batch_norm": ["boolean", "array-like"],
+    "batch_norm_momentum": [Interval(Real, 0, 1, closed="both")],
+    "batch_norm_epsilon": [Interval(Real, 0, None, closed="neither")],
 }
 
 #: Weights, gradients and optimizer state may take at most this share of physical memory.
@@ -178,6 +182,15 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         Inverted dropout while training: the rate for every hidden layer, or one per hidden
         layer, each in [0, 1). Masks come from ``random_state``; prediction and
         ``transform`` never drop.
+    batch_norm : bool or sequence of bool
+        Batch normalization between each hidden layer's affine map and its activation (or
+        per hidden layer), with a learned scale and the layer's bias as its shift (see
+        :mod:`scratchnet.nn.batchnorm`). Training batches need at least 2 samples.
+    batch_norm_momentum : float
+        Share of the running mean and variance kept at each step (PyTorch's momentum 0.1
+        is 0.9 here); prediction and ``transform`` normalize with them.
+    batch_norm_epsilon : float
+        Added to the variance before its square root.
     """
 
     _parameter_constraints = _OUR_CONSTRAINTS
@@ -217,6 +230,9 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         warm_start: bool = False,
         max_fun: int = 15000,
         dropout: float | Sequence[float] = 0.0,
+        batch_norm: bool | Sequence[bool] = False,
+        batch_norm_momentum: float = 0.9,
+        batch_norm_epsilon: float = 1e-5,
     ) -> None:
         # scikit-learn's rule: store every argument under its own name, nothing else.
         for name, value in locals().items():
@@ -364,7 +380,11 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
         X, y, w = _without_zero_weights(X, y, w)
         X, y, w, validation = self._split_validation(X, y, w, validation_data, p)
         network = self.network_ if continuing else self._init_network(X.shape[1], X.dtype, p)
-        if p["optimizer"] == "lbfgs":
+        full_batch = p["optimizer"] == "lbfgs"
+        _refuse_batches_of_one(
+            network, X.shape[0], X.shape[0] if full_batch else self._batch_size(p, X.shape[0])
+        )
+        if full_batch:
             history, trainer = self._run_lbfgs(network, X, y, w, p), None
         else:
             data, samples_seen = (X, y, w), getattr(self, "t_", 0) if continuing else 0
@@ -553,7 +573,9 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
     def _init_network(self, n_features: int, dtype: np.dtype, p: dict) -> MLP:
         sizes = self._layer_sizes(n_features, p)
         _check_memory(sizes, dtype)
-        network = MLP(sizes, self._hidden_activations(len(sizes) - 2, p), dtype)
+        hidden = self._hidden_activations(len(sizes) - 2, p)
+        normalized = self._per_hidden_layer("batch_norm", len(sizes) - 2, p, bool)
+        network = MLP(sizes, hidden, dtype, normalized, p.get("batch_norm_epsilon", 1e-5))
         if p.get("initial_parameters") is not None:  # scikit-learn's names start as it does
             network.set_parameters(*p["initial_parameters"](sizes))
         else:
@@ -585,18 +607,30 @@ class _BaseNetwork(TransformerMixin, BaseEstimator):
             policy=p["lr_schedule"] if per_epoch else "constant",
             power_t=float(p["power_t"]),
             dropout=self._dropout(len(network.layer_sizes) - 2, p),
+            batch_norm_momentum=float(p.get("batch_norm_momentum", 0.9)),
         )
 
-    def _dropout(self, n_hidden: int, p: dict) -> training.Dropout | None:
+    def _dropout(self, n_hidden: int, p: dict) -> Dropout | None:
         """The trainer's dropout (its masks from ``random_state``), None without it."""
-        rates = p.get("dropout", 0.0)
-        rates = [rates] * n_hidden if isinstance(rates, numbers.Real) else list(rates)
-        if len(rates) != n_hidden or not all(0.0 <= r < 1.0 for r in rates):
+        rates = self._per_hidden_layer("dropout", n_hidden, p, float)
+        if not all(0.0 <= r < 1.0 for r in rates):
+            raise ConfigError(f"dropout rates must be in [0, 1), got {p['dropout']!r}")
+        if not any(rates):
+            return None
+        return Dropout(rates, int(self._rng(stream=3).integers(2**63)))
+
+    @staticmethod
+    def _per_hidden_layer(name: str, n_hidden: int, p: dict, kind: type) -> list:
+        """Setting ``name``: one value for every hidden layer, or one per hidden layer."""
+        value = p.get(name, kind())
+        if isinstance(value, numbers.Real | bool | np.bool_):
+            return [kind(value)] * n_hidden
+        values = list(value)
+        if len(values) != n_hidden:
             raise ConfigError(
-                f"dropout must be one rate in [0, 1) or one per hidden layer ({n_hidden}), "
-                f"got {p['dropout']!r}"
+                f"{name} must be one value or one per hidden layer ({n_hidden}), got {value!r}"
             )
-        return training.Dropout(rates, self._rng(stream=3)) if any(rates) else None
+        return [kind(v) for v in values]
 
     def _weighted_by_class(self, y, w, p: dict):
         """Sample weights times class weights; the regressor has none."""
@@ -682,6 +716,16 @@ def _refuse_in_partial_fit(p: dict) -> None:
         raise ValueError(
             f"partial_fit does not support validation_fraction={p['validation_fraction']}: "
             f"it would hold out part of every chunk; set validation_fraction=None"
+        )
+
+
+def _refuse_batches_of_one(network: MLP, n_samples: int, batch_size: int) -> None:
+    """Batch normalization cannot normalize a batch of one row: refuse before training."""
+    if network.normalizes and (n_samples < 2 or n_samples % batch_size == 1):
+        raise ValueError(
+            f"batch normalization needs at least 2 samples per training batch: {n_samples} "
+            f"sample(s) in batches of {batch_size} leave a batch of 1 sample; choose another "
+            f"batch_size, or add or drop a sample"
         )
 
 

@@ -50,7 +50,7 @@ def loss_and_gradient(
     """
     network.params[...] = theta
     workspace = network.workspace(X.shape[0])
-    output = network.forward(X, workspace)
+    output = network.forward(X, workspace, sample_weight=w)
     loss, _, grad = objective.step(output, y, w)
     norm = X.shape[0] if w is None else float(w.sum(dtype=np.float64))
     if alpha:
@@ -99,6 +99,9 @@ def fit(
 ) -> LbfgsResult:
     """Minimise the penalised loss from the network's current parameters, in place.
 
+    Batch-normalized layers are normalized with the statistics of the whole data, which
+    become their running statistics at the end.
+
     Warns with ``ConvergenceWarning`` if ``max_iter`` or ``max_fun`` ended the run first.
     """
     from scipy.optimize import minimize
@@ -115,6 +118,9 @@ def fit(
             callback=lambda intermediate_result: losses.append(float(intermediate_result.fun)),
         )
     network.params[...] = result.x
+    if network.normalizes:  # inference normalizes with the whole data's final statistics
+        network.forward(X, sample_weight=w)
+        network.update_running_statistics(network.workspace(X.shape[0]), momentum=0.0)
     network._workspaces.pop(X.shape[0], None)  # the full-batch buffers are not needed again
     converged = result.status == 0
     if not converged:

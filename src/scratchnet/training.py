@@ -28,6 +28,7 @@ from scipy import sparse
 
 from scratchnet.errors import DivergenceError
 from scratchnet.nn import kernels
+from scratchnet.nn.dropout import Dropout
 from scratchnet.nn.network import MLP
 from scratchnet.nn.objectives import (
     PoissonDeviance,
@@ -82,44 +83,6 @@ class BatchGatherer:
         return np.take(data, batch, axis=0, out=buffer, mode="clip")
 
 
-class Dropout:
-    """Inverted dropout masks for the hidden layers, drawn from their own generator.
-
-    A unit is kept with probability ``1 - rate`` and then scaled by ``1 / (1 - rate)``, so
-    that a layer's expected output is what it is without dropout, at prediction time.
-
-    Parameters
-    ----------
-    rates : sequence of float
-        One rate in [0, 1) per hidden layer; 0 leaves the layer alone.
-    rng : numpy Generator
-    """
-
-    def __init__(self, rates: Sequence[float], rng: np.random.Generator) -> None:
-        self.rates = tuple(float(rate) for rate in rates)
-        self.rng = rng
-        self._buffers: dict[tuple, np.ndarray] = {}
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_buffers": {}}  # scratch space: not worth pickling
-
-    def masks(self, sizes: Sequence[int], n: int, dtype: np.dtype) -> list[np.ndarray | None]:
-        """This step's masks (n, sizes[i]) per hidden layer, None where the rate is 0."""
-        return [
-            self._mask(i, rate, n, size, dtype) if rate else None
-            for i, (rate, size) in enumerate(zip(self.rates, sizes))
-        ]
-
-    def _mask(self, i: int, rate: float, n: int, size: int, dtype: np.dtype) -> np.ndarray:
-        mask = self._buffers.get((i, n))
-        if mask is None:
-            mask = self._buffers[(i, n)] = np.empty((n, size), dtype)
-        self.rng.random(dtype=mask.dtype, out=mask)
-        np.greater_equal(mask, rate, out=mask)
-        mask *= 1.0 / (1.0 - rate)
-        return mask
-
-
 # --- steps and epochs ---------------------------------------------------------------------------
 
 #: Learning-rate policies that act at the end of an epoch rather than per step.
@@ -155,6 +118,8 @@ class Trainer:
     power_t : float
     dropout : Dropout, optional
         Masks for the hidden layers at every step; prediction and evaluation never drop.
+    batch_norm_momentum : float
+        Batch normalization's running statistics keep this share at every step.
     """
 
     network: MLP
@@ -169,6 +134,7 @@ class Trainer:
     policy: str = "constant"
     power_t: float = 0.5
     dropout: Dropout | None = None
+    batch_norm_momentum: float = 0.9
     steps_done: int = 0
     samples_seen: int = 0
     learning_rate: float = field(default=math.nan)
@@ -178,37 +144,59 @@ class Trainer:
         if math.isnan(self.learning_rate):
             self.learning_rate = self.lr
 
-    def step(self, X_batch, y_batch: np.ndarray, w_batch: np.ndarray | None = None):
-        """One forward pass, backward pass and update; returns the batch loss and metric."""
-        network = self.network
-        workspace = network.workspace(X_batch.shape[0])
-        masks = None
-        if self.dropout is not None:
-            masks = self.dropout.masks(network.layer_sizes[1:-1], X_batch.shape[0], network.dtype)
-        output = network.forward(X_batch, workspace, masks)
+    def step(self, X_batch, y_batch: np.ndarray, w_batch=None, keys=None):
+        """One forward pass, backward pass and update; returns the batch loss and metric.
+
+        ``keys`` (n,) are the rows' dropout keys (:meth:`Dropout.row_keys`), computed here
+        if dropout needs them and they are not given.
+        """
+        workspace = self.network.workspace(X_batch.shape[0])
+        output = self._forward(X_batch, w_batch, keys, workspace)
         loss, metric, grad = self.objective.step(output, y_batch, w_batch)
+        self._backward_and_update(workspace, grad, w_batch, sparse.issparse(X_batch))
+        self.steps_done += 1
+        return loss, metric
+
+    def _forward(self, X_batch, w_batch, keys, workspace) -> np.ndarray:
+        """The training forward pass: this step's dropout masks, batch statistics folded
+        into the running ones. Returns the linear output (n, n_L)."""
+        network, masks = self.network, None
+        if self.dropout is not None:
+            keys = self.dropout.row_keys(X_batch) if keys is None else keys
+            sizes = network.layer_sizes[1:-1]
+            masks = self.dropout.masks(keys, self.steps_done, sizes, network.dtype)
+        output = network.forward(X_batch, workspace, masks, w_batch)
+        if network.normalizes:
+            network.update_running_statistics(workspace, self.batch_norm_momentum)
+        return output
+
+    def _backward_and_update(self, workspace, grad: np.ndarray, w_batch, sparse_input: bool):
+        """Gradients from the output gradient ``grad`` (n, n_L), then the optimizer's step."""
+        network = self.network
         lr = self.schedule(self.steps_done, self.total_steps, self.learning_rate)
         norm = None if w_batch is None else float(w_batch.sum(dtype=np.float64))
         n_weights = network.n_weights
-        fused = self.optimizer.descends_in_backward and not sparse.issparse(X_batch)
+        fused = self.optimizer.descends_in_backward and not sparse_input
         if fused and kernels.blas_reachable():
-            # Plain SGD steps each weight matrix inside its gradient product; then the biases.
+            # Plain SGD steps each weight matrix inside its gradient product; then the rest.
             decay = self.optimizer.weight_decay
             network.backward(workspace, grad, self.alpha, descend=(lr, decay), normalizer=norm)
             self.optimizer.step(network.params[n_weights:], network.grads[n_weights:], lr, 0)
         else:
             network.backward(workspace, grad, self.alpha, normalizer=norm)
             self.optimizer.step(network.params, network.grads, lr, n_weights)
-        self.steps_done += 1
-        return loss, metric
 
-    def epoch(self, X, y: np.ndarray, w: np.ndarray | None = None) -> tuple[float, float]:
-        """One pass over the data; returns the (weighted) mean batch loss and metric."""
+    def epoch(self, X, y: np.ndarray, w=None, keys=None) -> tuple[float, float]:
+        """One pass over the data; returns the (weighted) mean batch loss and metric.
+
+        ``keys`` (n,): the rows' dropout keys, if dropout is on (else computed per batch).
+        """
         loss_sum = metric_sum = 0.0
         for batch in minibatches(X.shape[0], self.batch_size, self.rng):
             w_batch = None if w is None else self._gather(w, batch, "w")
+            k_batch = None if keys is None else self._gather(keys, batch, "k")
             X_batch, y_batch = self._gather(X, batch, "X"), self._gather(y, batch, "y")
-            loss, metric = self.step(X_batch, y_batch, w_batch)
+            loss, metric = self.step(X_batch, y_batch, w_batch, k_batch)
             share = X_batch.shape[0] if w is None else float(w_batch.sum(dtype=np.float64))
             loss_sum += loss * share
             metric_sum += metric * share
@@ -254,7 +242,7 @@ class Plateau:
     mode : {"min", "max"}
         Whether lower or higher is better.
     keep_best : bool
-        Keep a copy of the parameters of the best epoch in :attr:`best_params`.
+        Keep a :meth:`MLP.snapshot` of the best epoch's network in :attr:`best_params`.
     adapts : bool
         On reaching the plateau, let the trainer lower its learning rate before stopping
         (scikit-learn's ``learning_rate="adaptive"``); else stop.
@@ -275,7 +263,7 @@ class Plateau:
         if math.isnan(self.best):
             self.best = math.inf if self.mode == "min" else -math.inf
 
-    def update(self, epoch: int, value: float, params: np.ndarray) -> bool:
+    def update(self, epoch: int, value: float, network: MLP) -> bool:
         """Record epoch ``epoch`` (1-based); return True if the plateau is reached."""
         sign = 1.0 if self.mode == "min" else -1.0
         if sign * value < sign * self.best - self.min_delta:
@@ -285,7 +273,7 @@ class Plateau:
         if sign * value < sign * self.best:
             self.best, self.best_epoch = value, epoch
             if self.keep_best:
-                self.best_params = params.copy()
+                self.best_params = network.snapshot()
         return self.patience is not None and self.count >= self.patience
 
 
@@ -361,11 +349,12 @@ def run(
     """
     state = TrainingState(trainer, make_snapshot)
     history = state.history
+    keys = None if trainer.dropout is None else trainer.dropout.row_keys(X)
     _call(callbacks, "on_train_begin", state)
     for epoch in range(1, epochs + 1):
         state.epoch = epoch
         _call(callbacks, "on_epoch_begin", state)
-        state.record = record = _train_one_epoch(trainer, X, y, w, validation)
+        state.record = record = _train_one_epoch(trainer, (X, y, w, keys), validation)
         for key, value in record.items():
             history.setdefault(key, []).append(value)
         raise_if_diverged(trainer.network, epoch, record["loss"], trainer.learning_rate, history)
@@ -381,12 +370,13 @@ def _call(callbacks: Sequence, hook: str, state: TrainingState) -> None:
         getattr(callback, hook)(state)
 
 
-def _train_one_epoch(trainer: Trainer, X, y, w, validation) -> dict[str, float]:
-    """One epoch of training and the validation figures: the epoch's history record."""
+def _train_one_epoch(trainer: Trainer, data: tuple, validation) -> dict[str, float]:
+    """One epoch of training on ``data`` (X, y, w, keys) and the validation figures: the
+    epoch's history record."""
     metric = trainer.objective.metric
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        record = dict(zip(("loss", metric), trainer.epoch(X, y, w)))
+        record = dict(zip(("loss", metric), trainer.epoch(*data)))
         if validation is not None:
             scores = trainer.evaluate(*validation)
             record.update({f"val_{key}": value for key, value in scores.items()})

@@ -35,6 +35,9 @@ with warnings.catch_warnings():
             X, X[:, :3]
         ),
         "sklearn": MLPClassifier(hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(X, y),
+        "batch_norm": NeuralNetwork(
+            layers=[64, 8, 6, 10], batch_norm=[True, False], epochs=2, random_state=0
+        ).fit(X, y),
     }
 FOLDER = Path(tempfile.mkdtemp(prefix="fuzz-model-files-"))
 SAVED = {name: save(model, FOLDER / f"{name}.npz").read_bytes() for name, model in MODELS.items()}
@@ -46,6 +49,8 @@ def _predict(model):
 
 def _same_weights(a, b) -> bool:
     pairs = list(zip(a.coefs_, b.coefs_)) + list(zip(a.intercepts_, b.intercepts_))
+    if hasattr(a, "network_"):  # batch normalization's scales and running statistics too
+        pairs.append((a.network_.snapshot(), b.network_.snapshot()))
     return len(a.coefs_) == len(b.coefs_) and all(
         x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y) for x, y in pairs
     )

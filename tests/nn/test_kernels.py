@@ -136,6 +136,22 @@ def test_adam_update_is_bitwise_the_reference(dtype):
 
 
 @compiled_only
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("rate", [0.0, 0.2, 0.5, 0.9])
+def test_dropout_mask_is_bitwise_the_reference(dtype, rate):
+    keys = np.random.default_rng(5).integers(0, 2**64, size=37, dtype=np.uint64)
+    threshold, salt = int(np.ceil(rate * 2.0**53)), 2**64 - 3  # a salt that wraps around
+    (fast, _), (slow, _) = _both(
+        lambda mask: kernels.dropout_mask(mask, keys, salt, threshold, 1.0 / (1.0 - rate)),
+        np.full((37, 23), np.nan, dtype),
+    )
+    _assert_bitwise(fast, slow)
+    kept = fast[0] != 0
+    assert abs(kept.mean() - (1.0 - rate)) < 0.05
+    np.testing.assert_array_equal(fast[0][kept], dtype(1.0 / (1.0 - rate)))
+
+
+@compiled_only
 def test_a_nan_stays_nan_through_the_compiled_forward_pass():
     # A diverged network must still show it: max(NaN, 0) is NaN in NumPy, and here.
     for name in ["relu", "leaky_relu"]:
@@ -158,10 +174,14 @@ def test_the_compiled_loops_refuse_bad_arrays():
         compiled.bias_activation(np.zeros(3, np.float32), np.zeros(3, np.float32), 1, 0.0)
     with pytest.raises(IndexError, match="class index 3 out of range"):
         compiled.softmax_cross_entropy(z, np.array([0, 1, 3, 0]), z.copy(), -50.0)
-    with pytest.raises(TypeError, match="y must be a 1-dimensional .* intp array"):
+    with pytest.raises(TypeError, match="y must be a 1-dimensional .* intp or uint64 array"):
         compiled.softmax_cross_entropy(z, np.zeros(4, np.int32), z.copy(), -50.0)
     with pytest.raises(TypeError, match="y must be an intp array"):
         compiled.softmax_cross_entropy(z, np.zeros(4, np.float32), z.copy(), -50.0)
+    with pytest.raises(TypeError, match="dropout_mask needs a float mask and uint64 keys"):
+        compiled.dropout_mask(z, np.zeros(4, np.int64), 0, 0, 1.0)
+    with pytest.raises(ValueError, match="keys has 3 elements, expected 4"):
+        compiled.dropout_mask(z, np.zeros(3, np.uint64), 0, 0, 1.0)
     with pytest.raises(TypeError, match="adam_update takes 8 arguments"):
         compiled.adam_update(z)
     with pytest.raises(ValueError, match=r"gemm_at_b needs a \(k, m\), b \(k, n\) and c \(m, n\)"):

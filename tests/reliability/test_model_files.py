@@ -518,3 +518,36 @@ def test_feature_names_round_trip(tmp_path, data):
     header = mm.header_json((tmp_path / "m.npz").read_bytes())
     bad = {**header, "feature_names_in": ["a"] * 64}
     _refused(_write(tmp_path, mm.with_header((tmp_path / "m.npz").read_bytes(), bad)), "distinct")
+
+
+@pytest.fixture(scope="module")
+def normalized(data):
+    X, y = data
+    settings = dict(layers=[64, 12, 8, 10], batch_norm=[True, False], epochs=2, random_state=0)
+    return NeuralNetwork(**settings).fit(X, y)
+
+
+def test_batch_normalization_round_trips_bitwise(tmp_path, data, normalized):
+    X, _ = data
+    loaded = load(save(normalized, tmp_path / "bn.npz"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), normalized.predict_proba(X))
+    np.testing.assert_array_equal(loaded.transform(X, layer=1), normalized.transform(X, layer=1))
+    np.testing.assert_array_equal(loaded.network_.snapshot(), normalized.network_.snapshot())
+    assert loaded.network_.batch_norm == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda a: {**a, "running_var_0": -np.abs(a["running_var_0"])}, "negative variances"),
+        (lambda a: {k: v for k, v in a.items() if k != "scale_0"}, "scale_0"),
+        (lambda a: _with_header(a, batch_norm=[True]), "one flag per hidden layer"),
+        (lambda a: _with_header(a, batch_norm=[False, True]), "batch_norm"),
+    ],
+    ids=["negative-variance", "missing-scale", "short-flags", "other-layer"],
+)
+def test_damaged_batch_normalization_is_refused(tmp_path, normalized, damage, message):
+    path = save(normalized, tmp_path / "bn.npz")
+    _rewrite(path, damage(_arrays(path)))
+    with pytest.raises(ModelFileError, match=message):
+        load(path)

@@ -72,7 +72,8 @@ static PyObject *finish(Arrays *arrays, PyObject *result)
 #define TYPED_CALL(view, function, ...) \
     (element_type(view) == 'f' ? function##_f(__VA_ARGS__) : function##_d(__VA_ARGS__))
 
-/* The element type of a buffer: 'f' (float32), 'd' (float64), 'n' (intp) or 0 for others. */
+/* The element type of a buffer: 'f' (float32), 'd' (float64), 'n' (intp), 'u' (uint64) or 0
+ * for others. */
 static char element_type(const Py_buffer *view)
 {
     const char *format = view->format ? view->format : "B";
@@ -82,6 +83,7 @@ static char element_type(const Py_buffer *view)
     if (*format == 'd' && view->itemsize == 8) return 'd';
     if ((*format == 'l' || *format == 'q' || *format == 'n') && view->itemsize == sizeof(Py_ssize_t))
         return 'n';
+    if ((*format == 'L' || *format == 'Q') && view->itemsize == 8) return 'u';
     return 0;
 }
 
@@ -96,7 +98,8 @@ static Py_buffer *get_array(Arrays *arrays, PyObject *obj, int ndim, int writabl
     arrays->count++;
     if (view->ndim != ndim || element_type(view) == 0) {
         PyErr_Format(PyExc_TypeError,
-                     "%s must be a %d-dimensional float32, float64 or intp array", name, ndim);
+                     "%s must be a %d-dimensional float32, float64, intp or uint64 array", name,
+                     ndim);
         return NULL;
     }
     return view;
@@ -285,6 +288,36 @@ fail:
     return finish(&arrays, NULL);
 }
 
+PyDoc_STRVAR(dropout_mask_doc,
+             "dropout_mask(mask, keys, salt, threshold, scale)\n\n"
+             "mask (n, k) <- scale where bits(keys[r], salt, c) >= threshold, else 0; keys (n,)\n"
+             "uint64; bits is the splitmix64 finalizer of keys[r] + salt + (c + 1) * golden,\n"
+             "shifted right by 11 (53 uniform bits).");
+
+static PyObject *dropout_mask(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    Py_buffer *mask, *keys;
+    if (!check_args(nargs, 5, "dropout_mask")) return NULL;
+    uint64_t salt = PyLong_AsUnsignedLongLongMask(args[2]);
+    uint64_t threshold = PyLong_AsUnsignedLongLong(args[3]);
+    double scale = PyFloat_AsDouble(args[4]);
+    if (PyErr_Occurred() || !(mask = get_array(&arrays, args[0], 2, 1, "mask")) ||
+        !(keys = get_array(&arrays, args[1], 1, 0, "keys")) || !check_size(keys, mask->shape[0], "keys"))
+        goto fail;
+    if (element_type(keys) != 'u' || element_type(mask) == 'n' || element_type(mask) == 'u') {
+        PyErr_SetString(PyExc_TypeError, "dropout_mask needs a float mask and uint64 keys");
+        goto fail;
+    }
+    Py_ssize_t n = mask->shape[0], k = mask->shape[1];
+    Py_BEGIN_ALLOW_THREADS
+    TYPED_CALL(mask, dropout_mask, mask->buf, keys->buf, n, k, salt, threshold, scale);
+    Py_END_ALLOW_THREADS
+    return finish(&arrays, Py_NewRef(Py_None));
+fail:
+    return finish(&arrays, NULL);
+}
+
 /* --- matrix products through NumPy's own BLAS ------------------------------------------------ */
 
 /* cblas_?gemm of an OpenBLAS with 64-bit (ILP64) or 32-bit (LP64) integers. */
@@ -372,6 +405,7 @@ static PyMethodDef methods[] = {
      softmax_cross_entropy_doc},
     {"sgd_update", (PyCFunction)(void (*)(void))sgd_update, METH_FASTCALL, sgd_update_doc},
     {"adam_update", (PyCFunction)(void (*)(void))adam_update, METH_FASTCALL, adam_update_doc},
+    {"dropout_mask", (PyCFunction)(void (*)(void))dropout_mask, METH_FASTCALL, dropout_mask_doc},
     {"use_blas", (PyCFunction)(void (*)(void))use_blas, METH_FASTCALL, use_blas_doc},
     {"gemm_at_b", (PyCFunction)(void (*)(void))gemm_at_b, METH_FASTCALL, gemm_at_b_doc},
     {NULL, NULL, 0, NULL},

@@ -9,6 +9,35 @@
 #define NAME_(base, suffix) base##_##suffix
 #define NAME(base, suffix) NAME_(base, suffix)
 
+#ifndef SPLITMIX_DEFINED
+#define SPLITMIX_DEFINED
+/* The finalizer of the splitmix64 generator: a bijection of 64-bit words that spreads every
+ * input bit over the output. */
+static inline uint64_t splitmix64(uint64_t x)
+{
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+#define GOLDEN_GAMMA 0x9e3779b97f4a7c15ULL
+#endif
+
+/* Inverted dropout's mask (n, k): unit c of row r is kept (scale) when 53 bits of
+ * splitmix64(keys[r] + salt + (c + 1) * golden) reach `threshold`, else dropped (0). */
+static HOT void NAME(dropout_mask, SUFFIX)(T *mask, const uint64_t *keys, Py_ssize_t n,
+                                           Py_ssize_t k, uint64_t salt, uint64_t threshold,
+                                           T scale)
+{
+    for (Py_ssize_t r = 0; r < n; r++) {
+        T *row = mask + r * k;
+        uint64_t base = keys[r] + salt;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            uint64_t bits = splitmix64(base + (uint64_t)(c + 1) * GOLDEN_GAMMA) >> 11;
+            row[c] = bits >= threshold ? scale : (T)0;
+        }
+    }
+}
+
 /* z (n, k) <- f(z + b), b (k,), for the piecewise-linear activations; others get only + b. */
 static HOT void NAME(bias_activation, SUFFIX)(T *z, const T *b, Py_ssize_t n, Py_ssize_t k,
                                               int kind, T slope)

@@ -203,6 +203,41 @@ def adam_update(
     params += scratch
 
 
+# --- dropout masks ------------------------------------------------------------------------------
+
+#: splitmix64's increment, the golden ratio times 2^64 (odd).
+GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+
+
+def splitmix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finalizer of uint64 words (a new array): a bijection that spreads every
+    input bit over the output, so consecutive inputs give independent-looking outputs."""
+    x = x ^ (x >> np.uint64(30))
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def dropout_mask(
+    mask: np.ndarray, keys: np.ndarray, salt: int, threshold: int, scale: float
+) -> None:
+    """Inverted dropout's mask (n, k) in place, from the rows' keys (n,) uint64.
+
+    Unit ``c`` of row ``r`` is kept, as ``scale``, when the top 53 bits of
+    ``splitmix64(keys[r] + salt + (c + 1) * GOLDEN_GAMMA)`` reach ``threshold``, and dropped
+    (0) otherwise: a counter-based draw, the same for the same key, salt and unit.
+    """
+    if compiled_for(mask):
+        _compiled.dropout_mask(mask, keys, salt, threshold, scale)
+        return
+    units = np.arange(1, mask.shape[1] + 1, dtype=np.uint64) * GOLDEN_GAMMA
+    with np.errstate(over="ignore"):
+        words = splitmix64((keys + np.uint64(salt))[:, None] + units)
+    np.copyto(mask, np.where(words >> np.uint64(11) >= np.uint64(threshold), scale, 0.0))
+
+
 # --- a weight update inside the weight-gradient product -----------------------------------------
 
 

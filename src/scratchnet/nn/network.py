@@ -12,6 +12,11 @@ Shapes, for layer sizes ``[n_0, n_1, ..., n_L]`` and a batch of ``n`` samples:
 * ``activations[i]``: (n, n_i), ``activations[0]`` being the input batch
 * the output layer is linear: its activation (softmax) is fused into the loss.
 
+A hidden layer may be batch-normalized (:mod:`scratchnet.nn.batchnorm`): its pre-activation
+is normalized over the batch before the bias, which becomes the normalization's shift, and a
+learned scale ``scales[i]`` (n_{i+1},). The scales follow the biases in ``params``; the running
+statistics used at inference live in a second flat vector ``running`` (means, then variances).
+
 The input batch may be a SciPy sparse CSR matrix: the first layer multiplies it directly
 (``X @ W``, ``X.T @ delta``) and nothing densifies it, except :meth:`MLP.predict_raw`, which
 densifies one chunk of :data:`PREDICT_CHUNK` rows at a time.
@@ -24,7 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
-from scratchnet.nn import kernels
+from scratchnet.nn import batchnorm, kernels
 from scratchnet.nn.activations import Activation
 from scratchnet.nn.initializers import Initializer
 
@@ -42,6 +47,8 @@ class Workspace:
     keeps_input : sequence of bool
         Per hidden layer (1, 2, ...): keep its pre-activation, for an activation whose
         derivative is written from its input rather than its output.
+    normalized : sequence of bool
+        Per hidden layer: batch-normalized, so it needs :class:`batchnorm.BatchStatistics`.
     """
 
     def __init__(
@@ -50,6 +57,7 @@ class Workspace:
         n_samples: int,
         dtype: np.dtype,
         keeps_input: Sequence[bool] = (),
+        normalized: Sequence[bool] = (),
     ) -> None:
         #: ``activations[i]`` for i >= 1: (n_samples, n_i); slot 0 is the input batch.
         self.activations: list[np.ndarray | None] = [None] + [
@@ -69,6 +77,13 @@ class Workspace:
         for i, keep in enumerate(keeps_input, start=1):
             if keep:
                 self.inputs[i] = np.empty((n_samples, layer_sizes[i]), dtype)
+        #: ``batch_stats[i]``: hidden layer i's batch statistics, where it is normalized.
+        self.batch_stats: list[batchnorm.BatchStatistics | None] = [None] * len(layer_sizes)
+        for i, norm in enumerate(normalized, start=1):
+            if norm:
+                self.batch_stats[i] = batchnorm.BatchStatistics(n_samples, layer_sizes[i], dtype)
+        #: The rows' shares (n, 1) of the batch statistics, None for equal shares.
+        self.shares: np.ndarray | None = None
 
     def set_masks(self, masks: Sequence[np.ndarray | None] | None) -> None:
         """Hidden layer i's dropout scale is ``masks[i - 1]``; no masks, no dropout."""
@@ -87,6 +102,10 @@ class MLP:
         One per hidden layer (``len(layer_sizes) - 2`` of them).
     dtype : numpy dtype
         Compute dtype of parameters, activations and gradients.
+    batch_norm : sequence of bool, optional
+        Per hidden layer: batch-normalize it (none by default).
+    epsilon : float
+        Batch normalization's variance offset.
     """
 
     def __init__(
@@ -94,32 +113,70 @@ class MLP:
         layer_sizes: Sequence[int],
         hidden_activations: Sequence[Activation],
         dtype: np.dtype | type = np.float32,
+        batch_norm: Sequence[bool] = (),
+        epsilon: float = batchnorm.EPSILON,
     ) -> None:
         self.layer_sizes = [int(size) for size in layer_sizes]
         self.hidden_activations = list(hidden_activations)
         self.dtype = np.dtype(dtype)
+        n_hidden = len(self.layer_sizes) - 2
+        self.batch_norm = tuple(bool(flag) for flag in batch_norm) or (False,) * n_hidden
+        if len(self.batch_norm) != n_hidden:
+            raise ValueError(f"batch_norm needs one flag per hidden layer ({n_hidden})")
+        self.epsilon = float(epsilon)
         shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
         self.n_weights = sum(fan_in * fan_out for fan_in, fan_out in shapes)
-        self.params = np.zeros(self.n_weights + sum(self.layer_sizes[1:]), self.dtype)
+        normalized = sum(k for k, norm in zip(self.layer_sizes[1:], self.batch_norm) if norm)
+        self.params = np.zeros(self.n_weights + sum(self.layer_sizes[1:]) + normalized, self.dtype)
         self.grads = np.zeros_like(self.params)
-        self.coefs, self.intercepts = _layer_views(self.params, shapes)
-        self.coef_grads, self.intercept_grads = _layer_views(self.grads, shapes)
+        self.running = np.zeros(2 * normalized, self.dtype)
+        self._make_views()
+        for scale, var in zip(self.scales, self.running_vars):
+            if scale is not None:
+                scale[...], var[...] = 1.0, 1.0
+
+    def _make_views(self) -> None:
+        """``coefs``, ``intercepts``, ``scales`` (and their gradients) and the running
+        statistics as views into the flat vectors; per hidden layer, None without batch norm."""
+        shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        norm_sizes = [k if norm else 0 for k, norm in zip(self.layer_sizes[1:], self.batch_norm)]
+        self.coefs, self.intercepts, self.scales = _layer_views(self.params, shapes, norm_sizes)
+        self.coef_grads, self.intercept_grads, self.scale_grads = _layer_views(
+            self.grads, shapes, norm_sizes
+        )
+        self.running_means = _vector_views(self.running, norm_sizes)
+        self.running_vars = _vector_views(self.running[self.running.size // 2 :], norm_sizes)
         self._workspaces: dict[int, Workspace] = {}
 
     def __getstate__(self) -> dict:
         # The views and buffers are rebuilt on unpickling: pickled apart from ``params`` the
         # views would come back as copies, detached from it.
+        views = ("coefs", "intercepts", "scales", "coef_grads", "intercept_grads", "scale_grads")
         state = self.__dict__.copy()
-        for name in ("coefs", "intercepts", "coef_grads", "intercept_grads", "_workspaces"):
+        for name in (*views, "running_means", "running_vars", "_workspaces"):
             del state[name]
         return state
 
     def __setstate__(self, state: dict) -> None:
+        n_hidden = len(state["layer_sizes"]) - 2  # networks pickled before batch norm had none
+        state = {"batch_norm": (False,) * n_hidden, "epsilon": batchnorm.EPSILON, **state}
+        state.setdefault("running", np.zeros(0, state["params"].dtype))
         self.__dict__.update(state)
-        shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
-        self.coefs, self.intercepts = _layer_views(self.params, shapes)
-        self.coef_grads, self.intercept_grads = _layer_views(self.grads, shapes)
-        self._workspaces = {}
+        self._make_views()
+
+    @property
+    def normalizes(self) -> bool:
+        """True if any hidden layer is batch-normalized."""
+        return any(self.batch_norm)
+
+    def snapshot(self) -> np.ndarray:
+        """A copy of everything training changes: parameters, then running statistics."""
+        return np.concatenate([self.params, self.running])
+
+    def restore(self, snapshot: np.ndarray) -> None:
+        """Go back to a :meth:`snapshot`."""
+        self.params[...] = snapshot[: self.params.size]
+        self.running[...] = snapshot[self.params.size :]
 
     @property
     def n_layers(self) -> int:
@@ -144,7 +201,7 @@ class MLP:
         if workspace is None:
             keeps_input = [act.needs_input for act in self.hidden_activations]
             workspace = self._workspaces[n_samples] = Workspace(
-                self.layer_sizes, n_samples, self.dtype, keeps_input
+                self.layer_sizes, n_samples, self.dtype, keeps_input, self.batch_norm
             )
         return workspace
 
@@ -153,8 +210,9 @@ class MLP:
         X: np.ndarray,
         workspace: Workspace | None = None,
         masks: Sequence[np.ndarray | None] | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Run a batch through the network; return the linear output (n, n_L).
+        """Run a training batch through the network; return the linear output (n, n_L).
 
         Parameters
         ----------
@@ -166,25 +224,48 @@ class MLP:
             Inverted dropout while training: ``masks[i]`` (n, n_{i+1}) multiplies hidden
             layer i+1's output (0 for a dropped unit, 1 / (1 - rate) for a kept one), or is
             None for a layer without dropout.
+        sample_weight : ndarray of shape (n,), optional
+            Weights of the rows in batch normalization's statistics (equal by default).
+
+        Batch-normalized layers use this batch's statistics (training mode); see
+        :meth:`predict_raw` for inference.
         """
         ws = workspace or self.workspace(X.shape[0])
         ws.activations[0] = X
         ws.set_masks(masks)
+        ws.shares = batchnorm.shares(sample_weight, self.dtype) if self.normalizes else None
         a = X
         for i, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
             z = ws.activations[i + 1]
             _matmul(a, coef, out=z)
-            activation = self._activation(i)
-            if ws.inputs[i + 1] is not None:  # kept for a derivative written from the input
-                z += intercept
-                np.copyto(ws.inputs[i + 1], z)
-                activation.forward_inplace(z)
-            else:
-                kernels.bias_activation(z, intercept, activation)
+            if ws.batch_stats[i + 1] is not None:
+                stats = ws.batch_stats[i + 1]
+                batchnorm.normalize(z, self.scales[i], ws.shares, self.epsilon, stats)
+            self._bias_activation(i, z, intercept, ws.inputs[i + 1])
             a = z
             if ws.masks[i + 1] is not None:
                 a = np.multiply(z, ws.masks[i + 1], out=_buffer(ws.dropped, i + 1, z))
         return a
+
+    def _bias_activation(self, i: int, z: np.ndarray, bias: np.ndarray, keep_input) -> None:
+        """``z <- f(z + bias)`` for weight layer i; ``keep_input`` (n, k) or None receives
+        ``z + bias``, for an activation whose derivative is written from its input."""
+        activation = self._activation(i)
+        if keep_input is None:
+            kernels.bias_activation(z, bias, activation)
+        else:
+            z += bias
+            np.copyto(keep_input, z)
+            activation.forward_inplace(z)
+
+    def update_running_statistics(self, workspace: Workspace, momentum: float) -> None:
+        """Fold the batch statistics of the last :meth:`forward` into the running ones
+        (``momentum`` 0 replaces them)."""
+        for i, stats in enumerate(workspace.batch_stats[1:-1]):
+            if stats is not None:
+                batchnorm.update_running(
+                    self.running_means[i], self.running_vars[i], stats, momentum
+                )
 
     def backward(
         self,
@@ -215,7 +296,8 @@ class MLP:
             weighted mean; by default the number of rows.
 
         A layer the forward pass dropped out from takes its weight gradient from the
-        dropped output, and passes the gradient back through the same mask.
+        dropped output, and passes the gradient back through the same mask. A batch-normalized
+        layer passes it back through its batch statistics, and fills ``scale_grads``.
         """
         activations = workspace.activations
         n = output_delta.shape[0] if normalizer is None else normalizer
@@ -232,11 +314,20 @@ class MLP:
             self._weight_gradient(i, layer_input, delta, alpha / n, descend)
             if i == 0:
                 break
-            at = activations[i] if workspace.inputs[i] is None else workspace.inputs[i]
-            kernels.activation_backward(
-                at, previous, self.intercept_grads[i - 1], self._activation(i - 1)
-            )
+            self._hidden_backward(i, workspace, previous)
             delta = previous
+
+    def _hidden_backward(self, i: int, workspace: Workspace, delta: np.ndarray) -> None:
+        """``delta`` (n, n_i): the gradient at hidden layer i's output in, at its product's
+        output out (through the activation, then batch normalization); fills the gradients of
+        the layer's bias (and scale)."""
+        at = workspace.activations[i] if workspace.inputs[i] is None else workspace.inputs[i]
+        kernels.activation_backward(at, delta, self.intercept_grads[i - 1], self._activation(i - 1))
+        stats = workspace.batch_stats[i]
+        if stats is not None:
+            scale, shares = self.scales[i - 1], workspace.shares
+            dbeta, dgamma = self.intercept_grads[i - 1], self.scale_grads[i - 1]
+            batchnorm.backward(delta, scale, shares, stats, dbeta, dgamma)
 
     def _weight_gradient(self, i: int, layer_input, delta: np.ndarray, l2: float, descend):
         """``coef_grads[i]`` from the layer's input (n, n_i) and delta (n, n_{i+1}), plus
@@ -253,7 +344,8 @@ class MLP:
     def predict_raw(self, X: np.ndarray, layer: int | None = None) -> np.ndarray:
         """Outputs of layer ``layer`` (default: the linear output) for all rows of ``X``.
 
-        Rows go through in chunks of exactly :data:`PREDICT_CHUNK` (the last one zero-padded),
+        Batch-normalized layers use their running statistics (inference mode). Rows go
+        through in chunks of exactly :data:`PREDICT_CHUNK` (the last one zero-padded),
         so every matrix product has the same shape and each row's result is bitwise the same
         however the rows are batched: predicting one sample or ten thousand agrees exactly.
 
@@ -268,6 +360,7 @@ class MLP:
         ndarray of shape (n, layer_sizes[layer]), a new array of the network's dtype.
         """
         stop = self.n_layers if layer is None else range(self.n_layers + 1)[layer]
+        affine = self.inference_affines()
         n = X.shape[0]
         out = np.empty((n, self.layer_sizes[stop]), self.dtype)
         first = 1 if sparse.issparse(X) else 0  # a sparse chunk is multiplied as it is
@@ -284,9 +377,25 @@ class MLP:
             for i in range(stop):
                 if i >= first:
                     a = a @ self.coefs[i]
-                kernels.bias_activation(a, self.intercepts[i], self._activation(i))
+                scale, shift = affine[i]
+                if scale is not None:
+                    a *= scale
+                kernels.bias_activation(a, shift, self._activation(i))
             out[begin : begin + rows] = a[:rows]
         return out
+
+    def inference_affines(self) -> list[tuple[np.ndarray | None, np.ndarray]]:
+        """Per weight layer, what follows its product at inference: (scale or None, shift),
+        the bias alone for a layer without batch norm (see :func:`batchnorm.inference_affine`)."""
+        affines: list[tuple[np.ndarray | None, np.ndarray]] = []
+        for i, bias in enumerate(self.intercepts):
+            gamma = self.scales[i] if i < len(self.scales) else None
+            if gamma is None:
+                affines.append((None, bias))
+            else:
+                mean, var = self.running_means[i], self.running_vars[i]
+                affines.append(batchnorm.inference_affine(gamma, bias, mean, var, self.epsilon))
+        return affines
 
     def _activation(self, layer: int) -> Activation | None:
         """The activation after weight layer ``layer``; None for the linear output layer."""
@@ -313,9 +422,10 @@ PREDICT_CHUNK = 256
 
 
 def _layer_views(
-    flat: np.ndarray, shapes: Sequence[tuple[int, int]]
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Split a flat vector into weight views (n_in, n_out) then bias views (n_out,)."""
+    flat: np.ndarray, shapes: Sequence[tuple[int, int]], norm_sizes: Sequence[int] = ()
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray | None]]:
+    """Split a flat vector into weight views (n_in, n_out), bias views (n_out,), then the
+    batch-normalization scales (k,) of the layers with ``norm_sizes[i] = k > 0`` (else None)."""
     coefs, intercepts, offset = [], [], 0
     for fan_in, fan_out in shapes:
         coefs.append(flat[offset : offset + fan_in * fan_out].reshape(fan_in, fan_out))
@@ -323,4 +433,13 @@ def _layer_views(
     for _, fan_out in shapes:
         intercepts.append(flat[offset : offset + fan_out])
         offset += fan_out
-    return coefs, intercepts
+    return coefs, intercepts, _vector_views(flat[offset:], norm_sizes)
+
+
+def _vector_views(flat: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray | None]:
+    """Consecutive views of ``sizes[i]`` entries of ``flat``; None where a size is 0."""
+    views, offset = [], 0
+    for size in sizes:
+        views.append(flat[offset : offset + size] if size else None)
+        offset += size
+    return views

@@ -3,14 +3,14 @@
 Each objective pairs an output activation with its canonical loss, so that the gradient of the
 loss at the network's *linear* output ``z`` is always ``(f(z) - y)`` per sample:
 
-==========================  ===========  ===========================================  ========
-objective                   output f     loss of one sample                           metric
-==========================  ===========  ===========================================  ========
-:class:`SoftmaxCrossEntropy` softmax     ``-log f(z)_y``                              accuracy
-:class:`SigmoidCrossEntropy` sigmoid     ``sum_j -y_j log f_j - (1 - y_j) log(1 - f_j)``  accuracy
-:class:`SquaredError`        identity    ``||f - y||^2 / 2``                          mse
-:class:`PoissonDeviance`     exp         ``sum_j f_j - y_j log f_j + y_j log y_j - y_j``  mse
-==========================  ===========  ===========================================  ========
+============================  ========  ===============================================  ========
+objective                     output f  loss of one sample                               metric
+============================  ========  ===============================================  ========
+:class:`SoftmaxCrossEntropy`  softmax   ``-log f(z)_y``                                  accuracy
+:class:`SigmoidCrossEntropy`  sigmoid   ``sum_j -y_j log f_j - (1 - y_j) log(1 - f_j)``  accuracy
+:class:`SquaredError`         identity  ``||f - y||^2 / 2``                              mse
+:class:`PoissonDeviance`      exp       ``sum_j f_j - y_j log f_j + y_j log y_j - y_j``  mse
+============================  ========  ===============================================  ========
 
 A batch loss is the mean over samples; with sample weights ``w`` it is the weighted mean
 ``sum_i w_i l_i / sum_i w_i``, and gradient rows are scaled by ``w_i / sum(w)`` instead of

@@ -51,8 +51,9 @@ SCHEMA = Record(
         "history": MapOf(ListOf(Float(), 0, MAX_EPOCHS), 32),
         "n_iter": Int(0, MAX_EPOCHS),
         "best_epoch": Int(0, MAX_EPOCHS),
+        "batch_norm": ListOf(Bool(), 0, MAX_LAYERS),  # per hidden layer; absent: none
     },
-    optional=layers.OPTIONAL_FIELDS | {"out_activation"},  # version 1: the default output
+    optional=layers.OPTIONAL_FIELDS | {"out_activation", "batch_norm"},  # version 1: no such
 )
 
 
@@ -99,7 +100,29 @@ RULES = [
     Rule(
         "best_epoch <= n_iter", ("best_epoch", "n_iter"), lambda h: h["best_epoch"] <= h["n_iter"]
     ),
+    Rule(
+        "batch_norm has one flag per hidden layer, len(layer_sizes) - 2",
+        ("batch_norm", "layer_sizes"),
+        lambda h: len(h.get("batch_norm", [])) in (0, len(h["layer_sizes"]) - 2),
+    ),
 ]
+
+
+def _normalized(h: dict) -> list[bool]:
+    """Per hidden layer: batch-normalized (a file without the field has none)."""
+    return h.get("batch_norm") or [False] * (len(h["layer_sizes"]) - 2)
+
+
+def _settings_normalize(r: dict) -> bool:
+    try:
+        from scratchnet.estimators import _BaseNetwork
+
+        flags = _BaseNetwork._per_hidden_layer(
+            "batch_norm", len(r["layer_sizes"]) - 2, r["settings"], bool
+        )
+    except (ConfigError, TypeError, ValueError):
+        return False
+    return flags == _normalized(r)
 
 
 def _names(spec: Any) -> list[str] | None:
@@ -148,6 +171,11 @@ SETTINGS_RULES = [
         _activations_agree,
     ),
     Rule(
+        "the batch_norm the parameters set equals batch_norm",
+        ("settings.batch_norm", "batch_norm"),
+        _settings_normalize,
+    ),
+    Rule(
         "loss='poisson' and out_activation 'exp' go together",
         ("settings.loss", "out_activation"),
         lambda r: (r["settings"].get("loss") == "poisson") == (_out(r) == "exp"),
@@ -184,12 +212,31 @@ def header(model: Any) -> dict:
         "history": model.history_,
         "n_iter": int(model.n_iter_),
         "best_epoch": int(model.best_epoch_),
+        **({"batch_norm": list(network.batch_norm)} if network.normalizes else {}),
         **layers.common_header(model),
     }
 
 
-#: Weights, biases and (classifier) classes of a fitted model.
-arrays = layers.arrays
+def arrays(model: Any) -> dict[str, np.ndarray]:
+    """Weights, biases, (classifier) classes, and each batch-normalized hidden layer i's
+    ``scale_<i>``, ``running_mean_<i>`` and ``running_var_<i>``."""
+    out = layers.arrays(model)
+    network = model.network_
+    for i, scale in enumerate(network.scales):
+        if scale is not None:
+            out[f"scale_{i}"] = scale
+            out[f"running_mean_{i}"] = network.running_means[i]
+            out[f"running_var_{i}"] = network.running_vars[i]
+    return out
+
+
+def _normalization_plan(header: dict) -> dict[str, Expect]:
+    plan = {}
+    for i, normalized in enumerate(_normalized(header)):
+        if normalized:
+            for name in ("scale", "running_mean", "running_var"):
+                plan[f"{name}_{i}"] = Expect((header["layer_sizes"][i + 1],), header["dtype"])
+    return plan
 
 
 def probe_width(header: dict) -> int:
@@ -204,7 +251,7 @@ def probe_width(header: dict) -> int:
 
 def plan(header: dict) -> dict[str, Expect]:
     """Every array the header implies, with its dtype and shape."""
-    expected = layers.layer_plan(header)
+    expected = {**layers.layer_plan(header), **_normalization_plan(header)}
     if header["estimator"] in CLASSIFIERS:
         expected.update(layers.classes_plan(probe_width(header)))
     return expected
@@ -225,10 +272,9 @@ def build(header: dict, archive: Archive) -> Any:
         ) from None
     model = with_params(getattr(importlib.import_module(module), attr), header["params"])
     check_rules({**header, "settings": model._ours()}, SETTINGS_RULES, "header['params']")
-    network = MLP(header["layer_sizes"], hidden, header["dtype"])
-    for i in range(network.n_layers):
-        layers.check_finite(f"coef_{i}", archive.read(f"coef_{i}", out=network.coefs[i]))
-        layers.check_finite(f"intercept_{i}", archive.read(f"intercept_{i}", network.intercepts[i]))
+    epsilon = model._ours().get("batch_norm_epsilon", 1e-5)
+    network = MLP(header["layer_sizes"], hidden, header["dtype"], _normalized(header), epsilon)
+    _read_network(network, archive)
     model.network_ = network
     model.n_features_in_ = header["n_features_in"]
     layers.set_common(model, header)
@@ -245,3 +291,19 @@ def build(header: dict, archive: Archive) -> Any:
         _set_sklearn_attributes(model)
     model.best_epoch_ = header["best_epoch"]
     return model
+
+
+def _read_network(network: Any, archive: Archive) -> None:
+    """Fill ``network``'s arrays from the archive, refusing non-finite values and negative
+    running variances."""
+    targets = {f"coef_{i}": coef for i, coef in enumerate(network.coefs)}
+    targets.update({f"intercept_{i}": b for i, b in enumerate(network.intercepts)})
+    for i, scale in enumerate(network.scales):
+        if scale is not None:
+            targets[f"scale_{i}"] = scale
+            targets[f"running_mean_{i}"] = network.running_means[i]
+            targets[f"running_var_{i}"] = network.running_vars[i]
+    for name, target in targets.items():
+        layers.check_finite(name, archive.read(name, out=target))
+        if name.startswith("running_var_") and (target < 0).any():
+            raise Invalid(f"array {name!r} holds negative variances")

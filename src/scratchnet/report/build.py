@@ -12,7 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from scratchnet.fileio import write_text
-from scratchnet.report import html, markdown, section_a, section_b, section_c, study_section
+from scratchnet.report import (
+    html,
+    markdown,
+    section_a,
+    section_b,
+    section_c,
+    study_section,
+    summary,
+)
 from scratchnet.report.document import Document, Section, guarded
 from scratchnet.runfiles import JsonView, RunFolderError, read_json
 
@@ -42,7 +50,8 @@ def build_document(run_dir: Path) -> Document:
         section_b.build(run_dir / "section_b"),
         section_c.build(run_dir / "section_c"),
     ]
-    return Document(TITLE, SUBTITLE, header, sections, problems)
+    summary.anchor_all(sections)
+    return Document(TITLE, SUBTITLE, header, sections, problems, summary.build(run_dir))
 
 
 def _sweep_document(run_dir: Path) -> Document:

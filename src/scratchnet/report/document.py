@@ -19,10 +19,12 @@ Status = Literal["good", "bad", "same", None]
 
 @dataclass(frozen=True)
 class Cell:
-    """A table cell whose text is highlighted by ``status`` (e.g. ours beats the seed)."""
+    """A table cell whose text is highlighted by ``status`` (e.g. ours beats the seed), and
+    links to the report's part whose anchor is ``link``, if given."""
 
     text: str
     status: Status = None
+    link: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class Document:
     sections: list[Section]
     #: Problems of damaged files that fed the header (shown in it as ``damaged`` lines).
     damaged_header: list[str] = field(default_factory=list)
+    #: The first screen: headline findings, before the table of contents.
+    summary: Section | None = None
 
     def damaged(self) -> list[str]:
         """What was left out because of damaged files: the header's, then every ``damaged``

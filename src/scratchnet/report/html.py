@@ -25,14 +25,24 @@ def render(doc: Document) -> str:
         f"<title>{html.escape(doc.title)}</title><style>{STYLE}</style></head><body><main>",
         f"<h1>{html.escape(doc.title)}</h1>",
         f'<p class="subtitle">{_inline(doc.subtitle)}</p>',
-        '<dl class="env">'
-        + "".join(f"<dt>{html.escape(k)}</dt><dd>{_inline(v)}</dd>" for k, v in doc.header)
-        + "</dl>",
-        _toc(doc.sections),
     ]
+    if doc.summary is not None:
+        parts.append(f'<section class="summary">{_section(doc.summary, level=2)}</section>')
+    parts.append(_toc(doc.sections))
     parts += [_section(section, level=2) for section in doc.sections]
-    parts.append("</main></body></html>")
+    parts += [_environment(doc.header), "</main></body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def _environment(header: list[tuple[str, str]]) -> str:
+    """The machine, versions and wall times, folded at the end of the page."""
+    if not header:
+        return ""
+    rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{_inline(v)}</dd>" for k, v in header)
+    return (
+        '<details class="env" id="environment"><summary>Machine, versions and wall times'
+        f'</summary><dl class="env">{rows}</dl></details>'
+    )
 
 
 def _toc(sections: list[Section]) -> str:
@@ -74,7 +84,8 @@ def _table(table: Table) -> str:
     for row in table.rows:
         cells = []
         for value in row:
-            text, status = (value.text, value.status) if isinstance(value, Cell) else (value, None)
+            cell = value if isinstance(value, Cell) else Cell(str(value))
+            text, status = cell.text, cell.status
             classes = [
                 c
                 for c in (
@@ -84,7 +95,10 @@ def _table(table: Table) -> str:
                 if c
             ]
             klass = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{klass}>{_inline(str(text))}</td>")
+            content = _inline(str(text))
+            if cell.link:
+                content = f'<a href="#{html.escape(cell.link, quote=True)}">{content}</a>'
+            cells.append(f"<td{klass}>{content}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption = f"<caption>{_inline(table.caption)}</caption>" if table.caption else ""
     return (

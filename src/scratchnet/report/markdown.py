@@ -32,6 +32,8 @@ LABELS = {
 _SPECIAL = re.compile(r"[\\`*\[\]<>|&~#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 #: What would open a block at the start of a line: a list item, a quote, a heading underline.
 _BLOCK_START = re.compile(r"^([-+](?= |$)|=+$|\d{1,9}(?=[.)]( |$)))")
+#: Anchors the renderer writes and links to (made by ``summary.slug``); others are dropped.
+_ANCHOR = re.compile(r"[a-z0-9][a-z0-9-]*")
 _MARKUP = re.compile(r"(`[^`]+`|\*\*[^*]+\*\*)")
 
 
@@ -69,15 +71,19 @@ def inline(text: str, line_start: bool = False) -> str:
 def render(doc: Document, report_dir: Path) -> str:
     """The document as Markdown; figure links are relative to ``report_dir``."""
     lines = [f"# {escape(doc.title)}", "", inline(doc.subtitle, line_start=True), ""]
-    lines += [f"- **{_escape_chars(' '.join(key.split()))}**: {inline(v)}" for key, v in doc.header]
-    lines.append("")
+    for section in [doc.summary] if doc.summary is not None else []:
+        lines += _section(section, 2, report_dir)
     for section in doc.sections:
         lines += _section(section, 2, report_dir)
+    if doc.header:
+        lines += ["## Machine, versions and wall times", ""]
+        lines += [f"- **{_escape_chars(' '.join(k.split()))}**: {inline(v)}" for k, v in doc.header]
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _section(section: Section, level: int, report_dir: Path) -> list[str]:
-    lines = [f"{'#' * level} {escape(section.title)}", ""]
+    anchor = f'<a id="{section.anchor}"></a>' if _ANCHOR.fullmatch(section.anchor) else ""
+    lines = [f"{'#' * level} {escape(section.title)}{anchor}", ""]
     for block in section.blocks:
         lines += [*_block(block, report_dir), ""]
     for sub in section.subsections:
@@ -100,9 +106,10 @@ def _block(block, report_dir: Path) -> list[str]:
 
 def _table(table: Table) -> list[str]:
     def text(value) -> str:
-        if isinstance(value, Cell):
-            return inline(value.text) + MARKS.get(value.status or "", "")
-        return inline(str(value))
+        if not isinstance(value, Cell):
+            return inline(str(value))
+        shown = inline(value.text) + MARKS.get(value.status or "", "")
+        return f"[{shown}](#{value.link})" if _ANCHOR.fullmatch(value.link) else shown
 
     lines = [f"*{inline(table.caption)}*", ""] if table.caption else []
     lines.append("| " + " | ".join(inline(c) for c in table.columns) + " |")

@@ -1,4 +1,4 @@
-"""A given hyperplane ``w . x + b = 0`` and labelled points: margins, support vectors, new points.
+"""A given hyperplane ``w·x + b = 0`` and labelled points: margins, support vectors, new points.
 
 Under the canonical scaling (the closest points have ``y (w . x + b) = 1``) the street between
 ``w . x + b = +1`` and ``-1`` has width ``2/||w||`` and the support vectors are the points with
