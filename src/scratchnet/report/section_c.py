@@ -20,20 +20,19 @@ def build(folder: Path) -> Section:
         Paragraph(
             "Each study runs with scikit-learn's MLPClassifier / MLPRegressor (the original "
             "study's tool) and with scratchnet's estimators on the same data, beside the original "
-            "study's figures; "
-            "the improved rows use a recipe of our own with scratchnet."
+            "study's figures; the improved rows use a recipe of our own with scratchnet."
         )
     )
-    studies = _studies(folder)
-    if not studies:
+    found = studies(folder)
+    if not found:
         section.blocks.append(Note(f"Not run: no studies in {folder}.", "missing"))
     section.subsections = [
-        guarded(title, lambda f=study: study_section.build(f)) for title, study in studies
+        guarded(title, lambda f=study: study_section.build(f)) for title, study in found
     ]
     return section
 
 
-def _studies(folder: Path) -> list[tuple[str, Path]]:
+def studies(folder: Path) -> list[tuple[str, Path]]:
     """(title, folder) of every study with a view, sorted by title; a damaged view keeps its
     folder's name as title (its section then says what is wrong)."""
     found = []

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,76 +26,11 @@ from scratchnet.config import apply_quick, read_toml
 from scratchnet.errors import ConfigError
 from scratchnet.fileio import write_json
 from scratchnet.runfiles import read_json
+from scratchnet.studies.plan import PLAN, Step
 
 logger = logging.getLogger(__name__)
 
 ENGINES = ("sklearn", "scratchnet")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One study of the reproduction: its folder, its title and its config file."""
-
-    folder: str
-    title: str
-    config: str | None = None  # file name in the configs folder; None for Section A
-    full_minutes: float = 0.0  # measured on the reference machine (2-core AMD EPYC), full data
-    study: str | None = None  # the study its config names (for folders written before views)
-
-
-MNIST = "mnist-activation-init"
-PLAN = (
-    Step("section_a", "Section A: worked examples"),
-    Step("section_b/seed", "Section B: MNIST, the seed's protocol", "mnist_seed.toml", 6.0, MNIST),
-    Step(
-        "section_b/seed_summed",
-        "Section B: MNIST, the seed's protocol with summed gradients",
-        "mnist_seed_summed.toml",
-        6.0,
-        MNIST,
-    ),
-    Step(
-        "section_b/improved",
-        "Section B: MNIST, an improved recipe",
-        "mnist_improved.toml",
-        6.0,
-        MNIST,
-    ),
-    Step(
-        "section_c/preprocessing",
-        "Section C.1: preprocessing",
-        "fashion_preprocessing.toml",
-        study="fashion-preprocessing",
-    ),
-    Step(
-        "section_c/activations",
-        "Section C.2: activations",
-        "fashion_activations.toml",
-        9.0,
-        "fashion-activations",
-    ),
-    Step(
-        "section_c/gridsearch",
-        "Section C.3: grid search",
-        "fashion_gridsearch.toml",
-        10.0,
-        "fashion-gridsearch",
-    ),
-    Step(
-        "section_c/autoencoder",
-        "Section C.4: autoencoder",
-        "fashion_autoencoder.toml",
-        6.0,
-        "fashion-autoencoder",
-    ),
-    Step(
-        "section_c/features",
-        "Section C.5: hidden features",
-        "fashion_features.toml",
-        3.0,
-        "fashion-features",
-    ),
-)
 
 
 def configs_folder() -> Path:
@@ -144,6 +78,7 @@ def reproduce(
     """
     from scratchnet.report.build import write_report
     from scratchnet.run import environment
+    from scratchnet.studies.views import complete_views
     from scratchnet.sweep import backends
 
     out = Path(out)
@@ -157,6 +92,7 @@ def reproduce(
     }  # read every config first: fail fast
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "environment.json", environment.describe())
+    complete_views(out)  # a study not run yet shows in the report as such
     timings = _start_timings(out / "timings.json", quick, engines)
     echo(
         f"reproducing the study into {out} ({'quick' if quick else 'full'} run, engines "

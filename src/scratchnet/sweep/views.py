@@ -18,10 +18,12 @@ VIEW_FILE = "view.json"
 @dataclass(frozen=True)
 class TableView:
     """A table ``<stem>.csv`` (with ``<stem>.json``: title and notes); ``best_by`` names the
-    column by which the report says which group of rows is best."""
+    column by which the report says which group of rows is best, ``headline`` the column whose
+    best row the report's first screen puts beside the original study's."""
 
     stem: str
     best_by: str | None = None
+    headline: str | None = None
 
 
 @dataclass(frozen=True)

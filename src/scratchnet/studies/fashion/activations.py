@@ -50,7 +50,7 @@ class ActivationsStudy(FashionStudy):
         "C.2 Activations",
         "Hidden layers [128, 64, 32], Adam at the original study's learning rate 2e-5, batch 128, "
         "100 epochs; scikit-learn driven epoch by epoch so that its curves exist.",
-        (TableView("activations", "val acc %"), TableView("engines")),
+        (TableView("activations", "val acc %", "val acc %"), TableView("engines")),
         (FigureView("loss.png", "Log loss per epoch"),
          FigureView("accuracy.png", "Accuracy per epoch")),
     )  # fmt: skip

@@ -57,7 +57,7 @@ class AutoencoderStudy(FashionStudy):
     VIEW = StudyView(
         "C.4 Autoencoder",
         "A [64, 32, 16, 32, 64] regressor trained to regenerate its input.",
-        (TableView("autoencoder", "test R2"), TableView("engines")),
+        (TableView("autoencoder", "test R2", "test R2"), TableView("engines")),
         (FigureView("mse.png", "Mean squared error per epoch"),
          FigureView("reconstructions.png", "Test images above their reconstructions")),
     )  # fmt: skip

@@ -97,7 +97,7 @@ class FeaturesStudy(FashionStudy):
         "C.5 Hidden features",
         "Classifiers with two hidden layers of 16 units trained on the autoencoders' "
         "hidden activations.",
-        (TableView("features", "test acc %"), TableView("engines")),
+        (TableView("features", "test acc %", "test acc %"), TableView("engines")),
         (FigureView("accuracy.png", "Accuracy per epoch"),),
     )
 

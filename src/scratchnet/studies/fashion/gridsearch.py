@@ -57,7 +57,11 @@ class GridSearchStudy(FashionStudy):
         "C.3 Grid search",
         "scikit-learn's GridSearchCV, unchanged, over learning rate {1e-4, 1e-5} x batch "
         "size {128, 256} with 3-fold cross-validation, on both engines.",
-        (TableView("gridsearch"), TableView("candidates"), TableView("engines")),
+        (
+            TableView("gridsearch", headline="best cv acc %"),
+            TableView("candidates"),
+            TableView("engines"),
+        ),
     )
 
     def parse_config(self, table: dict, where: str) -> StudyConfig:
