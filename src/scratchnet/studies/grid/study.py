@@ -20,7 +20,8 @@ from scratchnet.sweep.views import FigureView, StudyView, TableView
 
 
 class GridStudy:
-    """A grid of trainings defined by a config file alone (see :mod:`~.config`)."""
+    """A grid of trainings defined by a config file alone
+    (:mod:`scratchnet.studies.grid.config`)."""
 
     name = NAME
 
