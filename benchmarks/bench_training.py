@@ -53,7 +53,7 @@ def training_flops(n_samples: int) -> float:
 def load_data(quiet: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """48,000 MNIST training images (float32 in [0, 1]), labels, 10,000 test images."""
     try:
-        from scratchnet.experiments.prepare import DataConfig, prepare
+        from scratchnet.data.prepare import DataConfig, prepare
 
         data = prepare(DataConfig(dataset="mnist"))
         return data.X_train, data.y_train, data.official_test[0], "MNIST"
@@ -180,7 +180,7 @@ def prediction_time(X, y, X_test, repeats: int) -> float:
 def peak_memory_of_training_run(epochs: int = 2) -> float:
     """MiB of maximum resident set of a child process that loads MNIST and trains on it."""
     code = (
-        "from scratchnet.experiments.prepare import DataConfig, prepare\n"
+        "from scratchnet.data.prepare import DataConfig, prepare\n"
         "from scratchnet import NeuralNetwork\n"
         "d = prepare(DataConfig(dataset='mnist'))\n"
         f"NeuralNetwork(layers={SIZES}, epochs={epochs}, random_state=0)"
@@ -364,7 +364,7 @@ def print_layer_ratios(times: dict[str, list[float]]) -> None:
 
 
 def _cpu() -> str:
-    from scratchnet.experiments.environment import describe
+    from scratchnet.run.environment import describe
 
     return describe()["cpu"]
 

@@ -19,14 +19,8 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from scratchnet import NeuralNetwork
-
-try:  # the sweep engine's own package (newer layout)
-    from scratchnet.studies.registry import register
-    from scratchnet.sweep import Cell, run_sweep
-except ImportError:
-    from scratchnet.experiments.cells import Cell
-    from scratchnet.experiments.registry import register
-    from scratchnet.experiments.sweep import run_sweep
+from scratchnet.studies.registry import register, run_sweep
+from scratchnet.sweep.cells import Cell
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 INITS = ["random", "normal", "he"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from scratchnet.config import apply_quick, read_toml
-from scratchnet.experiments.registry import get_study
+from scratchnet.studies.registry import get_study
 
 from studyconfigs import mutated_config
 

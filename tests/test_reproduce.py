@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from golden_tables import GOLDEN, differences, snapshot
 from scratchnet.cli import main
 
 from browser import check_page
@@ -15,7 +16,7 @@ STUDY_TITLES = [
     "Q1(b)",
     "Q3",
     "Section B: activations and initializations on MNIST",
-    "The seed's protocol, as written",
+    "The original study's protocol, as written",
     "summed batch gradient",
     "An improved recipe",
     "Section C: Fashion-MNIST studies",
@@ -41,7 +42,7 @@ def test_the_report_lists_every_study_with_tables_and_figures(quick_run):
         assert title in md, title
     assert "Not run" not in md
     assert md.count("![") == FIGURES
-    assert md.count("| the seed |") >= 3 and "| activation | init | the seed % |" in md
+    assert md.count("| the original |") >= 3 and "| activation | init | the original % |" in md
     for name in ("scikit-learn", "numpy", "cpu", "wall time, Section C.4: autoencoder"):
         assert f"**{name}" in md
 
@@ -68,3 +69,12 @@ def test_a_rerun_resumes_everything_and_writes_the_same_report(quick_run, capsys
 def test_a_quick_folder_refuses_a_full_run(quick_run, capsys):
     assert main(["reproduce", "--out", str(quick_run), "--no-progress"]) == 2
     assert "holds a quick run" in capsys.readouterr().err
+
+
+def test_the_tables_match_the_golden_run_made_before_the_redesign(quick_run):
+    """Every table, caption and number (timings aside) of tests/golden/reproduce_quick.json."""
+    import json
+
+    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert len(expected) == 13
+    assert differences(expected, snapshot(quick_run)) == []

@@ -14,11 +14,12 @@ import contextlib
 import errno
 import glob
 import json
+import math
 import os
 import socket
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -235,3 +236,28 @@ def image_format(path: str | os.PathLike[str]) -> str:
             f"{path}: unknown image format {fmt!r}; use one of .{', .'.join(sorted(supported))}"
         )
     return fmt
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with NaN and infinities as None and NumPy scalars and arrays as Python values.
+
+    Raises TypeError for anything JSON cannot hold.
+    """
+    if isinstance(obj, Mapping):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if hasattr(obj, "tolist") and not isinstance(obj, str):  # numpy scalar or array
+        return json_safe(obj.tolist())
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, bool | int | str):
+        return obj
+    raise TypeError(f"not JSON-safe: {obj!r} of type {type(obj).__name__}")
+
+
+def save_png(fig: Any, path: str | os.PathLike[str], dpi: int = 110) -> Path:
+    """Write a matplotlib figure as PNG to ``path`` atomically; return the path."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi)
+    return Path(path)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from scratchnet.config import parse_toml
 from scratchnet.errors import ConfigError
-from scratchnet.experiments.registry import get_study
+from scratchnet.studies.registry import get_study
 
 from bounded import MiB, call_bounded
 from studyconfigs import toml_text

@@ -15,11 +15,12 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from scratchnet.experiments import environment, worked_examples
-from scratchnet.experiments.sweep import run_sweep
 from scratchnet.fileio import write_json
 from scratchnet.report.build import write_report
+from scratchnet.run import environment
 from scratchnet.runfiles import RunFolderError
+from scratchnet.studies import worked_examples
+from scratchnet.studies.registry import run_sweep
 
 from bounded import MiB, call_bounded
 from studyconfigs import digits_mnist_study

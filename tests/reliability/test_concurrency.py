@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from scratchnet.experiments import backends
+from scratchnet.sweep import backends
 
 from processes import descendants, is_tracker, needs_proc, wait_until
 from studyconfigs import digits_mnist_study

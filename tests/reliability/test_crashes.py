@@ -12,8 +12,8 @@ import time
 import numpy as np
 
 from scratchnet import load
-from scratchnet.experiments import killpoints
 from scratchnet.fileio import TEMP_MARKER
+from scratchnet.sweep import killpoints
 
 from processes import alive, cmdline, descendants, is_tracker, kill_all, needs_proc, wait_until
 from studyconfigs import digits_mnist_study
@@ -132,8 +132,8 @@ def test_sigkill_during_cache_writes_never_leaves_a_trusted_broken_cache(tmp_pat
 def test_a_killed_workers_private_cell_folder_is_removed_by_the_next_cell(tmp_path, monkeypatch):
     import tempfile
 
-    from scratchnet.experiments import sweep
     from scratchnet.fileio import writer_tag
+    from scratchnet.sweep import engine as sweep
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -181,7 +181,7 @@ TWO_CELLS = ["model_activation_relu_weight_init_normal", "model_activation_tanh_
 def test_a_sweep_killed_holding_a_lock_is_finished_by_the_rerun(tmp_path, point="lock-claimed"):
     """The command, SIGKILLed between linking a cell's lock and removing its claim file: the
     rerun runs every cell and leaves no lock or temp file. (Every kill point, in a forked
-    process: tests/experiments/test_sweep_engine.py.)"""
+    process: tests/sweep/test_sweep_engine.py.)"""
     config = digits_mnist_study(tmp_path, epochs="3")
     out = tmp_path / "run"
     command = [sys.executable, "-m", "scratchnet.cli", "sweep", str(config), "--out", str(out)]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from scratchnet.cli import main
-from scratchnet.experiments import worked_examples
 from scratchnet.report.build import write_report
+from scratchnet.studies import worked_examples
 
 HEADER = (
     "protocol,activation,weight_init,status,test_accuracy_pct,official_test_accuracy_pct,"
@@ -54,7 +54,7 @@ FILES = {  # file: a title of the part that must still render when it is damaged
     "section_a/comparisons.json": "Section B: activations",
     "section_b/seed/results.csv": "C.2 Activations",
     "section_b/seed/sweep.json": "Q1(a)",
-    "section_c/activations/activations.json": "The seed's protocol, as written",
+    "section_c/activations/activations.json": "The original study's protocol, as written",
 }
 CASES = [(name, damage) for name in FILES for damage in ("empty", "truncated", "bad UTF-8")]
 CASES += [(name, "NaN") for name in ("timings.json", "section_b/seed/sweep.json")]

@@ -1,9 +1,9 @@
 """The report's renderers, and the HTML report opened in a real browser."""
 
-from scratchnet.experiments import worked_examples
 from scratchnet.report import html, markdown
 from scratchnet.report.build import write_report
 from scratchnet.report.document import Cell, Document, Figure, Note, Section, Table
+from scratchnet.studies import worked_examples
 
 from browser import check_page
 
@@ -32,7 +32,7 @@ def test_html_escapes_text_and_highlights_cells(tmp_path):
     assert '<td class="good num">0.9</td>' in page and '<td class="bad num">0.1</td>' in page
     assert "<strong>bold</strong>" in page and "<code>code</code>" in page
     md = markdown.render(doc, tmp_path)
-    assert "| \\<script\\> | 0.9 ▲ |" in md and "> **Differs from the seed:**" in md
+    assert "| \\<script\\> | 0.9 ▲ |" in md and "> **Differs from the original study:**" in md
 
 
 def test_figures_are_embedded_in_html_and_linked_in_markdown(tmp_path):

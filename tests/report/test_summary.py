@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from scratchnet.experiments import worked_examples
 from scratchnet.report import html, summary
 from scratchnet.report.build import build_document, write_report
 from scratchnet.report.document import Cell, Section
+from scratchnet.studies import worked_examples
+from scratchnet.studies.views import complete_views
 
 from browser import chromium, console_errors
 
@@ -41,6 +42,7 @@ def _run_folder(root: Path) -> Path:
     study = root / "section_c" / "activations"
     study.mkdir(parents=True)
     (study / "activations.csv").write_text(C_TABLE)
+    complete_views(root)  # the view.json a sweep writes (as `scratchnet report` adds it)
     (root / "environment.json").write_text(json.dumps({"numpy": "2.0", "cpu": "test-cpu"}))
     return root
 
@@ -112,7 +114,7 @@ def test_anchors_are_made_once_and_unique():
 def test_markdown_twin_links_rows_and_ends_with_the_machine(run):
     _, md_path = write_report(run)
     text = md_path.read_text()
-    assert "| [MNIST best, as written](#the-seed-s-protocol-as-written) |" in text
+    assert "| [MNIST best, as written](#the-original-study-s-protocol-as-written) |" in text
     assert text.index("## Summary") < text.index("## Section A") < text.index("test-cpu")
 
 

@@ -25,8 +25,8 @@ def run(args: argparse.Namespace) -> int:
     from sklearn.metrics import confusion_matrix
 
     from scratchnet import persistence
+    from scratchnet.data.prepare import DataConfig, official_test_set
     from scratchnet.errors import ConfigError
-    from scratchnet.experiments.prepare import DataConfig, official_test_set
 
     model = persistence.load(args.model)
     X_test, y_test = official_test_set(DataConfig(dataset=args.dataset, data_dir=args.data_dir))

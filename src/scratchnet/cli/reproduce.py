@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scratchnet.experiments.reproduce import ENGINES, reproduce
+    from scratchnet.studies.reproduce import ENGINES, reproduce
 
     engines = ENGINES if args.engine == "both" else (args.engine,)
     reproduce(

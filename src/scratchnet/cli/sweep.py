@@ -19,6 +19,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", help="sweep folder (default: runs/<config file name without .toml>)"
     )
+    _add_where_flags(parser)
+    parser.add_argument("--only", nargs="+", metavar="KEY", help="run only these cells")
+    parser.add_argument(
+        "--engine",
+        choices=("sklearn", "scratchnet", "both"),
+        default="both",
+        help="run only the cells of one engine (studies that compare engines)",
+    )
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="rerun cells that failed (diverged) before"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="apply the config's [quick] table (data subsets, few epochs): the whole study "
+        "in seconds, into its own --out folder",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars or lines")
+    parser.set_defaults(func=run)
+
+
+def _add_where_flags(parser: argparse.ArgumentParser) -> None:
+    """Where the cells run: how many at once, loky or Dask, BLAS threads per cell."""
     parser.add_argument(
         "--n-jobs",
         type=int,
@@ -33,16 +56,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="loky: processes on this machine; dask: an existing Dask cluster (--scheduler)",
     )
     parser.add_argument("--scheduler", help="address of the Dask scheduler, tcp://HOST:PORT")
-    parser.add_argument("--only", nargs="+", metavar="KEY", help="run only these cells")
-    parser.add_argument(
-        "--engine",
-        choices=("sklearn", "scratchnet", "both"),
-        default="both",
-        help="run only the cells of one engine (studies that compare engines)",
-    )
-    parser.add_argument(
-        "--retry-failed", action="store_true", help="rerun cells that failed (diverged) before"
-    )
     parser.add_argument(
         "--blas-threads",
         type=int,
@@ -50,20 +63,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="BLAS threads per cell, wherever it runs (default: %(default)s; the same value "
         "gives the same numbers on every backend); 0 leaves the BLAS default",
     )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="apply the config's [quick] table (data subsets, few epochs): the whole study "
-        "in seconds, into its own --out folder",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars or lines")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import signal
 
-    from scratchnet.experiments.sweep import run_sweep
+    from scratchnet.studies.registry import run_sweep
 
     # SIGTERM ends the sweep like Ctrl-C: workers stopped, this process's cell locks released.
     signal.signal(signal.SIGTERM, _interrupt)

@@ -36,25 +36,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import time
 
-    from scratchnet import persistence
-    from scratchnet.estimators import NeuralNetwork, NeuralNetworkRegressor
-    from scratchnet.experiments.prepare import check_batch_size, prepare
+    from scratchnet import engines
+    from scratchnet.data.prepare import check_batch_size, prepare
     from scratchnet.fileio import writable_dir, write_json
     from scratchnet.report import figures
+    from scratchnet.run.train import train_and_record
 
     data_config, params, task, where = settings(args)
     out = writable_dir(args.out)  # a bad --out fails now, not after the training
     data = prepare(data_config)
     check_batch_size(params.get("batch_size"), len(data.y_train), where)
-    if task == "classify":
-        model = NeuralNetwork(**params)
-        y_train, y_val, y_test = data.y_train, data.y_val, data.y_test
-    else:
-        model = NeuralNetworkRegressor(**params)
-        y_train, y_val, y_test = data.X_train, data.X_val, data.X_test
+    engine = engines.get("scratchnet")
+    model = engine.estimator("classify" if task == "classify" else "regress", params)
+    parts = _parts(data, task)
     print(f"training {model!r} on {data_config.dataset} {data.sizes} ({data.source})")
     start = time.perf_counter()
-    model.fit(data.X_train, y_train, validation_data=(data.X_val, y_val))
+    train_and_record(engine, model, parts, out, running=True, model_file=MODEL_FILE)
     seconds = time.perf_counter() - start
     metrics = {
         "task": task,
@@ -63,17 +60,13 @@ def run(args: argparse.Namespace) -> int:
         "train_seconds": seconds,
         "epochs": model.n_iter_,
         "best_epoch": model.best_epoch_,
-        "test_score": model.score(data.X_test, y_test),
+        "test_score": model.score(*parts["test"]),
     }
     if data.official_test is not None and task == "classify":
         metrics["official_test_score"] = model.score(*data.official_test)
-
-    persistence.save(model, out / MODEL_FILE)
-    write_json(out / "history.json", model.history_)
     write_json(out / "metrics.json", metrics)
-    figures.save(
-        figures.history_figure(model.history_, title=f"{data_config.dataset}"), out / "curves.png"
-    )
+    figure = figures.history_figure(model.history_, title=f"{data_config.dataset}")
+    figures.save(figure, out / "curves.png")
     score_name = "accuracy" if task == "classify" else "R^2"
     print(
         f"{model.n_iter_} epochs in {seconds:.1f} s; test {score_name} "
@@ -82,11 +75,23 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parts(data: Any, task: str) -> dict[str, tuple]:
+    """Train, validation and test (X, y): y the labels, or the images themselves."""
+    parts = {
+        "train": (data.X_train, data.y_train),
+        "val": (data.X_val, data.y_val),
+        "test": (data.X_test, data.y_test),
+    }
+    if task != "classify":
+        parts = {name: (X, X) for name, (X, _) in parts.items()}
+    return parts
+
+
 def settings(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str, str]:
     """The data recipe, estimator parameters, task and a name for messages, from --config
     (validated against :func:`config_schema`) and the flags, which win."""
     from scratchnet.config import dataclass_from, read_toml
-    from scratchnet.experiments.prepare import DataConfig
+    from scratchnet.data.prepare import DataConfig
     from scratchnet.schema import validate
 
     config = read_toml(args.config) if args.config else {}
@@ -105,7 +110,7 @@ def config_schema() -> Any:
     """The schema of a ``train --config`` file: ``task``, ``[data]`` and ``[model]``."""
     from scratchnet import schema
     from scratchnet.config import estimator_schema
-    from scratchnet.experiments.config_schemas import DATA
+    from scratchnet.data.prepare import DATA
 
     return schema.table(
         task=schema.text("classify", "autoencode"),

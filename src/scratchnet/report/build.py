@@ -12,15 +12,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from scratchnet.fileio import write_text
-from scratchnet.report import html, markdown, section_a, section_b, section_c, summary
-from scratchnet.report.document import Document, Section
+from scratchnet.report import (
+    html,
+    markdown,
+    section_a,
+    section_b,
+    section_c,
+    study_section,
+    summary,
+)
+from scratchnet.report.document import Document, Section, guarded
 from scratchnet.runfiles import JsonView, RunFolderError, read_json
 
 TITLE = "scratchnet: the study, reproduced"
 SUBTITLE = (
-    "Every experiment of the seed study (Sections A, B and C) rerun from scratch, with the "
-    "seed's figures beside ours. Green cells beat the seed, red ones fall short."
+    "Every experiment of the original study (Sections A, B and C) rerun from scratch, with "
+    "its figures beside ours. Green cells beat the original, red ones fall short."
 )
+
+
+SWEEP_SUBTITLE = "One sweep, from the files of its folder: its table and its figures."
 
 
 class DamagedRunFolderError(RunFolderError):
@@ -28,7 +39,9 @@ class DamagedRunFolderError(RunFolderError):
 
 
 def build_document(run_dir: Path) -> Document:
-    """The report's document model for ``run_dir``."""
+    """The report's document model for ``run_dir``: a reproduction, or one sweep's folder."""
+    if study_section.has_view(run_dir):
+        return _sweep_document(run_dir)
     problems: list[str] = []
     header = _guarded_header(_environment, run_dir / "environment.json", problems)
     header += _guarded_header(_timings, run_dir / "timings.json", problems)
@@ -39,6 +52,16 @@ def build_document(run_dir: Path) -> Document:
     ]
     summary.anchor_all(sections)
     return Document(TITLE, SUBTITLE, header, sections, problems, summary.build(run_dir))
+
+
+def _sweep_document(run_dir: Path) -> Document:
+    """The report of one sweep (``scratchnet sweep``'s folder): its study's section alone."""
+    try:
+        title = study_section.view_title(run_dir)
+    except RunFolderError:
+        title = run_dir.name  # the section says what is wrong with the view
+    section = guarded(title, lambda: study_section.build(run_dir), anchor="study")
+    return Document(f"scratchnet: {title}", SWEEP_SUBTITLE, [], [section], [])
 
 
 def write_report(run_dir: str | Path) -> tuple[Path, Path]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from scratchnet.fileio import atomic_path
+from scratchnet.fileio import save_png
 
 
 def history_figure(history: dict[str, list[float]], title: str = "") -> Figure:
@@ -34,6 +34,4 @@ def history_figure(history: dict[str, list[float]], title: str = "") -> Figure:
 
 def save(fig: Figure, path: str | os.PathLike[str], dpi: int = 110) -> Path:
     """Write ``fig`` as PNG to ``path`` atomically; return the path."""
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi)
-    return Path(path)
+    return save_png(fig, path, dpi)

@@ -21,7 +21,7 @@ from scratchnet.report.document import Cell, Document, Figure, Note, Paragraph, 
 
 MARKS = {"good": " ▲", "bad": " ▼"}
 LABELS = {
-    "differs": "Differs from the seed",
+    "differs": "Differs from the original study",
     "missing": "Not run",
     "info": "Note",
     "damaged": "Left out, a file is damaged",

@@ -1,6 +1,6 @@
 """Section A of the report: the hand-worked exercises, the seed's answers beside exact ones.
 
-Reads the files :mod:`scratchnet.experiments.worked_examples` wrote; computes nothing new. A
+Reads the files :mod:`scratchnet.studies.worked_examples` wrote; computes nothing new. A
 damaged file takes out the part that reads it (the whole section for ``comparisons.json``, one
 exercise for the others), with a note naming the file and what is wrong.
 """
@@ -39,16 +39,17 @@ def _build(folder: Path) -> Section:
     section.blocks.append(
         Paragraph(
             "Every quantity is computed in exact rational arithmetic where the activations allow "
-            "it (ReLU, identity), then compared with the value the seed wrote; a written value "
-            "counts as right when it equals the exact one rounded to the places shown."
+            "it (ReLU, identity), then compared with the value the original study wrote; a "
+            "written value counts as right when it equals the exact one rounded to the places "
+            "shown."
         )
     )
     wrong = {name: sum(c[3] == "wrong" for c in items) for name, items in comparisons.items()}
     section.blocks.append(
         Note(
-            f"The seed's answers that differ from the exact ones: {wrong['backprop']} in the "
-            f"backpropagation exercise, {wrong['svm']} in the SVM exercise and "
-            f"{wrong['hyperplane']} in the hyperplane exercise.",
+            f"The original study's answers that differ from the exact ones: "
+            f"{wrong['backprop']} in the backpropagation exercise, {wrong['svm']} in the SVM "
+            f"exercise and {wrong['hyperplane']} in the hyperplane exercise.",
             "differs" if any(wrong.values()) else "info",
         )
     )
@@ -138,7 +139,7 @@ def _svm(folder: Path, comparisons: list[Comparison]) -> Section:
             points,
             *_figure(
                 folder / "svm.png",
-                "The seed's six points, the maximum-margin line (solid) and "
+                "The original study's six points, the maximum-margin line (solid) and "
                 "its margins (dashed); support vectors circled.",
             ),
             _comparison_table(comparisons),
@@ -169,9 +170,9 @@ def _comparison_table(comparisons: list[Comparison]) -> Table:
         for quantity, given, correct, verdict, why in comparisons
     ]
     return Table(
-        ["quantity", "the seed", "exact", "verdict", "why"],
+        ["quantity", "the original", "exact", "verdict", "why"],
         rows,
-        caption="The seed's answers against the exact ones",
+        caption="The original study's answers against the exact ones",
     )
 
 

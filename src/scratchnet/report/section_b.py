@@ -1,9 +1,10 @@
-"""Section B of the report: the MNIST activation x initialization study, seed beside ours.
+"""Section B of the report: the MNIST activation x initialization study, the original beside
+ours.
 
 Reads each protocol's sweep folder (``results.csv``, ``sweep.json`` and the sweep's figures);
-writes automatic notes where a finding differs from the seed's. A damaged file takes out the
-protocol that reads it, with a note naming the file and what is wrong; a number that does not
-parse shows as a dash.
+writes automatic notes where a finding differs from the original study's. A damaged file takes
+out the protocol that reads it, with a note naming the file and what is wrong; a number that
+does not parse shows as a dash.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from scratchnet.report.document import (
 from scratchnet.runfiles import RunFolderError, read_csv, read_json
 
 PROTOCOLS = (
-    ("seed", "The seed's protocol, as written"),
-    ("seed_summed", "The seed's protocol with a summed batch gradient, as its code likely ran"),
+    ("seed", "The original study's protocol, as written"),
+    (
+        "seed_summed",
+        "The original study's protocol with a summed batch gradient, as its code likely ran",
+    ),
     ("improved", "An improved recipe for the same network"),
 )
 CHANCE_PCT = 15.0  # ten classes: anything below this learned nothing
@@ -36,9 +40,9 @@ def build(folder: Path) -> Section:
     section.blocks.append(
         Paragraph(
             "A 784-256-128-64-32-10 network, four hidden activations x three weight "
-            "initializations, on the seed's stratified 80:10:10 split of the 60,000 MNIST "
-            "training images (48,000 / 6,000 / 6,000); test accuracy on the seed's 6,000-image "
-            "test split and on the official 10,000-image test set."
+            "initializations, on the original study's stratified 80:10:10 split of the 60,000 "
+            "MNIST training images (48,000 / 6,000 / 6,000); test accuracy on the original's "
+            "6,000-image test split and on the official 10,000-image test set."
         )
     )
     results, damaged = {}, {}
@@ -75,9 +79,9 @@ def _side_by_side(results: dict[str, list[dict]]) -> Table:
             line.append("–" if ours is None else _accuracy_cell(ours, seed))
         rows.append(line)
     return Table(
-        ["activation", "init", "the seed %", *(f"ours, {SHORT_NAMES[n]} %" for n in ran)],
+        ["activation", "init", "the original %", *(f"ours, {SHORT_NAMES[n]} %" for n in ran)],
         rows,
-        caption="Test accuracy on the seed's 6,000-image test split",
+        caption="Test accuracy on the original study's 6,000-image test split",
     )
 
 
@@ -93,42 +97,7 @@ def _protocol(
     settings = _settings(folder)
     if settings:
         section.blocks.append(Table(["setting", "value"], settings, caption="Settings"))
-    section.blocks.append(
-        Table(
-            [
-                "activation",
-                "init",
-                "test % (seed split)",
-                "test % (official 10k)",
-                "the seed %",
-                "best epoch",
-                "epochs",
-                "final train loss",
-                "final val loss",
-                "time (s)",
-            ],
-            [
-                [
-                    r["activation"],
-                    r["weight_init"],
-                    _accuracy_cell(
-                        _float(r["test_accuracy_pct"]), _float(r["seed_test_accuracy_pct"])
-                    )
-                    if r["status"] == "complete"
-                    else r["status"],
-                    _fmt(_float(r["official_test_accuracy_pct"])),
-                    _fmt(_float(r["seed_test_accuracy_pct"])),
-                    r["best_epoch"],
-                    r["epochs"],
-                    _fmt(_float(r["final_train_loss"]), 4),
-                    _fmt(_float(r["final_val_loss"]), 4),
-                    _fmt(_float(r["wall_time_s"]), 1),
-                ]
-                for r in rows
-            ],
-            caption="Every cell; green beats the seed's figure, red falls short",
-        )
-    )
+    section.blocks.append(_cells_table(rows))
     section.blocks += _differences(rows)
     for name, caption in (
         ("test_accuracy_heatmap.png", "Test accuracy, activation x init"),
@@ -137,6 +106,45 @@ def _protocol(
         if (folder / name).is_file():
             section.blocks.append(Figure(folder / name, caption))
     return section
+
+
+CELL_COLUMNS = [
+    "activation",
+    "init",
+    "test % (original split)",
+    "test % (official 10k)",
+    "the original %",
+    "best epoch",
+    "epochs",
+    "final train loss",
+    "final val loss",
+    "time (s)",
+]
+
+
+def _cells_table(rows: list[dict]) -> Table:
+    """Every cell of a protocol, its accuracy highlighted against the original's."""
+    return Table(
+        CELL_COLUMNS,
+        [
+            [
+                r["activation"],
+                r["weight_init"],
+                _accuracy_cell(_float(r["test_accuracy_pct"]), _float(r["seed_test_accuracy_pct"]))
+                if r["status"] == "complete"
+                else r["status"],
+                _fmt(_float(r["official_test_accuracy_pct"])),
+                _fmt(_float(r["seed_test_accuracy_pct"])),
+                r["best_epoch"],
+                r["epochs"],
+                _fmt(_float(r["final_train_loss"]), 4),
+                _fmt(_float(r["final_val_loss"]), 4),
+                _fmt(_float(r["wall_time_s"]), 1),
+            ]
+            for r in rows
+        ],
+        caption="Every cell; green beats the original's figure, red falls short",
+    )
 
 
 def _accuracy_cell(ours: float | None, seed: float | None) -> Cell:
@@ -159,7 +167,7 @@ def _differences(rows: list[dict]) -> list[Note]:
         if seed < CHANCE_PCT <= ours:
             notes.append(
                 Note(
-                    f"The seed found {cell} stuck at chance ({seed:.2f}%); here it "
+                    f"The original study found {cell} stuck at chance ({seed:.2f}%); here it "
                     f"learns, reaching {ours:.2f}%.",
                     "differs",
                 )
@@ -167,7 +175,7 @@ def _differences(rows: list[dict]) -> list[Note]:
         elif ours < CHANCE_PCT <= seed:
             notes.append(
                 Note(
-                    f"The seed's {cell} reached {seed:.2f}%; here it stays at chance "
+                    f"The original study's {cell} reached {seed:.2f}%; here it stays at chance "
                     f"({ours:.2f}%).",
                     "differs",
                 )
@@ -185,9 +193,9 @@ def _differences(rows: list[dict]) -> list[Note]:
                 f"Best cell here: {best['activation']} with {best['weight_init']} initialization, "
                 f"{_float(best['test_accuracy_pct']):.2f}% "
                 + (
-                    "(the seed's best too)."
+                    "(the original's best too)."
                     if same
-                    else f"(the seed's best was {seed_best['activation']} with "
+                    else f"(the original's best was {seed_best['activation']} with "
                     f"{seed_best['weight_init']}, {seed_best['seed_test_accuracy_pct']}%)."
                 ),
                 "info" if same else "differs",

@@ -13,20 +13,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from scratchnet.report import section_a, section_b, section_c
+from scratchnet.report import section_a, section_b, section_c, study_section
 from scratchnet.report.document import Cell, Paragraph, Section, Table, compare_cell
 from scratchnet.runfiles import RunFolderError, read_csv, read_json
 
 TITLE = "Summary: the original study beside ours"
 ANCHOR = "summary"
 COLUMNS = ["result", "the original study", "ours", "agrees"]
-#: Section C's headline per study: (folder, table stem, the metric deciding "best").
-C_HEADLINES = (
-    ("activations", "activations", "val acc %"),
-    ("gridsearch", "gridsearch", "best cv acc %"),
-    ("autoencoder", "autoencoder", "test R2"),
-    ("features", "features", "test acc %"),
-)
 SEED = "seed"  # the original study's rows in the run folder's tables
 
 
@@ -193,16 +186,28 @@ def _cell_name(row: dict) -> str:
 
 
 def _section_c(folder: Path) -> list[list]:
-    titles = {view.folder: view.title for view in getattr(section_c, "STUDIES", ())}
+    """A row per table whose study's view names a headline column (``view.json``)."""
     rows = []
-    for study, stem, metric in C_HEADLINES:
-        path = folder / study / f"{stem}.csv"
-        table = _read(read_csv, path) if path.exists() else None
-        if table and metric in table[0] and "source" in table[0]:
-            anchor = slug(titles[study]) if study in titles else "section-c"
-            row = _c_row(*table, metric, titles.get(study, study), anchor)
-            rows += [row] if row else []
+    for title, study in section_c.studies(folder):
+        for stem, metric in _headlines(study):
+            path = study / f"{stem}.csv"
+            table = _read(read_csv, path) if path.exists() else None
+            if table and metric in table[0] and "source" in table[0]:
+                row = _c_row(*table, metric, title, slug(title))
+                rows += [row] if row else []
     return rows
+
+
+def _headlines(study: Path) -> list[tuple[str, str]]:
+    """(table stem, headline column) of every table the study's view gives a headline."""
+    view = _read(read_json, study / study_section.VIEW_FILE)
+    if view is None:
+        return []
+    try:
+        found = [(t["stem"].text(), t.get("headline").value) for t in view.get("tables").items()]
+    except RunFolderError:
+        return []  # a damaged view: the study's section says what is wrong
+    return [(stem, metric) for stem, metric in found if isinstance(metric, str)]
 
 
 def _c_row(columns: list[str], rows: list[dict], metric: str, title: str, anchor: str):
