@@ -91,9 +91,9 @@ def test_lbfgs_normalizes_with_the_whole_datas_final_statistics(digits):
 @pytest.mark.network
 def test_batch_norm_lets_the_original_studys_sigmoid_normal_cell_learn():
     """The original study's sigmoid / LeCun-normal cell of 784-256-128-64-32-10 stays at
-    chance with plain SGD (lr 2e-3, batch 128); with batch normalization the same SGD learns
-    (85% after 10 epochs; PyTorch's BatchNorm1d in the same place: 78%), and the ten times
-    larger rate it tolerates reaches 94% in 10 epochs."""
+    chance with plain SGD (lr 2e-3, batch 128), and at ten times that rate too; with batch
+    normalization the same SGD learns (85.0% after 10 epochs; PyTorch's BatchNorm1d in the
+    same place: 77.9%), and at the ten times larger rate reaches 94.5% in 10 epochs."""
     from scratchnet.data import load_dataset
 
     try:
@@ -116,6 +116,6 @@ def test_batch_norm_lets_the_original_studys_sigmoid_normal_cell_learn():
         model = NeuralNetwork(epochs=epochs, **cell, **settings).fit(X[train], y[train])
         return model.score(X[val], y[val])
 
-    assert accuracy(2, lr=2e-3) < 0.2  # chance; the original study ran 50 epochs to see it
-    assert accuracy(10, lr=2e-3, batch_norm=True) > 0.8
-    assert accuracy(10, lr=2e-2, batch_norm=True) > 0.9
+    assert accuracy(10, lr=2e-3, batch_norm=True) > 0.8  # measured 0.850
+    assert accuracy(10, lr=2e-2) < 0.2  # chance (0.107): the rate alone does not do it
+    assert accuracy(10, lr=2e-2, batch_norm=True) > 0.9  # measured 0.945
