@@ -29,9 +29,19 @@ def _type_checking_only(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
+def extension_modules() -> set[str]:
+    """Dotted names of the package's compiled modules (a ``.c`` source each, built in place)."""
+    return {
+        ".".join(path.relative_to(SRC).with_suffix("").parts)
+        for path in (SRC / PACKAGE).rglob("*.c")
+    }
+
+
 def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
     """The package's modules that module ``name`` imports anywhere (functions included),
-    ``if TYPE_CHECKING:`` blocks aside."""
+    ``if TYPE_CHECKING:`` blocks aside. ``from package import compiled_module`` imports that
+    module, not the package's other names."""
+    compiled = extension_modules()
     tree = ast.parse(path.read_text(encoding="utf-8"))
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -48,7 +58,7 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
                 base = f"{base}.{node.module}" if node.module else base
             for alias in node.names:
                 full = f"{base}.{alias.name}"
-                found.add(full if full in known else base)
+                found.add(full if full in known or full in compiled else base)
     return {module for module in found if module in known and module != name}
 
 

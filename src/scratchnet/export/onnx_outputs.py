@@ -5,7 +5,7 @@ A classifier gives ``label`` (what ``predict`` returns) and ``probabilities`` (w
 2-D: (n, n_outputs), as skl2onnx's regressors do).
 
 =====================  ===============================  =====================================
-out_activation_        probabilities                    label
+``out_activation_``    probabilities                    label
 =====================  ===============================  =====================================
 softmax                ``Softmax(z)`` (n, k)            ``classes_[ArgMax(z)]`` (n,)
 logistic, 1 output     ``[1 - s, s]``, s = Sigmoid(z)   ``classes_[z > 0]`` (n,)
