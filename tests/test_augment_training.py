@@ -99,6 +99,16 @@ def test_a_model_file_keeps_a_preset_or_dict_augmentation(data, tmp_path):
     assert loaded.get_params()["augment"] == {"shift": 2, "flip": 0.5}
 
 
+def test_a_model_file_keeps_an_augment_object_as_its_parameters(data, tmp_path):
+    X, y = data
+    augment = Augment(rotate=7.5, elastic=0.5, fill=0.0)
+    model = NeuralNetwork(augment=augment, **SETTINGS).fit(X, y)
+    loaded = load(save(model, tmp_path / "model.npz"))
+    assert loaded.get_params()["augment"] == augment.get_params()
+    from_spec = NeuralNetwork(**{**SETTINGS, "augment": loaded.augment}).fit(X, y)
+    np.testing.assert_array_equal(from_spec.network_.params, model.network_.params)
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [

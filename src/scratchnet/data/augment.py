@@ -96,6 +96,10 @@ class Augment:
         """The constructor's parameters by name."""
         return {name: getattr(self, name) for name in (*LIMITS, "fill")}
 
+    def json_spec(self) -> dict[str, Any]:
+        """The parameters as a dict, which ``augment=`` takes back (for model files)."""
+        return self.get_params()
+
     def set_params(self, **params: Any) -> Augment:
         """Change parameters by name (checked); returns self."""
         check_names(params, "Augment")

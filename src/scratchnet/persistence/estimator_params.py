@@ -35,11 +35,17 @@ def with_params(cls: type, params: dict[str, Any]) -> Any:
 
 
 def json_params(model: Any) -> dict[str, Any]:
-    """The estimator's ``get_params(deep=False)`` restricted to JSON-safe values."""
+    """The estimator's ``get_params(deep=False)`` restricted to JSON-safe values.
+
+    A parameter object with a ``json_spec()`` method (an augmentation) is stored as that
+    spec, a form the same parameter accepts back.
+    """
     import json
 
     safe = {}
     for key, value in model.get_params(deep=False).items():
+        if callable(getattr(value, "json_spec", None)):
+            value = value.json_spec()
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError):
