@@ -46,6 +46,8 @@ class Dropout:
     def __init__(self, rates: Sequence[float], seed: int) -> None:
         self.rates = tuple(float(rate) for rate in rates)
         self.seed = int(seed) % 2**64
+        #: Per layer: a unit is kept when its 53 hash bits reach this (rate * 2^53, rounded up).
+        self.thresholds = tuple(int(np.ceil(rate * 2.0**53)) for rate in self.rates)
         self._buffers: dict[tuple, np.ndarray] = {}
 
     def __getstate__(self) -> dict:
@@ -74,8 +76,7 @@ class Dropout:
             if mask is None:
                 mask = self._buffers[(layer, len(keys))] = np.empty((len(keys), size), dtype)
             salt = _salt(self.seed, step, layer)
-            threshold = int(np.ceil(rate * 2.0**53))
-            kernels.dropout_mask(mask, keys, salt, threshold, 1.0 / (1.0 - rate))
+            kernels.dropout_mask(mask, keys, salt, self.thresholds[layer], 1.0 / (1.0 - rate))
             masks.append(mask)
         return masks
 

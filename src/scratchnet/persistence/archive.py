@@ -156,19 +156,7 @@ class Archive:
             On a missing or unexpected member, a dtype or shape other than the plan's, a zip
             size other than the NPY header implies, or a total over ``max_bytes``.
         """
-        missing = sorted(set(plan) - set(self.members))
-        extra = [] if partial else sorted(set(self.members) - set(plan))
-        if missing or extra:
-            raise Invalid(
-                f"arrays do not match the header: missing {missing or 'none'}, "
-                f"unexpected {extra or 'none'}"
-            )
-        total = sum(expect.nbytes(self.members[name].dtype) for name, expect in plan.items())
-        if total > max_bytes:
-            raise Invalid(
-                f"the header implies {total} bytes of arrays, more than the limit of {max_bytes} "
-                f"(load(..., max_bytes=) raises it)"
-            )
+        check_names_and_size(self.members, plan, max_bytes, partial, "arrays")
         for name, expect in plan.items():
             _check_member(name, self.members[name], expect)
 
@@ -204,6 +192,27 @@ class Archive:
         if not member.dtype.isnative:
             out.byteswap(inplace=True)
         return out
+
+
+def check_names_and_size(
+    members: dict, plan: dict[str, Expect], max_bytes: int, partial: bool, noun: str, shown=str
+) -> None:
+    """Invalid unless ``members`` hold every name of ``plan`` (and, unless ``partial``, no
+    other) and the plan's arrays total at most ``max_bytes``; ``noun`` and ``shown`` (a name
+    as the file spells it) word the message."""
+    missing = sorted(shown(name) for name in set(plan) - set(members))
+    extra = [] if partial else sorted(shown(name) for name in set(members) - set(plan))
+    if missing or extra:
+        raise Invalid(
+            f"{noun} do not match the header: missing {missing or 'none'}, "
+            f"unexpected {extra or 'none'}"
+        )
+    total = sum(expect.nbytes(members[name].dtype) for name, expect in plan.items())
+    if total > max_bytes:
+        raise Invalid(
+            f"the header implies {total} bytes of {noun}, more than the limit of {max_bytes} "
+            f"(load(..., max_bytes=) raises it)"
+        )
 
 
 def _check_directory(handle: BinaryIO, size: int) -> None:

@@ -33,7 +33,7 @@ import numpy as np
 
 from scratchnet.fileio import atomic_path
 from scratchnet.persistence import jsonio
-from scratchnet.persistence.archive import Expect
+from scratchnet.persistence.archive import Expect, check_names_and_size
 from scratchnet.persistence.common import MAX_HEADER_BYTES, MAX_LAYERS, Invalid
 
 SUFFIX = ".safetensors"
@@ -121,19 +121,7 @@ class Archive:
             On a missing or unexpected tensor, another dtype or shape, or a total over
             ``max_bytes``.
         """
-        missing = sorted(tensor_name(n) for n in set(plan) - set(self.members))
-        extra = [] if partial else sorted(tensor_name(n) for n in set(self.members) - set(plan))
-        if missing or extra:
-            raise Invalid(
-                f"tensors do not match the header: missing {missing or 'none'}, "
-                f"unexpected {extra or 'none'}"
-            )
-        total = sum(expect.nbytes(self.members[name].dtype) for name, expect in plan.items())
-        if total > max_bytes:
-            raise Invalid(
-                f"the header implies {total} bytes of tensors, more than the limit of "
-                f"{max_bytes} (load(..., max_bytes=) raises it)"
-            )
+        check_names_and_size(self.members, plan, max_bytes, partial, "tensors", tensor_name)
         for name, expect in plan.items():
             _check_member(tensor_name(name), self.members[name], expect)
 
