@@ -155,7 +155,7 @@ def test_model_files_round_trip(digits, tmp_path, engine, task):
 def test_pixel_scaler_round_trip_and_r2_invariance(tmp_path):
     from sklearn.metrics import r2_score
 
-    from scratchnet.studies.fashion.scaling import PixelScaler
+    from scratchnet.data.scaling import PixelScaler
 
     rng = np.random.default_rng(0)
     X = rng.random((200, 6)).astype(np.float32)

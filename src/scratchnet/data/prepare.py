@@ -21,6 +21,9 @@ from scratchnet.schema import Spec, array, integer, number, seed, text
 DATASETS = ("mnist", "fashion-mnist", "digits")
 
 
+SCALINGS = ("divide255", "minmax", "standardize")
+
+
 @dataclass(frozen=True)
 class DataConfig:
     """How a study gets its data (the ``[data]`` table of a config file)."""
@@ -31,7 +34,8 @@ class DataConfig:
     val_size: int = 10_000
     train_subset: int = 0  # 0 = all; else the first N training images (the seed's filter)
     test_subset: int = 0  # 0 = all; else the first N test images
-    scaling: str = "divide255"  # or "minmax" (scikit-learn's MinMaxScaler, fitted on train)
+    scaling: str = "divide255"  # or "minmax" (scikit-learn's MinMaxScaler, fitted on train),
+    # or "standardize" (minmax, then every pixel to mean 0, std 1 (floored at 0.05) on train)
     seed: int = 0
     data_dir: str | None = None
 
@@ -40,8 +44,10 @@ class DataConfig:
             raise ConfigError(f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
         if self.split not in ("ratio", "holdout"):
             raise ConfigError(f"split must be 'ratio' or 'holdout', got {self.split!r}")
-        if self.scaling not in ("divide255", "minmax"):
-            raise ConfigError(f"scaling must be 'divide255' or 'minmax', got {self.scaling!r}")
+        if self.scaling not in SCALINGS:
+            raise ConfigError(
+                f"scaling must be one of {', '.join(map(repr, SCALINGS))}, got {self.scaling!r}"
+            )
         for name in ("train_subset", "test_subset", "val_size"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
@@ -55,7 +61,7 @@ DATA: dict[str, Spec] = {
     "val_size": integer(0),
     "train_subset": integer(0),
     "test_subset": integer(0),
-    "scaling": text("divide255", "minmax"),
+    "scaling": text(*SCALINGS),
     "seed": seed(),
     "data_dir": text(),
 }
@@ -164,6 +170,14 @@ def _first(X: np.ndarray, y: np.ndarray, n: int, name: str):
     return X[:n], y[:n]
 
 
+def _standardized(transform, X_fit: np.ndarray):
+    """``transform`` followed by per-pixel standardization fitted on ``transform(X_fit)``."""
+    from scratchnet.data.scaling import PixelScaler
+
+    scaler = PixelScaler.fit(transform(X_fit))
+    return lambda X: scaler.transform(transform(X))
+
+
 def _scale(scaling: str, raw: list[np.ndarray]) -> list[np.ndarray]:
     """Scale every part (the first is the one a min-max scaler is fitted on) to float32.
 
@@ -172,9 +186,11 @@ def _scale(scaling: str, raw: list[np.ndarray]) -> list[np.ndarray]:
     """
     from scratchnet.data.preprocessing import minmax_apply, minmax_fit, scale_pixels
 
-    if scaling == "minmax":
+    if scaling in ("minmax", "standardize"):
         low, span = minmax_fit(raw[0])
         transform = partial(minmax_apply, low=low, span=span)
+        if scaling == "standardize":
+            transform = _standardized(transform, raw[0])
     else:
         transform = scale_pixels
     scaled = []

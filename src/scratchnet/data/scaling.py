@@ -1,13 +1,14 @@
-"""Per-pixel standardization for the improved autoencoder recipe.
+"""Per-pixel standardization: the improved autoencoder recipe's, and ``[data] scaling =
+"standardize"`` (:mod:`scratchnet.data.prepare`).
 
-The seed scores its autoencoders with R^2 averaged uniformly over the 784 pixels, but trains
-them on the squared error of MinMax-scaled pixels, where the nearly constant border pixels weigh
-almost nothing. Standardizing every pixel (inputs and targets alike, so the target is still the
-input) makes the training loss the same average over pixels as the score: a pixel's squared
-error in standard units is ``1 - R^2`` of that pixel, up to the train/test variance ratio. The
-standard deviation is floored (default 0.05 in MinMax units) so that pixels that are almost
-always 0 do not blow up. R^2 is unchanged by per-pixel affine maps, and predictions are mapped
-back before any MSE is reported.
+The original study scores its autoencoders with R^2 averaged uniformly over the 784 pixels,
+but trains them on the squared error of MinMax-scaled pixels, where the nearly constant border
+pixels weigh almost nothing. Standardizing every pixel (inputs and targets alike, so the
+target is still the input) makes the training loss the same average over pixels as the score:
+a pixel's squared error in standard units is ``1 - R^2`` of that pixel, up to the train/test
+variance ratio. The standard deviation is floored (default 0.05 in MinMax units) so that
+pixels that are almost always 0 do not blow up. R^2 is unchanged by per-pixel affine maps, and
+predictions are mapped back before any MSE is reported.
 """
 
 from __future__ import annotations

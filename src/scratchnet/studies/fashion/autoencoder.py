@@ -33,7 +33,7 @@ from scratchnet.studies.fashion.base import (
     train_network,
 )
 from scratchnet.studies.fashion.config import StudyConfig, source_label
-from scratchnet.studies.fashion.scaling import SCALER, PixelScaler
+from scratchnet.data.scaling import SCALER, PixelScaler
 from scratchnet.sweep.cells import Cell
 from scratchnet.sweep.views import FigureView, StudyView, TableView
 
