@@ -69,4 +69,13 @@ PLAN = (
         3.0,
         "fashion-features",
     ),
+    Step("records/mnist", "Records: MNIST", "mnist_record.toml", 9.0, "record"),
+    Step("records/fashion", "Records: Fashion-MNIST", "fashion_record.toml", 3.0, "record"),
+    Step(
+        "records/autoencoder",
+        "Records: Fashion-MNIST autoencoder",
+        "autoencoder_record.toml",
+        3.0,
+        "record",
+    ),
 )

@@ -38,13 +38,14 @@ def get_study(name: str, where: str = "config") -> Study:
 
 
 def _register_studies() -> None:
-    """The Section C (Fashion-MNIST) studies and the generic grid study."""
+    """The Section C (Fashion-MNIST) studies, the generic grid study and the record study."""
     from scratchnet.studies.fashion import activations as fashion_activations
     from scratchnet.studies.fashion import autoencoder as fashion_autoencoder
     from scratchnet.studies.fashion import features as fashion_features
     from scratchnet.studies.fashion import gridsearch as fashion_gridsearch
     from scratchnet.studies.fashion import preprocessing as fashion_preprocessing
     from scratchnet.studies.grid import study as grid_study
+    from scratchnet.studies.record import study as record_study
 
     register(fashion_activations.STUDY)
     register(fashion_autoencoder.STUDY)
@@ -52,6 +53,7 @@ def _register_studies() -> None:
     register(fashion_features.STUDY)
     register(fashion_preprocessing.STUDY)
     register(grid_study.STUDY)
+    register(record_study.STUDY)
 
 
 _register_studies()

@@ -110,7 +110,7 @@ def parse(table: dict, where: str) -> GridConfig:
     params = dict(estimator.get("params", {}))
     grid = _grid(table["grid"], params, f"{where} [grid]")
     record = table["record"]
-    metrics = _metrics(record["metrics"], task, f"{where} [record] metrics")
+    metrics = check_metrics(record["metrics"], task, f"{where} [record] metrics")
     config = GridConfig(
         title=table["title"],
         data=data,
@@ -125,7 +125,13 @@ def parse(table: dict, where: str) -> GridConfig:
     )
     _check_heatmap(config, f"{where} [record] heatmap")
     _check_curves(config, f"{where} [record] curves")
-    _trial_fits(config, where)
+    trial_fits(
+        config.engine,
+        config.task,
+        config.data.dataset,
+        [{**config.params, **cell} for cell in config.combinations()],
+        where,
+    )
     return config
 
 
@@ -144,7 +150,8 @@ def _grid(raw: dict, params: dict, where: str) -> tuple[tuple[str, tuple], ...]:
     return tuple(grid)
 
 
-def _metrics(names: list[str], task: str, where: str) -> tuple[str, ...]:
+def check_metrics(names: list[str], task: str, where: str) -> tuple[str, ...]:
+    """``names`` without repeats, each ``<part>_<metric>`` of ``task``; ConfigError otherwise."""
     known = [f"{part}_{metric}" for part in PARTS for metric in TASK_METRICS[task]]
     known += ["epochs", "fit_seconds"]
     unknown = [name for name in names if name not in known]
@@ -166,27 +173,36 @@ def _check_heatmap(config: GridConfig, where: str) -> None:
 
 
 def _check_curves(config: GridConfig, where: str) -> None:
-    known = TASK_METRICS[config.task] if config.task == "classify" else ("mse",)
-    unknown = [key for key in config.curves if key not in known]
+    check_curves(config.curves, config.task, where)
+
+
+def check_curves(names, task: str, where: str) -> tuple[str, ...]:
+    """``names`` without repeats, each a per-epoch history key of ``task``; ConfigError
+    otherwise."""
+    known = TASK_METRICS[task] if task == "classify" else ("mse",)
+    unknown = [key for key in names if key not in known]
     if unknown:
         raise ConfigError(
             f"{where}: no per-epoch curve {', '.join(map(repr, unknown))}; "
             f"valid: {', '.join(known)}"
         )
+    return tuple(dict.fromkeys(names))
 
 
-def _trial_fits(config: GridConfig, where: str) -> None:
-    """Fit every cell's estimator for one epoch on 20 random samples shaped as the data."""
-    engine = engines.get(config.engine)
-    n_features = N_FEATURES[config.data.dataset]
-    X = np.random.default_rng(0).random((20, n_features))
-    y = np.arange(20) % N_CLASSES if config.task == "classify" else X
-    for cell in config.combinations():
+def trial_fits(
+    engine_name: str, task: str, dataset: str, param_sets: list[dict[str, Any]], where: str
+) -> None:
+    """Fit an estimator of every parameter set for one epoch on 20 random samples shaped as
+    ``dataset``'s, so that a bad name or value fails now, naming ``where``."""
+    engine = engines.get(engine_name)
+    X = np.random.default_rng(0).random((20, N_FEATURES[dataset]))
+    y = np.arange(20) % N_CLASSES if task == "classify" else X
+    for params in param_sets:
         try:
-            model = engine.estimator(config.task, {**config.params, **cell})
+            model = engine.estimator(task, params)
             engine.fit(model, X, y, X, y, 1)
         except DivergenceError:
             pass  # random data; only the values' validity is being checked
         except (ConfigError, TypeError, ValueError) as exc:
-            shown = ", ".join(f"{k}={v!r}" for k, v in cell.items())
+            shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
             raise ConfigError(f"{where} [estimator] with {shown}: {exc}") from None

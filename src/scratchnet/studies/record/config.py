@@ -1,0 +1,214 @@
+"""The config file of a record study, checked whole before anything runs.
+
+A record study is a ladder of recipes for one network, each step adding its changes to the
+steps before it, every step trained on the training part and scored on the validation part
+only; the step with the best validation score becomes the record, and only its model ever
+sees the test part. ::
+
+    study = "record"
+    title = "Record: MNIST, 784-256-128-64-32-10"
+    description = "..."
+
+    [data]                                      # scratchnet.data.prepare.DataConfig
+    dataset = "mnist"
+
+    [estimator]
+    engine = "scratchnet"                       # or "sklearn"
+    task = "classify"                           # or "regress" (an autoencoder: target = input)
+    [estimator.params]                          # every step starts from these
+    layers = [784, 256, 128, 64, 32, 10]
+
+    [[ladder]]                                  # in order; `set` adds to the steps before
+    step = "AdamW one-cycle, 40 epochs"
+    set = { epochs = 40 }
+
+    [record]
+    select = "val_accuracy"                     # chooses the record among the steps
+    test = "test_accuracy"                      # the record's one score on the test part
+    curves = ["loss", "accuracy"]               # per-epoch history keys, one figure each
+    max_epochs = 2                              # optional cap on every step (for [quick])
+
+    [[anchors]]                                 # figures the record is shown beside
+    label = "the original study"
+    value = 96.23                               # as the table shows it (accuracy in %)
+    [[anchors]]
+    label = "our reproduction"
+    run = "../../section_b/original"           # another sweep folder, relative to this one
+    table = "results"                           # its <table>.csv
+    column = "official_test_accuracy_pct"       # the figure shown, from the row that is
+    best_by = "best_val_loss"                   # best by this column,
+    best = "min"                                # its smallest ("max": its largest)
+    where = { source = "improved" }             # among the rows with these values (optional)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from scratchnet import engines, schema
+from scratchnet.config import dataclass_from
+from scratchnet.data.prepare import DATA, DataConfig
+from scratchnet.engines.base import TASKS
+from scratchnet.errors import ConfigError
+from scratchnet.studies.grid.config import check_curves, check_metrics, trial_fits
+
+NAME = "record"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A figure shown beside the record: a fixed ``value``, or the ``column`` of the row of
+    ``run``'s ``table`` that is ``best`` (``max`` or ``min``) by ``best_by``, among the rows
+    whose columns hold the ``where`` values."""
+
+    label: str
+    value: float | None = None
+    run: str | None = None
+    table: str = "results"
+    column: str | None = None
+    best_by: str | None = None
+    best: str = "max"
+    where: dict = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rung of the ladder: its name, its changes, and its full parameters."""
+
+    name: str
+    changes: dict = field(hash=False)
+    params: dict = field(hash=False)
+
+
+@dataclass(frozen=True)
+class RecordConfig:
+    """A parsed record study config (see the module docstring)."""
+
+    title: str
+    data: DataConfig
+    engine: str
+    task: str
+    ladder: tuple[Step, ...]
+    select: str
+    test: str
+    curves: tuple[str, ...] = ()
+    anchors: tuple[Anchor, ...] = ()
+    description: str = ""
+
+    @property
+    def percent(self) -> bool:
+        """Whether the test score is an accuracy, shown in percent."""
+        return self.test.endswith("accuracy")
+
+
+def config_schema() -> schema.Spec:
+    """The schema of a record config (its ``study`` key aside)."""
+    return schema.table(
+        required=("title", "data", "estimator", "ladder", "record"),
+        title=schema.text(),
+        description=schema.text(),
+        data=schema.table(**DATA),
+        estimator=schema.table(
+            required=("engine",),
+            engine=schema.text(*engines.ENGINES),
+            task=schema.text(*TASKS),
+            params=schema.Spec("table"),
+        ),
+        ladder=schema.array(
+            schema.table(required=("step", "set"), step=schema.text(), set=schema.Spec("table")),
+            1,
+        ),
+        record=schema.table(
+            required=("select", "test"),
+            select=schema.text(),
+            test=schema.text(),
+            curves=schema.array(schema.text()),
+            max_epochs=schema.integer(1),
+        ),
+        anchors=schema.array(_anchor_schema()),
+    )
+
+
+def _anchor_schema() -> schema.Spec:
+    return schema.table(
+        required=("label",),
+        label=schema.text(),
+        value=schema.number(),
+        run=schema.text(),
+        table=schema.text(),
+        column=schema.text(),
+        best_by=schema.text(),
+        best=schema.text("max", "min"),
+        where=schema.Spec("table"),
+    )
+
+
+def parse(table: dict, where: str) -> RecordConfig:
+    """Check a record config's table (``study`` key removed); its :class:`RecordConfig`."""
+    schema.validate(table, config_schema(), where)
+    estimator, record = table["estimator"], table["record"]
+    task = estimator.get("task", "classify")
+    ladder = _ladder(table["ladder"], dict(estimator.get("params", {})), f"{where} [[ladder]]")
+    if "max_epochs" in record:
+        ladder = _capped(ladder, record["max_epochs"], estimator["engine"])
+    select, test = (
+        check_metrics([record[key]], task, f"{where} [record] {key}")[0]
+        for key in ("select", "test")
+    )
+    if not select.startswith("val_") or not test.startswith("test_"):
+        raise ConfigError(
+            f"{where} [record]: select must be a val_ metric and test a test_ metric "
+            f"(the test part scores the chosen step only), got {select!r} and {test!r}"
+        )
+    config = RecordConfig(
+        title=table["title"],
+        data=dataclass_from(DataConfig, table["data"], f"{where} [data]"),
+        engine=estimator["engine"],
+        task=task,
+        ladder=ladder,
+        select=select,
+        test=test,
+        curves=check_curves(record.get("curves", []), task, f"{where} [record] curves"),
+        anchors=tuple(_anchor(raw, f"{where} [[anchors]]") for raw in table.get("anchors", [])),
+        description=table.get("description", ""),
+    )
+    steps = [step.params for step in ladder]
+    trial_fits(config.engine, task, config.data.dataset, steps, where)
+    return config
+
+
+def _ladder(raw: list[dict], base: dict[str, Any], where: str) -> tuple[Step, ...]:
+    """The steps, each with the base parameters and every change up to it."""
+    steps, params, names = [], dict(base), set()
+    for entry in raw:
+        if entry["step"] in names:
+            raise ConfigError(f"{where}: step {entry['step']!r} is named twice")
+        names.add(entry["step"])
+        params = {**params, **entry["set"]}
+        steps.append(Step(entry["step"], dict(entry["set"]), dict(params)))
+    return tuple(steps)
+
+
+def _capped(ladder: tuple[Step, ...], max_epochs: int, engine: str) -> tuple[Step, ...]:
+    """Every step with at most ``max_epochs`` epochs (the estimator's default counts too)."""
+    name = engines.get(engine).param_name("epochs")
+    default = engines.get(engine).estimator("classify", {}).get_params()[name]
+    return tuple(
+        Step(
+            step.name,
+            step.changes,
+            {**step.params, name: min(step.params.get(name, default), max_epochs)},
+        )
+        for step in ladder
+    )
+
+
+def _anchor(raw: dict[str, Any], where: str) -> Anchor:
+    anchor = Anchor(**raw)
+    fixed, linked = anchor.value is not None, anchor.run is not None
+    if fixed == linked or (linked and not (anchor.column and anchor.best_by)):
+        raise ConfigError(
+            f"{where} {anchor.label!r}: give either value, or run with column and best_by"
+        )
+    return anchor

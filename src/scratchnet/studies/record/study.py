@@ -1,0 +1,90 @@
+"""The record study: a ladder of recipes for one network, one cell per step, each trained on
+the training part and scored on the validation part only
+(:mod:`scratchnet.studies.record.config`).
+
+A cell's folder holds ``history.json`` and ``model.npz``. The summary
+(:mod:`scratchnet.studies.record.summary`) picks the step with the best validation score,
+scores its model once on the test part and writes the tables and figures the view names.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from scratchnet import engines
+from scratchnet.studies.record import summary
+from scratchnet.studies.record.config import NAME, RecordConfig, parse
+from scratchnet.sweep.cells import Cell
+from scratchnet.sweep.views import FigureView, StudyView, TableView
+
+
+class RecordStudy:
+    """The best a network reaches, chosen on validation data (see the module docstring)."""
+
+    name = NAME
+
+    def parse_config(self, table: dict, where: str) -> RecordConfig:
+        return parse(table, where)
+
+    def cells(self, config: RecordConfig) -> list[Cell]:
+        return [
+            Cell(step_key(index, step.name), {"step": step.name, **step.params})
+            for index, step in enumerate(config.ladder, 1)
+        ]
+
+    def run_cell(self, config: RecordConfig, cell: Cell, cell_dir: Path) -> dict[str, Any]:
+        """Train the step's network on the training part; its training and validation
+        scores (the test part is not touched here)."""
+        from scratchnet.data.prepare_cache import prepared
+        from scratchnet.run.train import model_epochs, train_and_record
+
+        data = prepared(config.data)
+        engine = engines.get(config.engine)
+        params = {key: value for key, value in cell.params.items() if key != "step"}
+        model = engine.estimator(config.task, params)
+        parts = {"train": (data.X_train, data.y_train), "val": (data.X_val, data.y_val)}
+        if config.task == "regress":  # an autoencoder: the target is the input
+            parts = {name: (X, X) for name, (X, _) in parts.items()}
+        running = config.engine == "scratchnet"  # one fit: the schedule spans every epoch
+        epochs = None if running else model_epochs(model)
+        _, metrics = train_and_record(
+            engine, model, parts, cell_dir, epochs=epochs, running=running
+        )
+        return {**metrics, "sizes": dict(data.sizes)}
+
+    def describe(self, config: RecordConfig, record: dict) -> str:
+        score = record["metrics"].get(config.select)
+        return (
+            f"{record['params']['step']}: {config.select} {score:.4f} ({record['seconds']:.0f} s)"
+        )
+
+    def summarize(self, config: RecordConfig, results: list[dict], out_dir: Path) -> None:
+        summary.write(config, results, Path(out_dir))
+
+    def view(self, config: RecordConfig) -> StudyView:
+        figures = [
+            FigureView(summary.curves_file(key), f"{key} per epoch of every step (train, val)")
+            for key in config.curves
+        ]
+        if any(step.params.get("augment") for step in config.ladder):
+            caption = "training images (top row) and random augmentations of them, as trained"
+            figures.append(FigureView(summary.SAMPLES, caption))
+        intro = (
+            f"{config.description} Every step trains on the training part and is scored on "
+            f"the validation part only; the step with the best {config.select} is the record, "
+            "and its model alone is scored on the test part, once."
+        ).strip()
+        tables = (TableView(summary.RECORD, headline=summary.score_column(config)),)
+        tables += (TableView(summary.LADDER),)
+        return StudyView(config.title, intro, tables, tuple(figures))
+
+
+def step_key(index: int, name: str) -> str:
+    """A cell folder name from a step's position and name, e.g. ``02_augmentation``."""
+    words = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return f"{index:02d}_{words[:40].rstrip('_')}"
+
+
+STUDY = RecordStudy()

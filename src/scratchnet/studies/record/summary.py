@@ -1,0 +1,177 @@
+"""The record study's tables and figures, from its cells' files (and, for the one test
+score, the chosen step's model and the test part).
+
+``ladder.md/.csv/.json``: one row per step (what it changed, its validation scores, epochs
+and seconds; the chosen one marked); ``record.md/.csv/.json``: the anchors, then the record's
+test score; ``curves_<key>.png``: every step's curves; ``samples.png``: training images and
+random augmentations of them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scratchnet.engines.base import evaluate, load_model
+from scratchnet.run.train import HISTORY, MODEL
+from scratchnet.runfiles import RunFolderError, read_csv, read_json
+from scratchnet.studies.record.config import Anchor, RecordConfig
+from scratchnet.sweep import figures, tables
+
+LADDER = "ladder"
+RECORD = "record"
+SAMPLES = "samples.png"
+N_SAMPLES, N_AUGMENTED = 10, 3
+
+
+def curves_file(key: str) -> str:
+    """The figure of the per-epoch ``key`` curves."""
+    return f"curves_{key}.png"
+
+
+def score_column(config: RecordConfig) -> str:
+    """The record table's score column, e.g. ``test accuracy %``."""
+    metric = config.test.removeprefix("test_")
+    return "test accuracy %" if config.percent else f"test {metric.replace('r2', 'R2')}"
+
+
+def write(config: RecordConfig, results: list[dict], out_dir: Path) -> None:
+    """Write the tables and figures into ``out_dir`` (nothing while no step finished)."""
+    complete = [record for record in results if record["status"] == "complete"]
+    if not results:
+        return
+    chosen = _chosen(config, complete)
+    _ladder_table(config, results, chosen, out_dir)
+    _record_table(config, chosen, len(complete), out_dir)
+    histories = {
+        record["params"]["step"]: read_json(out_dir / "cells" / record["key"] / HISTORY).value
+        for record in complete
+    }
+    for key in config.curves:
+        figure = figures.curves_figure(
+            {config.title: histories}, key, key, f"{config.title}: {key} per epoch"
+        )
+        figures.save(figure, out_dir / curves_file(key))
+    augments = [step.params["augment"] for step in config.ladder if step.params.get("augment")]
+    if augments:
+        _samples(config, augments[-1], out_dir)
+
+
+def _chosen(config: RecordConfig, complete: list[dict]) -> dict | None:
+    """The complete step with the best validation score (the first of equals)."""
+    if not complete:
+        return None
+    sign = -1.0 if config.select.endswith(("loss", "mse")) else 1.0
+    return max(complete, key=lambda record: sign * record["metrics"][config.select])
+
+
+def _ladder_table(config, results, chosen, out_dir: Path) -> None:
+    changes = {step.name: step.changes for step in config.ladder}
+    rows = []
+    for record in results:
+        name = record["params"]["step"]
+        row: dict[str, Any] = {
+            "step": name,
+            "changes": ", ".join(f"{k}={_text(v)}" for k, v in changes.get(name, {}).items()),
+            "status": record["status"],
+        }
+        if record["status"] == "complete":
+            metrics = record["metrics"]
+            row[config.select] = metrics[config.select]
+            row.update(epochs=metrics["epochs"], **{"fit s": metrics["fit_seconds"]})
+        row["chosen"] = "record" if record is chosen else ""
+        rows.append(row)
+    columns = ("step", "changes", "status", config.select, "epochs", "fit s", "chosen")
+    notes = [
+        "Each step keeps the changes of the steps above it.",
+        f"{len(results)} of {len(config.ladder)} steps finished; validation scores only",
+    ]
+    title = f"{config.title}: what each step buys on validation"
+    tables.write_table(
+        out_dir, LADDER, columns, rows, title=title, notes=notes, digits={config.select: 4}
+    )
+
+
+def _record_table(config, chosen: dict | None, n_steps: int, out_dir: Path) -> None:
+    column = score_column(config)
+    rows = [{"result": a.label, column: _anchor_value(a, out_dir), "kind": _kind(a)} for a in
+            config.anchors]  # fmt: skip
+    if chosen is not None:
+        score = _test_score(config, out_dir / "cells" / chosen["key"] / MODEL)
+        rows.append({"result": f"record: {chosen['params']['step']}", column: score,
+                     "kind": "this study"})  # fmt: skip
+    notes = [
+        f"the record is the step with the best {config.select} of {n_steps}; its model is "
+        "the only one scored on the test part",
+        f"data: {config.data.dataset}, test part of {_size(chosen, 'test')} images",
+    ]
+    digits = {column: 2 if config.percent else 4}
+    tables.write_table(
+        out_dir, RECORD, ("result", column, "kind"), rows, title=config.title, notes=notes,
+        digits=digits,
+    )  # fmt: skip
+
+
+def _test_score(config: RecordConfig, model_file: Path) -> float:
+    from scratchnet.data.prepare_cache import prepared
+
+    data = prepared(config.data)
+    y = data.X_test if config.task == "regress" else data.y_test
+    metric = config.test.removeprefix("test_")
+    score = evaluate(load_model(model_file), data.X_test, y)[metric]
+    return 100.0 * score if config.percent else score
+
+
+def _anchor_value(anchor: Anchor, out_dir: Path) -> float | None:
+    """The anchor's figure: fixed, or read from another sweep folder's table (None if that
+    folder has not run or its table is damaged)."""
+    if anchor.value is not None:
+        return anchor.value
+    try:
+        _, rows = read_csv(out_dir / anchor.run / f"{anchor.table}.csv")
+    except (RunFolderError, OSError):
+        return None
+    rows = [r for r in rows if all(r.get(k) == str(v) for k, v in anchor.where.items())]
+    sign = -1.0 if anchor.best == "min" else 1.0
+    scored = [(_float(r.get(anchor.best_by)), _float(r.get(anchor.column))) for r in rows]
+    scored = [(sign * key, value) for key, value in scored if key is not None and value is not None]
+    return max(scored, key=lambda pair: pair[0])[1] if scored else None
+
+
+def _kind(anchor: Anchor) -> str:
+    return "published" if anchor.value is not None else f"run folder {anchor.run}"
+
+
+def _samples(config: RecordConfig, augment_spec: Any, out_dir: Path) -> None:
+    """Training images, and ``N_AUGMENTED`` random augmentations of each, as trained."""
+    from scratchnet.data import augment as augmentation
+    from scratchnet.data.prepare_cache import prepared
+
+    images = prepared(config.data).X_train[:N_SAMPLES]
+    augment = augmentation.get(augment_spec)
+    rng = np.random.default_rng(0)
+    rows = [("training image", images)]
+    rows += [(f"augmented {i + 1}", augment.transform(images, random_state=rng))
+             for i in range(N_AUGMENTED)]  # fmt: skip
+    figure = figures.image_rows_figure(rows, f"{config.title}: augmented training samples")
+    figures.save(figure, out_dir / SAMPLES)
+
+
+def _size(chosen: dict | None, part: str) -> str:
+    sizes = (chosen or {}).get("metrics", {}).get("sizes", {})
+    return f"{sizes[part]:,}" if part in sizes else "all"
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_text(v)}" for k, v in value.items()) + "}"
+    return f"{value:g}" if isinstance(value, float) else str(value)

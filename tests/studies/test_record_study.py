@@ -1,0 +1,166 @@
+"""The record study: a ladder of steps on digits from a TOML file written here; the record is
+the step best on validation, only its model meets the test part, and the anchors (fixed, read
+from another sweep folder, or missing) stand beside it; and its config errors."""
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scratchnet.data.prepare import DataConfig
+from scratchnet.data.prepare_cache import prepared
+from scratchnet.engines.base import load_model
+from scratchnet.errors import ConfigError
+from scratchnet.studies import registry
+from scratchnet.studies.record import summary
+
+CONFIG = """
+study = "record"
+title = "Record: digits"
+description = "A ladder written by the test."
+
+[data]
+dataset = "digits"
+
+[estimator]
+engine = "scratchnet"
+[estimator.params]
+layers = [64, 16, 10]
+optimizer = "adam"
+lr = 1e-4
+epochs = 2
+random_state = 0
+
+[[ladder]]
+step = "slow"
+set = {}
+
+[[ladder]]
+step = "faster"
+set = { lr = 0.01 }
+
+[[ladder]]
+step = "longer, augmented"
+set = { epochs = 20, augment = { shift = 1.0 } }
+
+[record]
+select = "val_accuracy"
+test = "test_accuracy"
+curves = ["loss", "accuracy"]
+
+[[anchors]]
+label = "a published figure"
+value = 12.5
+
+[[anchors]]
+label = "another sweep's best"
+run = "../other"
+column = "test acc %"
+best_by = "val loss"
+best = "min"
+where = { source = "ours" }
+
+[[anchors]]
+label = "a sweep that did not run"
+run = "../missing"
+column = "x"
+best_by = "y"
+"""
+OTHER = [  # the other sweep's table: the best "ours" row by val loss has 77.0
+    {"source": "ours", "val loss": "0.5", "test acc %": "70.0"},
+    {"source": "ours", "val loss": "0.2", "test acc %": "77.0"},
+    {"source": "theirs", "val loss": "0.1", "test acc %": "99.0"},
+]
+
+
+@pytest.fixture(scope="module")
+def record_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("record")
+    (folder / "record.toml").write_text(CONFIG)
+    other = folder / "other"
+    other.mkdir()
+    with open(other / "results.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(OTHER[0]))
+        writer.writeheader()
+        writer.writerows(OTHER)
+    out = folder / "out"
+    results = registry.run_sweep(folder / "record.toml", out, progress=False)
+    return out, results
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_step_trains_with_the_changes_of_the_steps_above(record_run):
+    _, results = record_run
+    params = [{k: v for k, v in r["params"].items() if k != "step"} for r in results]
+    assert [p["lr"] for p in params] == [1e-4, 0.01, 0.01]
+    assert [p["epochs"] for p in params] == [2, 2, 20]
+    assert "augment" not in params[1] and params[2]["augment"] == {"shift": 1.0}
+    assert [r["metrics"]["epochs"] for r in results] == [2, 2, 20]
+
+
+def test_steps_are_scored_on_validation_only(record_run):
+    _, results = record_run
+    for record in results:
+        assert not [key for key in record["metrics"] if key.startswith("test_")]
+        assert 0.0 <= record["metrics"]["val_accuracy"] <= 1.0
+
+
+def test_the_record_is_the_best_step_on_validation_scored_once_on_test(record_run):
+    out, results = record_run
+    best = max(results, key=lambda r: r["metrics"]["val_accuracy"])
+    ladder = _rows(out / "ladder.csv")
+    assert [row["chosen"] for row in ladder] == ["record" if r is best else "" for r in results]
+    assert best["params"]["step"] != "slow"  # 2 epochs at 1e-4 learn next to nothing
+    data = prepared(DataConfig(dataset="digits"))
+    model = load_model(out / "cells" / best["key"] / "model.npz")
+    expected = 100 * np.mean(model.predict(data.X_test) == data.y_test)
+    record = _rows(out / "record.csv")[-1]
+    assert record["result"] == f"record: {best['params']['step']}"
+    assert float(record["test accuracy %"]) == pytest.approx(expected, abs=1e-9)
+
+
+def test_anchors_are_fixed_read_from_another_sweep_or_missing(record_run):
+    out, _ = record_run
+    rows = {row["result"]: row["test accuracy %"] for row in _rows(out / "record.csv")}
+    assert rows["a published figure"] == "12.5"
+    assert rows["another sweep's best"] == "77.0"
+    assert rows["a sweep that did not run"] == ""
+    assert "| a sweep that did not run | - |" in (out / "record.md").read_text()
+
+
+def test_the_view_names_the_tables_figures_and_samples_that_exist(record_run):
+    out, _ = record_run
+    view = json.loads((out / "view.json").read_text())
+    assert [t["stem"] for t in view["tables"]] == ["record", "ladder"]
+    files = [f["file"] for f in view["figures"]]
+    assert files == ["curves_loss.png", "curves_accuracy.png", summary.SAMPLES]
+    for name in files:
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ('select = "val_accuracy"', 'select = "test_accuracy"', "select must be a val_"),
+        ('step = "faster"', 'step = "slow"', "named twice"),
+        ("value = 12.5", 'value = 12.5\nrun = "x"', "give either value, or run"),
+        ("set = { lr = 0.01 }", "set = { lr = -1.0 }", "lr"),
+        ("set = { lr = 0.01 }", "set = { no_such = 1 }", "no_such"),
+        ('curves = ["loss", "accuracy"]', 'curves = ["r2"]', "no per-epoch curve"),
+        ('best = "min"', 'best = "lowest"', "best"),
+    ],
+)
+def test_a_bad_config_is_refused_naming_the_file_and_key(tmp_path, old, new, expected):
+    assert old in CONFIG
+    path = tmp_path / "bad.toml"
+    path.write_text(CONFIG.replace(old, new))
+    with pytest.raises(ConfigError, match=expected) as error:
+        registry.run_sweep(path, tmp_path / "out", progress=False)
+    assert "bad.toml" in str(error.value)
+    assert not (tmp_path / "out").exists()
