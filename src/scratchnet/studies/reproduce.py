@@ -12,6 +12,7 @@ Run folder::
     OUT/section_a/                      the worked examples
     OUT/section_b/{seed,improved}/      the MNIST sweeps
     OUT/section_c/{preprocessing,activations,gridsearch,autoencoder,features}/
+    OUT/records/{mnist,fashion,autoencoder}/   the record studies (beyond the original)
 """
 
 from __future__ import annotations

@@ -73,8 +73,8 @@ class RecordStudy:
             figures.append(FigureView(summary.SAMPLES, caption))
         intro = (
             f"{config.description} Every step trains on the training part and is scored on "
-            f"the validation part only; the step with the best {config.select} is the record, "
-            "and its model alone is scored on the test part, once."
+            f"the validation part only; the step with the best {summary.label(config.select)} "
+            "is the record, and its model alone is scored on the test part, once."
         ).strip()
         tables = (TableView(summary.RECORD, headline=summary.score_column(config)),)
         tables += (TableView(summary.LADDER),)

@@ -33,8 +33,19 @@ def curves_file(key: str) -> str:
 
 def score_column(config: RecordConfig) -> str:
     """The record table's score column, e.g. ``test accuracy %``."""
-    metric = config.test.removeprefix("test_")
-    return "test accuracy %" if config.percent else f"test {metric.replace('r2', 'R2')}"
+    return label(config.test)
+
+
+def label(metric: str) -> str:
+    """How tables name a metric: ``val_accuracy`` -> ``validation accuracy %``."""
+    part, name = metric.split("_", 1)
+    shown = {"accuracy": "accuracy %", "r2": "R2", "mse": "MSE"}.get(name, name)
+    return f"{'validation' if part == 'val' else part} {shown}"
+
+
+def shown(metric: str, value: float) -> float:
+    """A metric's value as tables show it (accuracies in percent)."""
+    return 100.0 * value if metric.endswith("accuracy") else value
 
 
 def write(config: RecordConfig, results: list[dict], out_dir: Path) -> None:
@@ -79,31 +90,33 @@ def _ladder_table(config, results, chosen, out_dir: Path) -> None:
         }
         if record["status"] == "complete":
             metrics = record["metrics"]
-            row[config.select] = metrics[config.select]
+            row[label(config.select)] = shown(config.select, metrics[config.select])
             row.update(epochs=metrics["epochs"], **{"fit s": metrics["fit_seconds"]})
         row["chosen"] = "record" if record is chosen else ""
         rows.append(row)
-    columns = ("step", "changes", "status", config.select, "epochs", "fit s", "chosen")
+    columns = ("step", "changes", "status", label(config.select), "epochs", "fit s", "chosen")
     notes = [
         "Each step keeps the changes of the steps above it.",
         f"{len(results)} of {len(config.ladder)} steps finished; validation scores only",
     ]
     title = f"{config.title}: what each step buys on validation"
     tables.write_table(
-        out_dir, LADDER, columns, rows, title=title, notes=notes, digits={config.select: 4}
+        out_dir, LADDER, columns, rows, title=title, notes=notes, digits={columns[3]: 4}
     )
 
 
 def _record_table(config, chosen: dict | None, n_steps: int, out_dir: Path) -> None:
     column = score_column(config)
-    rows = [{"result": a.label, column: _anchor_value(a, out_dir), "kind": _kind(a)} for a in
-            config.anchors]  # fmt: skip
+    values = [_anchor_value(anchor, out_dir) for anchor in config.anchors]
+    rows = [
+        {"result": a.label, column: v, "kind": _kind(a, v)} for a, v in zip(config.anchors, values)
+    ]
     if chosen is not None:
         score = _test_score(config, out_dir / "cells" / chosen["key"] / MODEL)
         rows.append({"result": f"record: {chosen['params']['step']}", column: score,
                      "kind": "this study"})  # fmt: skip
     notes = [
-        f"the record is the step with the best {config.select} of {n_steps}; its model is "
+        f"the record is the step with the best {label(config.select)} of {n_steps}; its model is "
         "the only one scored on the test part",
         f"data: {config.data.dataset}, test part of {_size(chosen, 'test')} images",
     ]
@@ -120,8 +133,7 @@ def _test_score(config: RecordConfig, model_file: Path) -> float:
     data = prepared(config.data)
     y = data.X_test if config.task == "regress" else data.y_test
     metric = config.test.removeprefix("test_")
-    score = evaluate(load_model(model_file), data.X_test, y)[metric]
-    return 100.0 * score if config.percent else score
+    return shown(config.test, evaluate(load_model(model_file), data.X_test, y)[metric])
 
 
 def _anchor_value(anchor: Anchor, out_dir: Path) -> float | None:
@@ -140,8 +152,11 @@ def _anchor_value(anchor: Anchor, out_dir: Path) -> float | None:
     return max(scored, key=lambda pair: pair[0])[1] if scored else None
 
 
-def _kind(anchor: Anchor) -> str:
-    return "published" if anchor.value is not None else f"run folder {anchor.run}"
+def _kind(anchor: Anchor, value: float | None) -> str:
+    if anchor.value is not None:
+        return "published"
+    folder = anchor.run.replace("../", "")
+    return f"this reproduction: {folder}" if value is not None else f"not run here ({folder})"
 
 
 def _samples(config: RecordConfig, augment_spec: Any, out_dir: Path) -> None:
