@@ -21,6 +21,7 @@ from sklearn.metrics import r2_score
 
 from scratchnet.data.figures import sample_indices
 from scratchnet.data.prepare import PreparedData
+from scratchnet.data.scaling import SCALER, PixelScaler
 from scratchnet.engines.base import load_model
 from scratchnet.fileio import atomic_path
 from scratchnet.run.train import MODEL
@@ -33,7 +34,6 @@ from scratchnet.studies.fashion.base import (
     train_network,
 )
 from scratchnet.studies.fashion.config import StudyConfig, source_label
-from scratchnet.data.scaling import SCALER, PixelScaler
 from scratchnet.sweep.cells import Cell
 from scratchnet.sweep.views import FigureView, StudyView, TableView
 

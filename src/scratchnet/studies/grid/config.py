@@ -77,21 +77,25 @@ class GridConfig:
         return [dict(zip(self.names, combo)) for combo in itertools.product(*values)]
 
 
+def estimator_schema() -> schema.Spec:
+    """The ``[estimator]`` table: an engine, a task, and the engine's parameters."""
+    return schema.table(
+        required=("engine",),
+        engine=schema.text(*engines.ENGINES),
+        task=schema.text(*TASKS),
+        params=schema.Spec("table"),
+    )
+
+
 def config_schema() -> schema.Spec:
     """The schema of a grid config (its ``study`` key aside)."""
-    any_table = schema.Spec("table")
     return schema.table(
         required=("title", "data", "estimator", "grid", "record"),
         title=schema.text(),
         description=schema.text(),
         data=schema.table(**DATA),
-        estimator=schema.table(
-            required=("engine",),
-            engine=schema.text(*engines.ENGINES),
-            task=schema.text(*TASKS),
-            params=any_table,
-        ),
-        grid=any_table,
+        estimator=estimator_schema(),
+        grid=schema.Spec("table"),
         record=schema.table(
             required=("metrics",),
             metrics=schema.array(schema.text(), 1),

@@ -49,9 +49,13 @@ from typing import Any
 from scratchnet import engines, schema
 from scratchnet.config import dataclass_from
 from scratchnet.data.prepare import DATA, DataConfig
-from scratchnet.engines.base import TASKS
 from scratchnet.errors import ConfigError
-from scratchnet.studies.grid.config import check_curves, check_metrics, trial_fits
+from scratchnet.studies.grid.config import (
+    check_curves,
+    check_metrics,
+    estimator_schema,
+    trial_fits,
+)
 
 NAME = "record"
 
@@ -109,12 +113,7 @@ def config_schema() -> schema.Spec:
         title=schema.text(),
         description=schema.text(),
         data=schema.table(**DATA),
-        estimator=schema.table(
-            required=("engine",),
-            engine=schema.text(*engines.ENGINES),
-            task=schema.text(*TASKS),
-            params=schema.Spec("table"),
-        ),
+        estimator=estimator_schema(),
         ladder=schema.array(
             schema.table(required=("step", "set"), step=schema.text(), set=schema.Spec("table")),
             1,

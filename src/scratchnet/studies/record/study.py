@@ -55,10 +55,9 @@ class RecordStudy:
         return {**metrics, "sizes": dict(data.sizes)}
 
     def describe(self, config: RecordConfig, record: dict) -> str:
-        score = record["metrics"].get(config.select)
-        return (
-            f"{record['params']['step']}: {config.select} {score:.4f} ({record['seconds']:.0f} s)"
-        )
+        score = summary.shown(config.select, record["metrics"][config.select])
+        shown = f"{summary.label(config.select)} {score:.4g}"
+        return f"{record['params']['step']}: {shown} ({record['seconds']:.0f} s)"
 
     def summarize(self, config: RecordConfig, results: list[dict], out_dir: Path) -> None:
         summary.write(config, results, Path(out_dir))
