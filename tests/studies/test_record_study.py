@@ -45,6 +45,11 @@ set = { lr = 0.01 }
 step = "longer, augmented"
 set = { epochs = 20, augment = { shift = 1.0 } }
 
+[[ladder]]
+step = "slow, a branch"
+after = "slow"
+set = { epochs = 5 }
+
 [record]
 select = "val_accuracy"
 test = "test_accuracy"
@@ -95,13 +100,15 @@ def _rows(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def test_every_step_trains_with_the_changes_of_the_steps_above(record_run):
-    _, results = record_run
+def test_every_step_trains_with_the_changes_of_the_step_it_follows(record_run):
+    out, results = record_run
     params = [{k: v for k, v in r["params"].items() if k != "step"} for r in results]
-    assert [p["lr"] for p in params] == [1e-4, 0.01, 0.01]
-    assert [p["epochs"] for p in params] == [2, 2, 20]
+    assert [p["lr"] for p in params] == [1e-4, 0.01, 0.01, 1e-4]
+    assert [p["epochs"] for p in params] == [2, 2, 20, 5]
     assert "augment" not in params[1] and params[2]["augment"] == {"shift": 1.0}
-    assert [r["metrics"]["epochs"] for r in results] == [2, 2, 20]
+    assert "augment" not in params[3]
+    assert [r["metrics"]["epochs"] for r in results] == [2, 2, 20, 5]
+    assert _rows(out / "ladder.csv")[3]["changes"] == "(after slow) epochs=5"
 
 
 def test_steps_are_scored_on_validation_only(record_run):
@@ -149,6 +156,7 @@ def test_the_view_names_the_tables_figures_and_samples_that_exist(record_run):
     [
         ('select = "val_accuracy"', 'select = "test_accuracy"', "select must be a val_"),
         ('step = "faster"', 'step = "slow"', "named twice"),
+        ('after = "slow"', 'after = "later"', "'later', which is not a step above"),
         ("value = 12.5", 'value = 12.5\nrun = "x"', "give either value, or run"),
         ("set = { lr = 0.01 }", "set = { lr = -1.0 }", "lr"),
         ("set = { lr = 0.01 }", "set = { no_such = 1 }", "no_such"),

@@ -1,9 +1,9 @@
 """The config file of a record study, checked whole before anything runs.
 
 A record study is a ladder of recipes for one network, each step adding its changes to the
-steps before it, every step trained on the training part and scored on the validation part
-only; the step with the best validation score becomes the record, and only its model ever
-sees the test part. ::
+step above it (or to an earlier one it names), every step trained on the training part and
+scored on the validation part only; the step with the best validation score becomes the
+record, and only its model ever sees the test part. ::
 
     study = "record"
     title = "Record: MNIST, 784-256-128-64-32-10"
@@ -21,6 +21,11 @@ sees the test part. ::
     [[ladder]]                                  # in order; `set` adds to the steps before
     step = "AdamW one-cycle, 40 epochs"
     set = { epochs = 40 }
+
+    [[ladder]]
+    step = "+ batch normalization"
+    after = "AdamW one-cycle, 40 epochs"        # optional: a branch from an earlier step
+    set = { batch_norm = true }                 # (default: the step above)
 
     [record]
     select = "val_accuracy"                     # chooses the record among the steps
@@ -43,7 +48,7 @@ sees the test part. ::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scratchnet import engines, schema
@@ -78,11 +83,13 @@ class Anchor:
 
 @dataclass(frozen=True)
 class Step:
-    """One rung of the ladder: its name, its changes, and its full parameters."""
+    """One rung of the ladder: its name, its changes, its full parameters, and the step it
+    follows if not the one above it."""
 
     name: str
     changes: dict = field(hash=False)
     params: dict = field(hash=False)
+    after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,12 @@ def config_schema() -> schema.Spec:
         data=schema.table(**DATA),
         estimator=estimator_schema(),
         ladder=schema.array(
-            schema.table(required=("step", "set"), step=schema.text(), set=schema.Spec("table")),
+            schema.table(
+                required=("step", "set"),
+                step=schema.text(),
+                set=schema.Spec("table"),
+                after=schema.text(),
+            ),
             1,
         ),
         record=schema.table(
@@ -178,15 +190,24 @@ def parse(table: dict, where: str) -> RecordConfig:
 
 
 def _ladder(raw: list[dict], base: dict[str, Any], where: str) -> tuple[Step, ...]:
-    """The steps, each with the base parameters and every change up to it."""
-    steps, params, names = [], dict(base), set()
+    """The steps, each with the parameters of the step it follows (``after``, by default the
+    one above it; the first follows ``base``) and its own changes."""
+    steps: dict[str, Step] = {}
+    params = dict(base)
     for entry in raw:
-        if entry["step"] in names:
-            raise ConfigError(f"{where}: step {entry['step']!r} is named twice")
-        names.add(entry["step"])
+        name = entry["step"]
+        if name in steps:
+            raise ConfigError(f"{where}: step {name!r} is named twice")
+        if "after" in entry:
+            if entry["after"] not in steps:
+                raise ConfigError(
+                    f"{where}: step {name!r} follows {entry['after']!r}, which is not a step "
+                    "above it"
+                )
+            params = steps[entry["after"]].params
         params = {**params, **entry["set"]}
-        steps.append(Step(entry["step"], dict(entry["set"]), dict(params)))
-    return tuple(steps)
+        steps[name] = Step(name, dict(entry["set"]), params, entry.get("after"))
+    return tuple(steps.values())
 
 
 def _capped(ladder: tuple[Step, ...], max_epochs: int, engine: str) -> tuple[Step, ...]:
@@ -194,11 +215,7 @@ def _capped(ladder: tuple[Step, ...], max_epochs: int, engine: str) -> tuple[Ste
     name = engines.get(engine).param_name("epochs")
     default = engines.get(engine).estimator("classify", {}).get_params()[name]
     return tuple(
-        Step(
-            step.name,
-            step.changes,
-            {**step.params, name: min(step.params.get(name, default), max_epochs)},
-        )
+        replace(step, params={**step.params, name: min(step.params.get(name, default), max_epochs)})
         for step in ladder
     )
 

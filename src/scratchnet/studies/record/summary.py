@@ -79,13 +79,13 @@ def _chosen(config: RecordConfig, complete: list[dict]) -> dict | None:
 
 
 def _ladder_table(config, results, chosen, out_dir: Path) -> None:
-    changes = {step.name: step.changes for step in config.ladder}
+    steps = {step.name: step for step in config.ladder}
     rows = []
     for record in results:
         name = record["params"]["step"]
         row: dict[str, Any] = {
             "step": name,
-            "changes": ", ".join(f"{k}={_text(v)}" for k, v in changes.get(name, {}).items()),
+            "changes": _changes(steps.get(name)),
             "status": record["status"],
         }
         if record["status"] == "complete":
@@ -96,7 +96,7 @@ def _ladder_table(config, results, chosen, out_dir: Path) -> None:
         rows.append(row)
     columns = ("step", "changes", "status", label(config.select), "epochs", "fit s", "chosen")
     notes = [
-        "Each step keeps the changes of the steps above it.",
+        "Each step keeps the changes of the step above it, or of the step it names (after).",
         f"{len(results)} of {len(config.ladder)} steps finished; validation scores only",
     ]
     title = f"{config.title}: what each step buys on validation"
@@ -172,6 +172,14 @@ def _samples(config: RecordConfig, augment_spec: Any, out_dir: Path) -> None:
              for i in range(N_AUGMENTED)]  # fmt: skip
     figure = figures.image_rows_figure(rows, f"{config.title}: augmented training samples")
     figures.save(figure, out_dir / SAMPLES)
+
+
+def _changes(step) -> str:
+    """A step's changes as text, with the step it follows when not the one above."""
+    text = ", ".join(
+        f"{key}={_text(value)}" for key, value in (step.changes if step else {}).items()
+    )
+    return f"(after {step.after}) {text}" if step and step.after else text
 
 
 def _size(chosen: dict | None, part: str) -> str:
