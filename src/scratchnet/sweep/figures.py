@@ -190,9 +190,13 @@ def curves_figure(
         A history maps ``key`` and ``"val_" + key`` to per-epoch values.
     key : str
         History key to plot, e.g. ``"loss"``, ``"accuracy"``, ``"mse"``.
+
+    More than four runs in a panel put its legend beside it, and an accuracy axis starts
+    where the runs have left their first tenth of epochs behind.
     """
     n = max(len(panels), 1)
-    fig = Figure(figsize=(4.6 * n, 3.6), layout="constrained")
+    crowded = max((len(runs) for runs in panels.values()), default=0) > 4
+    fig = Figure(figsize=(4.6 * n + 3.4 * crowded, 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n, sharey=True))
     for ax, (panel, runs) in zip(axes, panels.items()):
         for color, (label, history) in zip(COLORS * 4, runs.items()):
@@ -204,10 +208,27 @@ def curves_figure(
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        outside = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if crowded else {}
+        ax.legend(fontsize=7, **outside)
+        if key.endswith("accuracy"):
+            _settled_floor(ax, runs.values(), key)
     axes[0].set_ylabel(ylabel)
     fig.suptitle(title)
     return fig
+
+
+def _settled_floor(ax, histories, key: str) -> None:
+    """Start the y axis at the lowest value after each run's first tenth of epochs."""
+    settled = [
+        value
+        for history in histories
+        for name in (key, f"val_{key}")
+        for value in history.get(name, [])[len(history.get(name, [])) // 10 + 1 :]
+        if value is not None and math.isfinite(value)
+    ]
+    if settled:
+        low = min(settled)
+        ax.set_ylim(bottom=low - 0.05 * (ax.get_ylim()[1] - low))
 
 
 def image_rows_figure(rows: Sequence[tuple[str, np.ndarray]], title: str) -> Figure:

@@ -61,9 +61,8 @@ def write(config: RecordConfig, results: list[dict], out_dir: Path) -> None:
         for record in complete
     }
     for key in config.curves:
-        figure = figures.curves_figure(
-            {config.title: histories}, key, key, f"{config.title}: {key} per epoch"
-        )
+        panel = "every step: training (solid), validation (dashed)"
+        figure = figures.curves_figure({panel: histories}, key, key, f"{key} per epoch")
         figures.save(figure, out_dir / curves_file(key))
     augments = [step.params["augment"] for step in config.ladder if step.params.get("augment")]
     if augments:
