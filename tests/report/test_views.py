@@ -13,7 +13,7 @@ def _table(folder, stem, csv_text, title):
 
 def test_a_study_the_report_never_heard_of_gets_its_section_from_its_view(tmp_path):
     study = tmp_path / "section_c" / "zz_mine"
-    _table(study, "scores", "width,source,acc %\n8,seed,50\n8,scratchnet,60\n", "My scores")
+    _table(study, "scores", "width,source,acc %\n8,original,50\n8,scratchnet,60\n", "My scores")
     (study / "curve.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     view = {
         "title": "C.9 My own study",

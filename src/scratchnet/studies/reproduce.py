@@ -1,5 +1,5 @@
-"""``scratchnet reproduce``: every study of the seed, in order, into one run folder, then the
-report.
+"""``scratchnet reproduce``: every study of the original, in order, into one run folder, then
+the report.
 
 The plan is a list of steps, each a config file of ``configs/`` run through the sweep engine
 (Section A is computed, not trained). A finished step is resumed for free: its cells are
@@ -8,9 +8,10 @@ it, so the whole pipeline runs in minutes with the same code.
 
 Run folder::
 
-    OUT/environment.json  timings.json  report.html  report.md
+    OUT/environment.json  timings.json  report.json (the report's plan)  report.html  report.md
     OUT/section_a/                      the worked examples
-    OUT/section_b/{seed,improved}/      the MNIST sweeps
+    OUT/section_b/{original,original_summed,improved}/   the MNIST sweeps
+    OUT/section_b/comparison.csv  view.json               the protocols side by side
     OUT/section_c/{preprocessing,activations,gridsearch,autoencoder,features}/
 """
 
@@ -26,22 +27,11 @@ from scratchnet.config import apply_quick, read_toml
 from scratchnet.errors import ConfigError
 from scratchnet.fileio import write_json
 from scratchnet.runfiles import read_json
-from scratchnet.studies.plan import PLAN, Step
+from scratchnet.studies.plan import PLAN, Step, configs_folder
 
 logger = logging.getLogger(__name__)
 
 ENGINES = ("sklearn", "scratchnet")
-
-
-def configs_folder() -> Path:
-    """The ``configs/`` folder of the source checkout this package runs from."""
-    folder = Path(__file__).resolve().parents[3] / "configs"
-    if not folder.is_dir():
-        raise ConfigError(
-            f"no configs folder at {folder}: run from a source checkout installed with "
-            f"'pip install -e .', or pass --configs DIR"
-        )
-    return folder
 
 
 def step_table(step: Step, configs: Path, out: Path, *, quick: bool) -> dict[str, Any]:
@@ -92,7 +82,7 @@ def reproduce(
     }  # read every config first: fail fast
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "environment.json", environment.describe())
-    complete_views(out)  # a study not run yet shows in the report as such
+    complete_views(out, configs)  # a study not run yet shows in the report as such
     timings = _start_timings(out / "timings.json", quick, engines)
     echo(
         f"reproducing the study into {out} ({'quick' if quick else 'full'} run, engines "
@@ -109,6 +99,7 @@ def reproduce(
             timings["studies"].append({"study": step.title, "seconds": round(seconds, 1)})
         write_json(out / "timings.json", timings)
         echo(f"    done in {seconds:.1f} s")
+    complete_views(out, configs)  # and the views across studies, from their results
     html_path, md_path = write_report(out)
     echo(f"report: {html_path} (and {md_path.name})")
     return html_path

@@ -1,6 +1,6 @@
 """The sweep engine: run every cell of a study's grid once, resumably, in parallel or on Dask.
 
-A *study* (the seed's MNIST activation x initialization grid, a Fashion-MNIST comparison, ...)
+A *study* (the original's MNIST activation x initialization grid, a Fashion-MNIST comparison, ...)
 says what its cells are and how to run one; this engine owns everything else.
 
 The contract a study implements
@@ -88,6 +88,7 @@ from scratchnet.fileio import (
     writer_tag,
 )
 from scratchnet.runfiles import read_json
+from scratchnet.runformat import FORMAT, FORMAT_KEY, upgrade
 from scratchnet.sweep import backends, cells
 from scratchnet.sweep.cells import Cell
 from scratchnet.sweep.killpoints import kill_point
@@ -232,6 +233,7 @@ def _open_folder(out: Path, table: Mapping[str, Any], text: str | None, where: s
     """Create or reopen the sweep folder (checking its config); return its ``cells/``."""
     root = out / CELLS
     root.mkdir(parents=True, exist_ok=True)
+    upgrade(out)  # a folder of an older format (scratchnet.runformat) resumes as a new one
     _record_config(out, table, text, where)
     remove_stray_temp_files(out)  # of killed summaries and claims; a live writer's are kept
     cells.remove_stale_locks(root)  # of killed sweeps, finished cells' included
@@ -415,7 +417,8 @@ def _record_config(out: Path, table: Mapping[str, Any], text: str | None, where:
         write_text(out / CONFIG_COPY, text)
         kill_point("sweep-config-copied")
     if not recorded:
-        write_json(path, {"study": table["study"], "config": current, "source": where})
+        record = {"study": table["study"], "config": current, "source": where}
+        write_json(path, {**record, FORMAT_KEY: FORMAT})
 
 
 def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:

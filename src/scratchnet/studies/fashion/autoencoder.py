@@ -117,7 +117,7 @@ class AutoencoderStudy(FashionStudy):
             rows,
             ("activation",),
             "test_r2",
-            title="Study 4: scratchnet vs scikit-learn (test R^2 x 100, seed recipe)",
+            title="Study 4: scratchnet vs scikit-learn (test R^2 x 100, original recipe)",
             unit="points of R^2 x 100",
         )
         fig = tables.curves_figure(
@@ -178,7 +178,7 @@ def _image_rows(rows: list[dict], out_dir: Path) -> list[tuple[str, np.ndarray]]
 
 
 def table_rows(config: StudyConfig, rows: list[dict]) -> list[dict]:
-    """Seed, scikit-learn, scratchnet and improved rows per activation, in that order."""
+    """Original, scikit-learn, scratchnet and improved rows per activation, in that order."""
     activations = list(dict.fromkeys([*config.activations, *config.improved_activations]))
     original = {name: {"test R2": r2} for name, r2 in ORIGINAL_R2.items()}
     columns = {

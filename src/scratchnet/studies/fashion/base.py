@@ -94,7 +94,7 @@ class FashionStudy:
         """The data and the original study's recipe."""
         return [
             data_description(config.data, rows[0]["sizes"]),
-            f"seed recipe: {recipe_text(config.recipe)}",
+            f"original recipe: {recipe_text(config.recipe)}",
         ]
 
 

@@ -1,6 +1,6 @@
 """Per-pixel standardization for the improved autoencoder recipe.
 
-The seed scores its autoencoders with R^2 averaged uniformly over the 784 pixels, but trains
+The original scores its autoencoders with R^2 averaged uniformly over the 784 pixels, but trains
 them on the squared error of MinMax-scaled pixels, where the nearly constant border pixels weigh
 almost nothing. Standardizing every pixel (inputs and targets alike, so the target is still the
 input) makes the training loss the same average over pixels as the score: a pixel's squared

@@ -59,11 +59,11 @@ def compare_engines(
         Per setting: both values, ``difference`` (scratchnet - sklearn, in points), ``within``
         (yes/no), both engines' training seconds and ``speedup`` (sklearn / scratchnet).
     """
-    seeds = [row for row in rows if row.get("recipe") == "seed"]
-    settings = list(dict.fromkeys(tuple(row[k] for k in by) for row in seeds))
+    originals = [row for row in rows if row.get("recipe") == "original"]
+    settings = list(dict.fromkeys(tuple(row[k] for k in by) for row in originals))
     pairs = []
     for setting in settings:
-        found = {row["engine"]: row for row in seeds if tuple(row[k] for k in by) == setting}
+        found = {row["engine"]: row for row in originals if tuple(row[k] for k in by) == setting}
         if set(found) != {"sklearn", "scratchnet"}:
             continue
         sk, sn = found["sklearn"], found["scratchnet"]
@@ -87,7 +87,7 @@ def compare_engines(
     return pairs
 
 
-SOURCES = ("seed", "sklearn", "scratchnet", "scratchnet improved")
+SOURCES = ("original", "sklearn", "scratchnet", "scratchnet improved")
 
 
 def source_rows(
@@ -108,7 +108,7 @@ def source_rows(
         Cell metrics with ``engine``, ``recipe``, ``by``, ``epochs``, ``fit_seconds`` and
         ``cell_seconds``.
     original : mapping setting -> {column: value}
-        The original study's figures (source ``seed`` in the table).
+        The original study's figures (source ``original`` in the table).
     columns : mapping column -> (metric key, scale)
         Table columns taken from the cell metrics (value x scale).
     """
@@ -117,7 +117,7 @@ def source_rows(
     table = []
     for setting in settings:
         if setting in original:
-            table.append({by: setting, "source": "seed", **original[setting]})
+            table.append({by: setting, "source": "original", **original[setting]})
         found = [row for row in rows if row[by] == setting]
         found.sort(key=lambda row: SOURCES.index(source_label(row["engine"], row["recipe"])))
         for row in found:
