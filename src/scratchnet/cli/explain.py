@@ -13,7 +13,7 @@ from typing import Any
 
 from scratchnet.cli.outputs import image_path
 
-SEED_HELP = "the original study's exercise by default"
+ORIGINAL_HELP = "the original study's exercise by default"
 
 
 def register(subparsers: Any) -> None:

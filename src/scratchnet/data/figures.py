@@ -1,4 +1,4 @@
-"""Grids of images: random samples with their labels (the seed shows 10 random test
+"""Grids of images: random samples with their labels (the original shows 10 random test
 images), and training samples beside augmented copies of them.
 
 Figures are built with :class:`matplotlib.figure.Figure` directly: no pyplot global state.
