@@ -37,3 +37,12 @@ def significant(value: Any, digits: int = 4, missing: str = "") -> str:
 def readable(value: float, small: str = ".4g") -> str:
     """Two decimals from 1 up, else the format spec ``small`` (``0.91234`` -> ``0.9123``)."""
     return f"{value:.2f}" if abs(value) >= 1 else format(value, small)
+
+
+def readable_text(text: str) -> str:
+    """A number read from a table as :func:`readable` shows it; integers and words as they are
+    (``"87.666"`` -> ``"87.67"``, ``"12"`` -> ``"12"``, ``"relu"`` -> ``"relu"``)."""
+    value = parse(text)
+    if value is None or text.lstrip("-").isdigit():
+        return text
+    return readable(value)

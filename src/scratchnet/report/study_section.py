@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scratchnet.numbers import parse, readable
+from scratchnet.numbers import parse, readable_text
 from scratchnet.report import compare
 from scratchnet.report.document import Cell, Figure, Note, Paragraph, Section, Table
 from scratchnet.runfiles import JsonView, read_csv, read_json
@@ -118,7 +118,7 @@ def _table(columns: list[str], rows: list[dict], title: str) -> Table:
 def _cell(column: str, raw: str, original_text: str | None) -> str | Cell:
     if column == "source" and raw == ORIGINAL:
         return ORIGINAL_SHOWN
-    text = _display(raw)
+    text = readable_text(raw)
     if column == "within":
         return Cell(text, "good" if text == "yes" else "bad")
     if column.startswith("speedup") or column.endswith("speedup"):
@@ -169,14 +169,6 @@ def _best_notes(columns: list[str], rows: list[dict], metric: str) -> list[Note]
             f"({described})."
         )
     ]
-
-
-def _display(text: str) -> str:
-    """A CSV number at a readable precision (integers and words unchanged)."""
-    value = parse(text)
-    if value is None or text.lstrip("-").isdigit():
-        return text
-    return readable(value)
 
 
 def _meta(path: Path, stem: str) -> tuple[str, list[str]]:

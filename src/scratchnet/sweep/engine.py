@@ -87,6 +87,7 @@ from scratchnet.fileio import (
     writer_alive,
     writer_tag,
 )
+from scratchnet.numbers import significant
 from scratchnet.runfiles import read_json
 from scratchnet.runformat import FORMAT, FORMAT_KEY, upgrade
 from scratchnet.sweep import backends, cells
@@ -483,8 +484,6 @@ def _describe(study: Study, config: Any, record: dict) -> str:
     describe = getattr(study, "describe", None)
     if describe is not None:
         return describe(config, record)
-    shown = ", ".join(
-        f"{name} {value:.4g}" if isinstance(value, float) else f"{name} {value}"
-        for name, value in list(record["metrics"].items())[:4]
-    )
+    metrics = list(record["metrics"].items())[:4]
+    shown = ", ".join(f"{name} {significant(value, missing='None')}" for name, value in metrics)
     return f"{record['key']}: {shown} ({record['seconds']:.1f} s)"
