@@ -5,7 +5,7 @@ import json
 
 from scratchnet.report.build import build_document, write_report
 from scratchnet.studies.plan import PLAN, Step, run_view
-from scratchnet.sweep.views import StudyView, TableView, write_view
+from scratchnet.views import StudyView, TableView, write_view
 
 
 def test_the_plan_groups_steps_into_sections_in_order():

@@ -9,61 +9,47 @@ chance there; and which row is best.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from scratchnet.numbers import MISSING, fixed, parse
 from scratchnet.report.document import Cell, Note, Table, compare_cell
 from scratchnet.runfiles import JsonView
+from scratchnet.views import CompareView
 
 
-@dataclass(frozen=True)
-class Compare:
-    """The ``compare`` declaration of a table (see :class:`scratchnet.sweep.views.CompareView`)."""
+def read(view: JsonView) -> CompareView | None:
+    """A table view's ``compare`` declaration (None when it declares none)."""
+    found = view.get("compare", None)
+    if found.value is None:
+        return None
+    chance, status = found.get("chance", None), found.get("status", None)
+    return CompareView(
+        tuple(c.text() for c in found["columns"].items()),
+        found["against"].text(),
+        tuple(k.text() for k in found["keys"].items()),
+        found["name"].text(),
+        found.get("tolerance", 0.0).number(),
+        None if chance.value is None else chance.number(),
+        None if status.value is None else status.text(),
+        found.get("unit", "").text(),
+        found.get("notes", False).expect(bool),
+    )
 
-    columns: tuple[str, ...]
-    against: str
-    keys: tuple[str, ...]
-    name: str
-    tolerance: float = 0.0
-    chance: float | None = None
-    status: str | None = None
-    unit: str = ""
-    notes: bool = False
 
-    @classmethod
-    def read(cls, view: JsonView) -> Compare | None:
-        """From a table's view (None when it declares no comparison)."""
-        found = view.get("compare", None)
-        if found.value is None:
-            return None
-        chance, status = found.get("chance", None), found.get("status", None)
-        return cls(
-            tuple(c.text() for c in found["columns"].items()),
-            found["against"].text(),
-            tuple(k.text() for k in found["keys"].items()),
-            found["name"].text(),
-            found.get("tolerance", 0.0).number(),
-            None if chance.value is None else chance.number(),
-            None if status.value is None else status.text(),
-            found.get("unit", "").text(),
-            found.get("notes", False).expect(bool),
-        )
+def label(compare: CompareView, row: dict, joiner: str | None = None) -> str:
+    """A row's name: ``compare.name`` filled from its keys, or the keys joined by ``joiner``."""
+    values = {key: row.get(key, "?") for key in compare.keys}
+    return joiner.join(values.values()) if joiner else compare.name.format(**values)
 
-    def label(self, row: dict, joiner: str | None = None) -> str:
-        """A row's name: ``name`` filled from its keys, or the keys joined by ``joiner``."""
-        values = {key: row.get(key, "?") for key in self.keys}
-        return joiner.join(values.values()) if joiner else self.name.format(**values)
 
-    def cell(self, row: dict, column: str) -> str | Cell:
-        """Our figure in ``column``, highlighted against the original's of the same row."""
-        if self.status and row.get(self.status) != "complete":
-            return row.get(self.status, "")
-        ours, theirs = parse(row.get(column)), parse(row.get(self.against))
-        if ours is None:
-            return Cell(MISSING)
-        if theirs is not None and self.chance is not None and max(ours, theirs) < self.chance:
-            return Cell(f"{ours:.2f}", "same")
-        return compare_cell(ours, theirs, tolerance=self.tolerance)
+def cell(compare: CompareView, row: dict, column: str) -> str | Cell:
+    """Our figure in ``column``, highlighted against the original's of the same row."""
+    if compare.status and row.get(compare.status) != "complete":
+        return row.get(compare.status, "")
+    ours, theirs = parse(row.get(column)), parse(row.get(compare.against))
+    if ours is None:
+        return Cell(MISSING)
+    if theirs is not None and compare.chance is not None and max(ours, theirs) < compare.chance:
+        return Cell(f"{ours:.2f}", "same")
+    return compare_cell(ours, theirs, tolerance=compare.tolerance)
 
 
 def table(rows: list[dict], columns: list[tuple[str, str, int | None]], compare, caption: str):
@@ -71,25 +57,25 @@ def table(rows: list[dict], columns: list[tuple[str, str, int | None]], compare,
 
     def shown(row: dict, name: str, digits: int | None) -> str | Cell:
         if compare and name in compare.columns:
-            return compare.cell(row, name)
+            return cell(compare, row, name)
         return row.get(name, "") if digits is None else fixed(parse(row.get(name)), digits)
 
     body = [[shown(row, name, digits) for name, _, digits in columns] for row in rows]
     return Table([label for _, label, _ in columns], body, caption=caption)
 
 
-def notes(rows: list[dict], compare: Compare) -> list[Note]:
+def notes(rows: list[dict], compare: CompareView) -> list[Note]:
     """Rows stuck at chance in one study and not the other, then the best row here."""
     found = []
     for row in rows:
         theirs, ours = parse(row.get(compare.against)), parse(row.get(compare.columns[0]))
         if theirs is not None and ours is not None and compare.chance is not None:
-            found += _fate(compare, compare.label(row), theirs, ours)
+            found += _fate(compare, label(compare, row), theirs, ours)
     best = _best_note(rows, compare)
     return found + ([best] if best else [])
 
 
-def _fate(compare: Compare, name: str, theirs: float, ours: float) -> list[Note]:
+def _fate(compare: CompareView, name: str, theirs: float, ours: float) -> list[Note]:
     unit, chance = compare.unit, compare.chance
     if theirs < chance <= ours:
         text = (
@@ -106,26 +92,27 @@ def _fate(compare: Compare, name: str, theirs: float, ours: float) -> list[Note]
     return [Note(text, "differs")]
 
 
-def _best_note(rows: list[dict], compare: Compare) -> Note | None:
+def _best_note(rows: list[dict], compare: CompareView) -> Note | None:
     column = compare.columns[0]
     complete = [r for r in rows if parse(r.get(column)) is not None]
     if not complete:
         return None
     ours = max(complete, key=lambda r: parse(r[column]))
     theirs = max(complete, key=lambda r: parse(r.get(compare.against)) or 0.0)
-    same = compare.label(ours) == compare.label(theirs)
-    text = f"Best cell here: {compare.label(ours)}, {parse(ours[column]):.2f}{compare.unit} " + (
+    same = label(compare, ours) == label(compare, theirs)
+    text = f"Best cell here: {label(compare, ours)}, {parse(ours[column]):.2f}{compare.unit} " + (
         "(the original's best too)."
         if same
-        else f"(the original's best was {compare.label(theirs)}, "
+        else f"(the original's best was {label(compare, theirs)}, "
         f"{theirs.get(compare.against)}{compare.unit})."
     )
     return Note(text, "info" if same else "differs")
 
 
-def headline_rows(rows: list[dict], compare: Compare, label: str, row) -> list[list]:
+def headline_rows(rows: list[dict], compare: CompareView, template: str, row) -> list[list]:
     """The first screen's rows: the best row, the original's best beside ours; then, where
-    they differ, how many rows are at chance in each (``row(label, original, ours, agrees)``)."""
+    they differ, how many rows are at chance in each: ``row(label, original, ours, agrees)``,
+    each label ``template`` with ``{finding}`` filled in."""
     column = compare.columns[0]
     results = [r for r in rows if parse(r.get(column)) is not None]
     if not results:
@@ -136,30 +123,30 @@ def headline_rows(rows: list[dict], compare: Compare, label: str, row) -> list[l
 
     ours = max(results, key=lambda r: value(r, column))
     theirs = max(results, key=lambda r: value(r, compare.against))
-    ours_name, theirs_name = compare.label(ours, " + "), compare.label(theirs, " + ")
+    ours_name, theirs_name = label(compare, ours, " + "), label(compare, theirs, " + ")
     ours_value, theirs_value = value(ours, column), value(theirs, compare.against)
     status = compare_cell(ours_value, theirs_value, tolerance=compare.tolerance).status
     found = [
         row(
-            label.format(finding="best"),
+            template.format(finding="best"),
             f"{theirs_name} {theirs_value:.2f}{compare.unit}",
             Cell(f"{ours_name} {ours_value:.2f}{compare.unit}", status),
             ours_name == theirs_name,
         )
     ]
-    return found + _chance_rows(results, compare, label, row)
+    return found + _chance_rows(results, compare, template, row)
 
 
-def _chance_rows(results: list[dict], compare: Compare, label: str, row) -> list[list]:
+def _chance_rows(results: list[dict], compare: CompareView, template: str, row) -> list[list]:
     if compare.chance is None:
         return []
     both = [r for r in results if parse(r.get(compare.against)) is not None]
 
     def stuck(name: str) -> set[str]:
-        return {compare.label(r, " + ") for r in both if parse(r.get(name)) < compare.chance}
+        return {label(compare, r, " + ") for r in both if parse(r.get(name)) < compare.chance}
 
     theirs, ours = stuck(compare.against), stuck(compare.columns[0])
     if theirs == ours:
         return []
     counts = [f"{len(found)} of {len(both)} cells" for found in (theirs, ours)]
-    return [row(label.format(finding="at chance"), *counts, False)]
+    return [row(template.format(finding="at chance"), *counts, False)]

@@ -9,18 +9,19 @@ from pathlib import Path
 
 from scratchnet.report import section_a, study_section
 from scratchnet.report.document import Note, Paragraph, Section, guarded
-from scratchnet.report.plan import WORKED_EXAMPLES, PlannedSection
+from scratchnet.report.plan import WORKED_EXAMPLES
 from scratchnet.runfiles import RunFolderError, read_json
+from scratchnet.views import SectionView
 
 
-def build(run_dir: Path, planned: PlannedSection) -> Section:
+def build(run_dir: Path, planned: SectionView) -> Section:
     """The section ``planned`` of the run folder ``run_dir``."""
     if planned.kind == WORKED_EXAMPLES:
         return section_a.build(run_dir / planned.folder, planned.title, planned.anchor)
     return guarded(planned.title, lambda: _studies(run_dir, planned), anchor=planned.anchor)
 
 
-def parts(run_dir: Path, planned: PlannedSection) -> list[tuple[str, Path]]:
+def parts(run_dir: Path, planned: SectionView) -> list[tuple[str, Path]]:
     """(title, folder) of the section's parts whose study declared a view; a damaged view
     keeps its folder's name as title (its part then says what is wrong)."""
     found = []
@@ -33,7 +34,7 @@ def parts(run_dir: Path, planned: PlannedSection) -> list[tuple[str, Path]]:
     return found
 
 
-def _studies(run_dir: Path, planned: PlannedSection) -> Section:
+def _studies(run_dir: Path, planned: SectionView) -> Section:
     folder = run_dir / planned.folder
     section = Section(planned.title, anchor=planned.anchor)
     section.blocks += [Paragraph(planned.intro)] if planned.intro else []

@@ -89,7 +89,7 @@ def _table_blocks(folder: Path, table: JsonView) -> list:
     columns, rows = read_csv(folder / f"{stem}.csv", required=tuple(c[0] for c in shown))
     title, notes = _meta(folder / f"{stem}.json", stem)
     caption = optional_text(table, "caption") or title
-    comparison = compare.Compare.read(table)
+    comparison = compare.read(table)
     found: list = [Paragraph(note) for note in notes[:1]]
     if shown:
         found.append(compare.table(rows, shown, comparison, caption))

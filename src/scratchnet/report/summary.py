@@ -18,6 +18,7 @@ from scratchnet.numbers import parse, readable
 from scratchnet.report import compare, plan, section_a, sections, study_section
 from scratchnet.report.document import Cell, Paragraph, Section, Table, compare_cell
 from scratchnet.runfiles import JsonView, RunFolderError, read_csv, read_json
+from scratchnet.views import RunView, SectionView
 
 TITLE = "Summary: the original study beside ours"
 ANCHOR = "summary"
@@ -51,12 +52,12 @@ def anchor_all(sections: Iterable[Section]) -> None:
         visit(section)
 
 
-def build(run_dir: Path, planned: plan.Plan | None = None) -> Section:
+def build(run_dir: Path, planned: RunView | None = None) -> Section:
     """The summary section of the run folder ``run_dir`` (its plan read if not given)."""
     try:
         planned = planned or plan.read(run_dir)
     except RunFolderError:
-        planned = plan.Plan("", "", ())  # the report says what is wrong with the plan
+        planned = RunView("", "", ())  # the report says what is wrong with the plan
     rows = [row for part in planned.sections for row in _section_rows(run_dir, part)]
     section = Section(TITLE, anchor=ANCHOR)
     if not rows:
@@ -72,7 +73,7 @@ def _row(label: str, title: str, original: str, ours: str | Cell, agrees: bool) 
     return [Cell(label, link=slug(title)), original, ours, "yes" if agrees else "no"]
 
 
-def _section_rows(run_dir: Path, planned: plan.PlannedSection) -> list[list]:
+def _section_rows(run_dir: Path, planned: SectionView) -> list[list]:
     if planned.kind == plan.WORKED_EXAMPLES:
         return section_a.headlines(run_dir / planned.folder, _row)
     return [
@@ -99,7 +100,7 @@ def _rows(folder: Path, title: str) -> list[list]:
 
 def _table_rows(table: JsonView, columns: list[str], rows: list[dict], title: str) -> list:
     metric, label = _text(table, "headline"), _text(table, "headline_label")
-    comparison = compare.Compare.read(table)
+    comparison = compare.read(table)
     if comparison is not None:
         label = label or f"{title}, {{finding}}"
         return compare.headline_rows(rows, comparison, label, lambda *r: _row(r[0], title, *r[1:]))

@@ -39,7 +39,7 @@ from scratchnet.errors import ConfigError, DivergenceError
 from scratchnet.fileio import json_safe
 from scratchnet.runfiles import read_json
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import (
+from scratchnet.views import (
     ColumnView,
     CompareView,
     FigureView,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scratchnet.runfiles import RunFolderError, read_csv
 from scratchnet.sweep.tables import write_table
-from scratchnet.sweep.views import ColumnView, CompareView, StudyView, TableView, write_view
+from scratchnet.views import ColumnView, CompareView, StudyView, TableView, write_view
 
 STEM = "comparison"
 ORIGINAL = "the original %"
@@ -20,7 +20,7 @@ CAPTION = "Test accuracy on the original study's 6,000-image test split"
 def write_comparison(out_dir: Path, parts: list[Path], short_name, compare: dict) -> None:
     """Write the comparison of the protocols in ``parts`` (their folders, in order);
     ``short_name(protocol)`` names a protocol's column, ``compare`` holds the tolerance,
-    chance level and unit of :class:`~scratchnet.sweep.views.CompareView`."""
+    chance level and unit of :class:`~scratchnet.views.CompareView`."""
     found = [_rows(part) for part in parts]
     if not found or not found[0]:
         return  # the first protocol, whose grid the comparison follows, has not run

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scratchnet.errors import ConfigError
-from scratchnet.sweep.views import RunView, SectionView
+from scratchnet.views import RunView, SectionView
 
 
 def configs_folder() -> Path:

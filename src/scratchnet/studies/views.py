@@ -16,7 +16,7 @@ from scratchnet.runfiles import RunFolderError, read_json
 from scratchnet.studies import registry
 from scratchnet.studies.plan import PLAN, Step, configs_folder, run_view, section_of
 from scratchnet.sweep.engine import SWEEP_FILE
-from scratchnet.sweep.views import VIEW_FILE, write_view
+from scratchnet.views import VIEW_FILE, write_view
 
 
 def complete_views(run_dir: str | Path, configs: Path | None = None) -> list[Path]:

@@ -20,7 +20,7 @@ The contract a study implements
         def summarize(self, config, results: list[dict], out_dir: Path) -> None
         # optional:
         def describe(self, config, record: dict) -> str     # one line for a complete cell
-        def view(self, config) -> StudyView      # its part of the report (sweep.views)
+        def view(self, config) -> StudyView      # its part of the report (scratchnet.views)
 
 * ``parse_config`` gets the config file's table *without* its ``study`` key and ``where`` (the
   file name, for messages); it validates every key (raise :class:`~scratchnet.errors.ConfigError`
@@ -469,8 +469,8 @@ class _Tasks:
 
 
 def _write_view(study: Study, config: Any, out: Path) -> None:
-    """The study's :class:`~scratchnet.sweep.views.StudyView` as ``view.json``, if it has one."""
-    from scratchnet.sweep.views import write_view
+    """The study's :class:`~scratchnet.views.StudyView` as ``view.json``, if it has one."""
+    from scratchnet.views import write_view
 
     view = getattr(study, "view", None)
     if view is not None:

@@ -27,7 +27,7 @@ from scratchnet.studies.fashion.base import (
 )
 from scratchnet.studies.fashion.config import StudyConfig
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import FigureView, StudyView, TableView
+from scratchnet.views import FigureView, StudyView, TableView
 
 #: The original study's final training and validation accuracy (%) per activation.
 ORIGINAL = {

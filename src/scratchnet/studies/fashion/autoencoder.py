@@ -35,7 +35,7 @@ from scratchnet.studies.fashion.base import (
 from scratchnet.studies.fashion.config import StudyConfig, source_label
 from scratchnet.studies.fashion.scaling import SCALER, PixelScaler
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import FigureView, StudyView, TableView
+from scratchnet.views import FigureView, StudyView, TableView
 
 #: The original study's test R^2 per activation.
 ORIGINAL_R2 = {"relu": 0.6529935364381618, "identity": 0.6497690441998021}

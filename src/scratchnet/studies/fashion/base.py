@@ -30,7 +30,7 @@ from scratchnet.studies.fashion.config import (
     source_label,
 )
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import StudyView
+from scratchnet.views import StudyView
 
 
 class FashionStudy:

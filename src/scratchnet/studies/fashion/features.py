@@ -54,7 +54,7 @@ from scratchnet.studies.fashion.base import (
 )
 from scratchnet.studies.fashion.config import StudyConfig, recipe_text
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import FigureView, StudyView, TableView
+from scratchnet.views import FigureView, StudyView, TableView
 
 #: The original study's test accuracy (%) of classifiers on the penultimate-layer features.
 ORIGINAL = {

@@ -31,7 +31,7 @@ from scratchnet.studies.fashion import tables
 from scratchnet.studies.fashion.base import FashionStudy
 from scratchnet.studies.fashion.config import StudyConfig, recipe_text
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import StudyView, TableView
+from scratchnet.views import StudyView, TableView
 
 #: The original study's best parameters and best mean cross-validation accuracy.
 ORIGINAL_BEST = {"lr": 1e-4, "batch_size": 128, "cv accuracy %": 88.12}

@@ -16,7 +16,7 @@ from scratchnet.numbers import MISSING, significant
 from scratchnet.studies.grid import summary
 from scratchnet.studies.grid.config import NAME, GridConfig, parse
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import FigureView, StudyView, TableView
+from scratchnet.views import FigureView, StudyView, TableView
 
 
 class GridStudy:

@@ -2,8 +2,10 @@
 tables (by file stem) and its figures (by file name), with captions; and, for a run of several
 studies, the run's plan of sections (:class:`RunView`, ``report.json`` at the run's root).
 
-The sweep engine writes a study's view as ``view.json`` into the sweep folder after each
-summary; the report reads those files and hard-codes no study's names.
+The contract between the studies and the report: the sweep engine writes a study's view as
+``view.json`` into the sweep folder after each summary, the reproduction writes the run's
+``report.json``; the report reads those files with these same classes and hard-codes no
+study's names.
 """
 
 from __future__ import annotations
