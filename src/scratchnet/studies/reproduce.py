@@ -72,9 +72,7 @@ def reproduce(
     from scratchnet.sweep import backends
 
     out = Path(out)
-    unknown = sorted(set(engines) - set(ENGINES))
-    if unknown or not engines:
-        raise ConfigError(f"--engine must be among {', '.join(ENGINES)}, got {list(engines)}")
+    _check_engines(engines)
     backends.check(backend, n_jobs, scheduler)  # before Section A, not at the first sweep
     configs = Path(configs) if configs else configs_folder()
     tables = {
@@ -91,6 +89,21 @@ def reproduce(
     sweep_options = dict(
         n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress, engines=engines
     )
+    _run_plan(out, tables, timings, sweep_options, echo)
+    complete_views(out, configs)  # and the views across studies, from their results
+    html_path, md_path = write_report(out)
+    echo(f"report: {html_path} (and {md_path.name})")
+    return html_path
+
+
+def _check_engines(engines: tuple[str, ...]) -> None:
+    unknown = sorted(set(engines) - set(ENGINES))
+    if unknown or not engines:
+        raise ConfigError(f"--engine must be among {', '.join(ENGINES)}, got {list(engines)}")
+
+
+def _run_plan(out: Path, tables: dict, timings: dict, sweep_options: dict, echo) -> None:
+    """Run every step of the plan in order, recording each one's time in ``timings.json``."""
     for number, step in enumerate(PLAN, start=1):
         echo(f"[{number}/{len(PLAN)}] {step.title}")
         seconds = _run_step(step, tables.get(step), out, sweep_options)
@@ -99,10 +112,6 @@ def reproduce(
             timings["studies"].append({"study": step.title, "seconds": round(seconds, 1)})
         write_json(out / "timings.json", timings)
         echo(f"    done in {seconds:.1f} s")
-    complete_views(out, configs)  # and the views across studies, from their results
-    html_path, md_path = write_report(out)
-    echo(f"report: {html_path} (and {md_path.name})")
-    return html_path
 
 
 def _run_step(step: Step, table: dict | None, out: Path, sweep_options: dict) -> float:

@@ -157,46 +157,32 @@ def run_sweep(
     quick: bool = False,
     engines: Sequence[str] | None = None,
 ) -> list[dict]:
-    """Run (or resume) the sweep a config describes; return every finished cell's record.
+    """Run (or resume) the sweep a config describes; return every finished cell's record, in
+    grid order (see the module docstring).
 
     Parameters
     ----------
     config_path_or_table : path or mapping
-        A TOML file, or its parsed table, with a ``study`` key naming a registered study.
+        A TOML file, or its table, whose ``study`` key names a study ``lookup`` finds.
     out_dir : path
-        The sweep's folder: ``sweep.json``, ``cells/<key>/`` per cell, and the study's
-        tables and figures.
+        The sweep's folder: ``sweep.json``, ``cells/<key>/``, the study's tables and figures.
     lookup : callable
-        ``lookup(name, where)``: the study a config's ``study`` key names (the engine knows
-        no study; :func:`scratchnet.studies.registry.run_sweep` passes the registry's).
-    n_jobs : int
-        Cells run at once (``-1``: one per core, or every Dask worker thread).
-    backend : {"loky", "dask"}
-    scheduler : str or distributed.Client, optional
-        The Dask scheduler (``tcp://host:port``); required with ``backend="dask"``.
+        ``lookup(name, where)``: the study called ``name`` (the engine knows none).
+    n_jobs, backend, scheduler
+        Cells run at once (``-1``: one per core or Dask thread), on ``"loky"`` or ``"dask"``
+        (``scheduler``: ``tcp://host:port`` or a ``distributed.Client``).
     progress : bool
-        Draw the grid bar (and the epoch bar when cells run in this process) and print each
-        finished cell's line.
-    only : sequence of str, optional
-        Run only these cell keys (the summary still covers every finished cell).
+        Draw the bars and print each finished cell's line.
+    only, engines : sequence of str, optional
+        Run only these cell keys, or the cells whose ``params["engine"]`` is one of these;
+        the config and the summary are unchanged.
     retry_failed : bool
         Rerun cells that failed before instead of keeping their failure.
-    engines : sequence of str, optional
-        Run only the cells whose ``params["engine"]`` is one of these (cells without an
-        engine always run); like ``only``, the config and the summary are unchanged.
-    quick : bool
-        Merge the config's ``[quick]`` table (data subsets, few epochs) over it first; a
-        config's ``[quick]`` table is ignored otherwise.
     blas_threads : int or None
-        BLAS threads each cell runs with, wherever it runs. The BLAS's sums depend on its
-        thread count, so pinning it (1 by default) is what makes a cell's numbers identical
-        whichever backend ran it; ``None`` leaves the BLAS's default (faster for ``n_jobs=1``
-        on several cores, but the last digits then depend on the machine).
-
-    Returns
-    -------
-    list of dict
-        One engine record per finished cell, in grid order (see the module docstring).
+        BLAS threads per cell, wherever it runs (1: its numbers do not depend on where it ran;
+        None: the BLAS's default, whose last digits depend on the machine).
+    quick : bool
+        Merge the config's ``[quick]`` table (subsets, few epochs) over it first.
     """
     backends.check(backend, n_jobs, scheduler)
     _check_blas_threads(blas_threads)
@@ -211,23 +197,30 @@ def run_sweep(
     out = Path(out_dir)
     root = _open_folder(out, table, text, where)
     finished = {"complete", "failed"} if not retry_failed else {"complete"}
-    pending = [cell for cell in selected if cells.state(root, cell.key) not in finished]
-    bar = GridProgress(len(selected), len(selected) - len(pending), study.name, progress)
-    workers = backends.workers(backend, n_jobs, len(pending))  # never more workers than cells
     tasks = _Tasks(study, config, root, finished, blas_threads)
-    with contextlib.closing(bar), epoch_bars(progress and backends.in_process(backend, workers)):
-        _run(tasks, pending, bar, backend=backend, n_jobs=workers, scheduler=scheduler)
-    if tasks.busy:
-        logger.warning(
-            "%d cell(s) left to another running sweep on %s: %s",
-            len(tasks.busy),
-            out,
-            ", ".join(tasks.busy),
-        )
+    _run_selected(tasks, selected, progress, backend=backend, n_jobs=n_jobs, scheduler=scheduler)
     results = collect_results(out, grid)
     study.summarize(config, results, out)
     _write_view(study, config, out)
     return results
+
+
+def _run_selected(tasks: _Tasks, selected: list[Cell], progress: bool, **where: Any) -> None:
+    """Run the selected cells not finished yet, with the bars; warn of those left to another
+    sweep running on the same folder."""
+    pending = [cell for cell in selected if cells.state(tasks.root, cell.key) not in tasks.finished]
+    bar = GridProgress(len(selected), len(selected) - len(pending), tasks.study.name, progress)
+    workers = backends.workers(where["backend"], where["n_jobs"], len(pending))  # <= cells
+    in_process = backends.in_process(where["backend"], workers)
+    with contextlib.closing(bar), epoch_bars(progress and in_process):
+        _run(tasks, pending, bar, **{**where, "n_jobs": workers})
+    if tasks.busy:
+        logger.warning(
+            "%d cell(s) left to another running sweep on %s: %s",
+            len(tasks.busy),
+            tasks.root.parent,
+            ", ".join(tasks.busy),
+        )
 
 
 def _open_folder(out: Path, table: Mapping[str, Any], text: str | None, where: str) -> Path:

@@ -66,25 +66,31 @@ def compare_engines(
         found = {row["engine"]: row for row in originals if tuple(row[k] for k in by) == setting}
         if set(found) != {"sklearn", "scratchnet"}:
             continue
-        sk, sn = found["sklearn"], found["scratchnet"]
-        difference = (sn[metric] - sk[metric]) * scale
         pairs.append(
             {
                 **dict(zip(by, setting)),
-                f"sklearn {metric}": sk[metric] * scale,
-                f"scratchnet {metric}": sn[metric] * scale,
-                "difference": difference,
-                "within": "yes" if difference >= -tolerance else "no",
-                "sklearn fit s": sk["fit_seconds"],
-                "scratchnet fit s": sn["fit_seconds"],
-                "speedup": sk["fit_seconds"] / max(sn["fit_seconds"], 1e-9),
-                "sklearn wall s": sk.get("cell_seconds"),
-                "scratchnet wall s": sn.get("cell_seconds"),
-                "wall speedup": (sk.get("cell_seconds") or math.nan)
-                / max(sn.get("cell_seconds") or math.nan, 1e-9),
+                **_pair(found["sklearn"], found["scratchnet"], metric, scale, tolerance),
             }
         )
     return pairs
+
+
+def _pair(sk: Mapping, sn: Mapping, metric: str, scale: float, tolerance: float) -> dict:
+    """scikit-learn's row ``sk`` beside scratchnet's ``sn``: values, difference, times."""
+    difference = (sn[metric] - sk[metric]) * scale
+    return {
+        f"sklearn {metric}": sk[metric] * scale,
+        f"scratchnet {metric}": sn[metric] * scale,
+        "difference": difference,
+        "within": "yes" if difference >= -tolerance else "no",
+        "sklearn fit s": sk["fit_seconds"],
+        "scratchnet fit s": sn["fit_seconds"],
+        "speedup": sk["fit_seconds"] / max(sn["fit_seconds"], 1e-9),
+        "sklearn wall s": sk.get("cell_seconds"),
+        "scratchnet wall s": sn.get("cell_seconds"),
+        "wall speedup": (sk.get("cell_seconds") or math.nan)
+        / max(sn.get("cell_seconds") or math.nan, 1e-9),
+    }
 
 
 SOURCES = ("original", "sklearn", "scratchnet", "scratchnet improved")
