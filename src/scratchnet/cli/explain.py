@@ -25,7 +25,11 @@ def register(subparsers: Any) -> None:
     )
     sub = parser.add_subparsers(dest="exercise", metavar="EXERCISE", parser_class=type(parser))
     sub.required = True
+    for add in (_add_backprop, _add_svm, _add_hyperplane, _add_original):
+        add(sub)
 
+
+def _add_backprop(sub: Any) -> None:
     bp = sub.add_parser("backprop", help="one gradient step of a small network, exactly")
     bp.add_argument("--x", nargs="+", metavar="X", help="inputs, one per sample")
     bp.add_argument("--y", nargs="+", metavar="Y", help="targets, one per sample")
@@ -43,6 +47,8 @@ def register(subparsers: Any) -> None:
     _common(bp)
     bp.set_defaults(func=_backprop)
 
+
+def _add_svm(sub: Any) -> None:
     sv = sub.add_parser("svm", help="linear SVM from its dual: alphas, w, b, margin")
     sv.add_argument("--points", nargs="+", metavar="X,Y:LABEL", help='e.g. "0,0:+1" "1,1:-1"')
     sv.add_argument("--csv", metavar="FILE", help="points from a CSV, label in the last column")
@@ -51,6 +57,8 @@ def register(subparsers: Any) -> None:
     _common(sv)
     sv.set_defaults(func=_svm)
 
+
+def _add_hyperplane(sub: Any) -> None:
     hp = sub.add_parser("hyperplane", help="margins and support vectors of a given hyperplane")
     hp.add_argument("--w", nargs="+", metavar="W", help="normal vector (original: -2 0)")
     hp.add_argument("--b", help="offset (original: 5)")
@@ -60,6 +68,8 @@ def register(subparsers: Any) -> None:
     _common(hp)
     hp.set_defaults(func=_hyperplane)
 
+
+def _add_original(sub: Any) -> None:
     sd = sub.add_parser(
         "original",
         aliases=["seed"],

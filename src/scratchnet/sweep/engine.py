@@ -189,11 +189,7 @@ def run_sweep(
     table, where, text = _read_config(config_path_or_table, quick)
     study, config = _parse(table, where, lookup)
     grid = _grid(study, config, where)
-    selected = [
-        cell
-        for cell in _select(grid, only, where)
-        if engines is None or cell.params.get("engine", engines[0]) in engines
-    ]
+    selected = _select(grid, only, engines, where)
     out = Path(out_dir)
     root = _open_folder(out, table, text, where)
     finished = {"complete", "failed"} if not retry_failed else {"complete"}
@@ -372,7 +368,17 @@ def _grid(study: Study, config: Any, where: str) -> list[Cell]:
     return grid
 
 
-def _select(grid: list[Cell], only: Sequence[str] | None, where: str) -> list[Cell]:
+def _select(grid: list[Cell], only, engines: Sequence[str] | None, where: str) -> list[Cell]:
+    """The cells ``only`` names (all if none), of the ``engines`` given (cells without an
+    engine always run)."""
+    return [
+        cell
+        for cell in _named(grid, only, where)
+        if engines is None or cell.params.get("engine", engines[0]) in engines
+    ]
+
+
+def _named(grid: list[Cell], only: Sequence[str] | None, where: str) -> list[Cell]:
     if not only:
         return grid
     known = {cell.key for cell in grid}

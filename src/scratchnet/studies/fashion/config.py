@@ -106,25 +106,12 @@ def parse(
     validate(table, study_schema(options or {}, improved_allowed), where)
     data = parse_data(table.get("data", {}), f"{where} [data]")
     engines = _engines(table.get("engines", list(ENGINES)), where)
-    sklearn_dtype = table.get("sklearn_dtype", "float64")
-    if sklearn_dtype not in SKLEARN_DTYPES:
-        raise ConfigError(
-            f"{where}: sklearn_dtype must be one of {', '.join(SKLEARN_DTYPES)}, "
-            f"got {sklearn_dtype!r}"
-        )
+    sklearn_dtype = _sklearn_dtype(table, where)
     model = {**model_defaults, **_table(table, "model", where)}
     hidden = _int_list(model.pop("hidden"), f"{where} [model] hidden")
     activations = _str_list(model.pop("activations"), f"{where} [model] activations")
     recipe = dataclass_from(Recipe, model, f"{where} [model]")
-    improved, improved_activations = None, ()
-    if "improved" in table:
-        raw = dict(_table(table, "improved", where))
-        improved_activations = _str_list(
-            raw.pop("activations", ["relu"]), f"{where} [improved] activations"
-        )
-        checked = dataclass_from(Recipe, raw, f"{where} [improved]")
-        # keys the table leaves out inherit the original recipe
-        improved = dataclasses.replace(recipe, **{k: getattr(checked, k) for k in raw})
+    improved, improved_activations = _improved(table, recipe, where)
     return StudyConfig(
         name=name,
         data=data,
@@ -138,6 +125,26 @@ def parse(
         options=parse_options(table.get("options", {}), options or {}, f"{where} [options]"),
         where=where,
     )
+
+
+def _sklearn_dtype(table: Mapping[str, Any], where: str) -> str:
+    value = table.get("sklearn_dtype", "float64")
+    if value not in SKLEARN_DTYPES:
+        raise ConfigError(
+            f"{where}: sklearn_dtype must be one of {', '.join(SKLEARN_DTYPES)}, got {value!r}"
+        )
+    return value
+
+
+def _improved(table: Mapping[str, Any], recipe: Recipe, where: str):
+    """The ``[improved]`` recipe and its activations, or ``(None, ())`` without that table;
+    the keys it leaves out inherit the original recipe."""
+    if "improved" not in table:
+        return None, ()
+    raw = dict(_table(table, "improved", where))
+    activations = _str_list(raw.pop("activations", ["relu"]), f"{where} [improved] activations")
+    checked = dataclass_from(Recipe, raw, f"{where} [improved]")
+    return dataclasses.replace(recipe, **{k: getattr(checked, k) for k in raw}), activations
 
 
 def study_schema(options: Mapping[str, Any], improved_allowed: bool = True) -> Spec:
