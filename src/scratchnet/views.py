@@ -18,6 +18,8 @@ from scratchnet.runformat import FORMAT, FORMAT_KEY
 
 VIEW_FILE = "view.json"
 RUN_VIEW_FILE = "report.json"
+#: The ``source`` of a table's rows that hold the original study's figures.
+ORIGINAL = "original"
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from scratchnet.numbers import parse, readable_text
 from scratchnet.report import compare
 from scratchnet.report.document import Cell, Figure, Note, Paragraph, Section, Table
 from scratchnet.runfiles import JsonView, read_csv, read_json
+from scratchnet.views import ORIGINAL
 
 VIEW_FILE = "view.json"
-ORIGINAL = "original"  # the source label of the original study's rows in the tables' files
 ORIGINAL_SHOWN = "the original"  # how the report shows it
 LOWER_IS_BETTER = ("mse", "loss", " s", "std", "rank")
 
