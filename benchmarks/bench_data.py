@@ -1,4 +1,4 @@
-"""How fast MNIST loads from the cache, from IDX files and by the seed's pandas CSV route.
+"""How fast MNIST loads from the cache, from IDX files and by the original's pandas CSV route.
 
 Run: ``python benchmarks/bench_data.py [--repeat 3]``
 
@@ -86,7 +86,7 @@ def _loader(route: str, folder: Path):
 
 
 def prepare(folder: Path) -> None:
-    """Write MNIST as gz and plain IDX files and as the seed's CSV files under ``folder``."""
+    """Write MNIST as gz and plain IDX files and as the original's CSV files under ``folder``."""
     from scratchnet.data import load_mnist, write_csv_dataset, write_idx
     from scratchnet.data.specs import MNIST_FILES
 

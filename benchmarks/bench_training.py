@@ -1,5 +1,5 @@
-"""Training speed of the seed's MNIST network: scratchnet beside the GEMM floor, scikit-learn and
-PyTorch, measured in one run on the same data.
+"""Training speed of the original's MNIST network: scratchnet beside the GEMM floor,
+scikit-learn and PyTorch, measured in one run on the same data.
 
 Network 784-256-128-64-32-10 (ReLU), batch 128, float32, one epoch over 48,000 samples, plain
 SGD and Adam. Each contender runs in its own worker process; the workers take turns, one epoch

@@ -4,7 +4,7 @@ A sweep that resumes
 
 The sweep engine runs every cell of a study's grid once, each into its own folder, written
 atomically; run the same sweep again and finished cells are skipped. ``scratchnet sweep
-configs/mnist_seed.toml`` runs the original study's grids this way. A study is a small object
+configs/mnist_original.toml`` runs the original study's grids this way. A study is a small object
 (see the contract in the sweep engine's module docstring): here, activations x weight
 initializations of a digits classifier, the shape of the original study's Section B.
 """

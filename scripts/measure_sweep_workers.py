@@ -1,6 +1,6 @@
 """Measure a sweep's worker processes (run by hand; not a test).
 
-Two figures, on a tiny digits sweep (configs/mnist_seed.toml on scikit-learn's digits):
+Two figures, on a tiny digits sweep (configs/mnist_original.toml on scikit-learn's digits):
 
 * ``count N``: the most processes the sweep's tree held at once with ``--n-jobs N --only`` one
   cell (the sweep itself included), and how the command ended;
@@ -30,7 +30,7 @@ KEY = "model_activation_relu_weight_init_normal"
 
 
 def _config(folder: Path, epochs: int) -> Path:
-    text = (ROOT / "configs" / "mnist_seed.toml").read_text()
+    text = (ROOT / "configs" / "mnist_original.toml").read_text()
     text = text.replace('dataset = "mnist"', 'dataset = "digits"')
     text = text.replace("layers = [784, 256, 128, 64, 32, 10]", "layers = [64, 16, 10]")
     text = text.replace("epochs = 50", f"epochs = {epochs}").replace(

@@ -1,4 +1,4 @@
-"""Export as the seed's author did (CSV + PNG by label + manifest) and the sample figure."""
+"""Export as the original's author did (CSV + PNG by label + manifest) and the sample figure."""
 
 from __future__ import annotations
 

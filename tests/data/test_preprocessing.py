@@ -47,7 +47,7 @@ def test_splits_are_deterministic_per_seed(labelled) -> None:
     assert not np.array_equal(a.X_test, c.X_test)
 
 
-def test_seed_split_sizes_on_60000() -> None:
+def test_original_split_sizes_on_60000() -> None:
     y = np.tile(np.arange(10, dtype=np.uint8), 6000)
     X = np.arange(60000)
     split = train_val_test_split(X, y, random_state=0)
@@ -83,7 +83,7 @@ def test_bad_sizes_and_lengths(labelled) -> None:
         train_val_split(X, y, 5)  # fewer held-out samples than classes under stratification
 
 
-def test_first_n_is_the_seed_subset(labelled) -> None:
+def test_first_n_is_the_original_subset(labelled) -> None:
     X, y = labelled
     X8, y8 = first_n(X, y, 8)
     np.testing.assert_array_equal(X8.ravel(), np.arange(8))

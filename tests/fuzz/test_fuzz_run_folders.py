@@ -42,11 +42,11 @@ def run_folder(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run")
     worked_examples.run(out / "section_a")
     config = digits_mnist_study(tmp_path_factory.mktemp("config"), epochs="2")
-    run_sweep(config, out / "section_b" / "seed", progress=False)
+    run_sweep(config, out / "section_b" / "original", progress=False)
     run_sweep(FASHION, out / "section_c" / "activations", progress=False)
     write_json(out / "environment.json", environment.describe())
     write_json(out / "timings.json", {"quick": True, "studies": [{"study": "A", "seconds": 1}]})
-    shutil.rmtree(out / "section_b" / "seed" / "cells")  # the report never reads them
+    shutil.rmtree(out / "section_b" / "original" / "cells")  # the report never reads them
     shutil.rmtree(out / "section_c" / "activations" / "cells")
     write_report(out)
     return out

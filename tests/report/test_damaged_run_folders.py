@@ -11,34 +11,36 @@ import pytest
 from scratchnet.cli import main
 from scratchnet.report.build import write_report
 from scratchnet.studies import worked_examples
+from scratchnet.studies.views import complete_views
 
 HEADER = (
     "protocol,activation,weight_init,status,test_accuracy_pct,official_test_accuracy_pct,"
-    "seed_test_accuracy_pct,best_epoch,epochs,final_train_loss,final_val_loss,best_val_loss,"
+    "original_test_accuracy_pct,best_epoch,epochs,final_train_loss,final_val_loss,best_val_loss,"
     "wall_time_s,epoch_time_s"
 )
-ROW = "seed,relu,normal,complete,97.5,97.1,96.9,3,3,0.1,0.12,0.12,1.5,0.5"
+ROW = "original,relu,normal,complete,97.5,97.1,96.9,3,3,0.1,0.12,0.12,1.5,0.5"
 
 
 @pytest.fixture
 def run(tmp_path) -> Path:
     """A small run folder: Section A, one Section B protocol, one Section C study."""
     worked_examples.run(tmp_path / "section_a")
-    seed = tmp_path / "section_b" / "seed"
-    seed.mkdir(parents=True)
-    (seed / "results.csv").write_text(f"{HEADER}\n{ROW}\n")
+    original = tmp_path / "section_b" / "original"
+    original.mkdir(parents=True)
+    (original / "results.csv").write_text(f"{HEADER}\n{ROW}\n")
     config = {"study": "mnist-activation-init", "model": {"optimizer": "sgd", "lr": 0.002}}
-    (seed / "sweep.json").write_text(json.dumps({"study": config["study"], "config": config}))
+    (original / "sweep.json").write_text(json.dumps({"study": config["study"], "config": config}))
     study = tmp_path / "section_c" / "activations"
     study.mkdir(parents=True)
     (study / "activations.csv").write_text(
-        "activation,source,val acc %\nrelu,seed,87.7\nrelu,scratchnet,88.1\n"
+        "activation,source,val acc %\nrelu,original,87.7\nrelu,scratchnet,88.1\n"
     )
     (study / "activations.json").write_text(json.dumps({"title": "Activations", "notes": []}))
     (tmp_path / "environment.json").write_text(json.dumps({"numpy": "2.0"}))
     (tmp_path / "timings.json").write_text(
         json.dumps({"quick": True, "studies": [{"study": "A", "seconds": 1.5}]})
     )
+    complete_views(tmp_path)  # the views and the plan a reproduction writes
     return tmp_path
 
 
@@ -52,12 +54,12 @@ FILES = {  # file: a title of the part that must still render when it is damaged
     "timings.json": "Section A: worked examples",
     "section_a/backprop.json": "Q1(b): a hard-margin linear SVM",
     "section_a/comparisons.json": "Section B: activations",
-    "section_b/seed/results.csv": "C.2 Activations",
-    "section_b/seed/sweep.json": "Q1(a)",
+    "section_b/original/results.csv": "C.2 Activations",
+    "section_b/original/sweep.json": "Q1(a)",
     "section_c/activations/activations.json": "The original study's protocol, as written",
 }
 CASES = [(name, damage) for name in FILES for damage in ("empty", "truncated", "bad UTF-8")]
-CASES += [(name, "NaN") for name in ("timings.json", "section_b/seed/sweep.json")]
+CASES += [(name, "NaN") for name in ("timings.json", "section_b/original/sweep.json")]
 
 
 def _report(run: Path, capsys) -> tuple[int, str, str]:
@@ -92,14 +94,14 @@ def test_a_value_of_the_wrong_type_is_named_with_its_place(run, capsys):
 
 
 def test_a_csv_row_with_a_missing_field_is_named_with_its_line(run, capsys):
-    path = run / "section_b" / "seed" / "results.csv"
+    path = run / "section_b" / "original" / "results.csv"
     path.write_text(f"{HEADER}\n{ROW}\n{ROW.rsplit(',', 1)[0]}\n")
     status, err, _ = _report(run, capsys)
     assert status == 2 and f"{path}: line 3: 13 field(s), expected 14" in err
 
 
 def test_a_complete_cell_without_its_accuracy_shows_a_dash(run):
-    path = run / "section_b" / "seed" / "results.csv"
+    path = run / "section_b" / "original" / "results.csv"
     path.write_text(f"{HEADER}\n{ROW.replace('97.5', '')}\n")
     write_report(run)
     assert "| relu | normal | – |" in (run / "report.md").read_text()
@@ -116,11 +118,11 @@ def test_write_report_raises_after_writing_both_files(run):
 
 def test_strings_from_configs_cannot_add_markdown_structure(run):
     hostile = "<img src=x onerror=alert(1)>\n# Owned | [link](http://x) ![i](y.png) *em*"
-    path = run / "section_b" / "seed" / "sweep.json"
+    path = run / "section_b" / "original" / "sweep.json"
     table = json.loads(path.read_text())
     table["config"]["model"]["optimizer"] = hostile
     path.write_text(json.dumps(table))
-    (run / "section_b" / "seed" / "results.csv").write_text(
+    (run / "section_b" / "original" / "results.csv").write_text(
         f"{HEADER}\n{ROW.replace('relu', '- <b>x</b>|y')}\n"
     )
     write_report(run)

@@ -18,27 +18,27 @@ from browser import chromium, console_errors
 
 B_HEADER = (
     "protocol,activation,weight_init,status,test_accuracy_pct,official_test_accuracy_pct,"
-    "seed_test_accuracy_pct,best_epoch,epochs,final_train_loss,final_val_loss,best_val_loss,"
+    "original_test_accuracy_pct,best_epoch,epochs,final_train_loss,final_val_loss,best_val_loss,"
     "wall_time_s,epoch_time_s"
 )
 B_ROWS = (  # relu+normal beats the original's best (tanh+normal); sigmoid+zero learns here
-    "seed,relu,normal,complete,97.5,97.1,96.9,3,3,0.1,0.12,0.12,1.5,0.5",
-    "seed,tanh,normal,complete,97.0,97.0,97.2,3,3,0.1,0.12,0.12,1.5,0.5",
-    "seed,sigmoid,zero,complete,40.0,40.0,11.35,3,3,0.1,0.12,0.12,1.5,0.5",
-    "seed,sigmoid,he,complete,50.0,50.0,,3,3,0.1,0.12,0.12,1.5,0.5",
+    "original,relu,normal,complete,97.5,97.1,96.9,3,3,0.1,0.12,0.12,1.5,0.5",
+    "original,tanh,normal,complete,97.0,97.0,97.2,3,3,0.1,0.12,0.12,1.5,0.5",
+    "original,sigmoid,zero,complete,40.0,40.0,11.35,3,3,0.1,0.12,0.12,1.5,0.5",
+    "original,sigmoid,he,complete,50.0,50.0,,3,3,0.1,0.12,0.12,1.5,0.5",
 )
 C_TABLE = (
     "activation,source,val acc %\n"
-    "relu,seed,87.7\ntanh,seed,86.0\n"
+    "relu,original,87.7\ntanh,original,86.0\n"
     "relu,sklearn,85.0\ntanh,sklearn,85.5\nrelu,scratchnet,84.0\ntanh,scratchnet,86.5\n"
 )
 
 
 def _run_folder(root: Path) -> Path:
     worked_examples.run(root / "section_a")
-    seed = root / "section_b" / "seed"
-    seed.mkdir(parents=True)
-    (seed / "results.csv").write_text("\n".join((B_HEADER, *B_ROWS)) + "\n")
+    original = root / "section_b" / "original"
+    original.mkdir(parents=True)
+    (original / "results.csv").write_text("\n".join((B_HEADER, *B_ROWS)) + "\n")
     study = root / "section_c" / "activations"
     study.mkdir(parents=True)
     (study / "activations.csv").write_text(C_TABLE)
@@ -93,7 +93,7 @@ def test_every_row_links_to_an_anchor_of_the_page(run):
 
 
 def test_a_damaged_or_missing_file_leaves_out_only_its_rows(run):
-    (run / "section_b" / "seed" / "results.csv").write_bytes(b"\xff\xfe broken")
+    (run / "section_b" / "original" / "results.csv").write_bytes(b"\xff\xfe broken")
     shutil.rmtree(run / "section_a")
     rows = _rows(run)
     assert list(rows) == ["C.2 Activations"]

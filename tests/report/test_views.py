@@ -13,7 +13,7 @@ def _table(folder, stem, csv_text, title):
 
 def test_a_study_the_report_never_heard_of_gets_its_section_from_its_view(tmp_path):
     study = tmp_path / "section_c" / "zz_mine"
-    _table(study, "scores", "width,source,acc %\n8,seed,50\n8,scratchnet,60\n", "My scores")
+    _table(study, "scores", "width,source,acc %\n8,original,50\n8,scratchnet,60\n", "My scores")
     (study / "curve.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     view = {
         "title": "C.9 My own study",
@@ -34,6 +34,7 @@ def test_a_study_the_report_never_heard_of_gets_its_section_from_its_view(tmp_pa
 
 
 def test_an_old_run_folder_without_views_is_reported_as_before(tmp_path):
+    """Written before views and before format 2 (the original's rows labelled "seed")."""
     study = tmp_path / "section_c" / "activations"
     _table(study, "activations", "activation,source,val acc %\nrelu,seed,87.7\n", "Activations")
     assert not (study / "view.json").exists()

@@ -1,5 +1,5 @@
 """The five Fashion-MNIST studies end to end on tiny subsets, both engines: the cell files, the
-figures (PNG), and the tables (seed rows, engine rows, columns), plus config errors."""
+figures (PNG), and the tables (original rows, engine rows, columns), plus config errors."""
 
 import csv
 import json
@@ -60,8 +60,9 @@ def test_activations_study(tmp_path):
     }
     results = run_sweep(table, tmp_path, progress=False)
     keys = [r["key"] for r in results]
-    assert keys == ["sklearn-seed-relu", "sklearn-seed-logistic", "scratchnet-seed-relu",
-                    "scratchnet-seed-logistic", "scratchnet-improved-relu"]  # fmt: skip
+    assert keys == ["sklearn-original-relu", "sklearn-original-logistic",
+                    "scratchnet-original-relu", "scratchnet-original-logistic",
+                    "scratchnet-improved-relu"]  # fmt: skip
     for key in keys:
         assert {"history.json", "model.npz"} <= cell_files(tmp_path, key)
         history = json.loads((tmp_path / "cells" / key / "history.json").read_text())
@@ -72,13 +73,13 @@ def test_activations_study(tmp_path):
     rows = read_csv(tmp_path / "activations.csv")
     assert list(rows[0]) == list(fashion_activations.COLUMNS)
     relu = source_rows(rows, "relu")
-    assert list(relu) == ["seed", "sklearn", "scratchnet", "scratchnet improved"]
-    assert float(relu["seed"]["val acc %"]) == 87.83 and relu["seed"]["test acc %"] == ""
+    assert list(relu) == ["original", "sklearn", "scratchnet", "scratchnet improved"]
+    assert float(relu["original"]["val acc %"]) == 87.83 and relu["original"]["test acc %"] == ""
     logistic = source_rows(rows, "logistic")
-    assert float(logistic["seed"]["train acc %"]) == 76.25
+    assert float(logistic["original"]["train acc %"]) == 76.25
     metrics = {r["key"]: r["metrics"] for r in results}
     assert float(relu["scratchnet"]["test acc %"]) == pytest.approx(
-        100 * metrics["scratchnet-seed-relu"]["test_accuracy"]
+        100 * metrics["scratchnet-original-relu"]["test_accuracy"]
     )
     for row in (relu["sklearn"], relu["scratchnet"], relu["scratchnet improved"]):
         assert float(row["wall s"]) > 0 and float(row["fit s"]) > 0 and row["epochs"] == "2"
@@ -87,14 +88,14 @@ def test_activations_study(tmp_path):
     assert {"difference", "within", "speedup"} <= set(engines_rows[0])
     markdown = (tmp_path / "activations.md").read_text()
     assert "subset: first 1500 training and 500 test images" in markdown
-    assert "| relu | seed | 89.51 | 87.83 | - |" in markdown
+    assert "| relu | original | 89.51 | 87.83 | - |" in markdown
 
 
 def test_autoencoder_study(autoencoder_run):
     out, results = autoencoder_run
     assert [r["key"] for r in results] == [
-        "sklearn-seed-relu", "sklearn-seed-identity", "scratchnet-seed-relu",
-        "scratchnet-seed-identity", "scratchnet-improved-relu"]  # fmt: skip
+        "sklearn-original-relu", "sklearn-original-identity", "scratchnet-original-relu",
+        "scratchnet-original-identity", "scratchnet-improved-relu"]  # fmt: skip
     for record in results:
         assert {"history.json", "model.npz", "reconstructions.npz"} <= cell_files(
             out, record["key"]
@@ -106,17 +107,17 @@ def test_autoencoder_study(autoencoder_run):
     metrics = {r["key"]: r["metrics"] for r in results}
     assert metrics["scratchnet-improved-relu"]["standardized"] is True
     assert "scaler.npz" in cell_files(out, "scratchnet-improved-relu")
-    assert "scaler.npz" not in cell_files(out, "scratchnet-seed-relu")
-    assert not metrics["scratchnet-seed-relu"]["standardized"]
+    assert "scaler.npz" not in cell_files(out, "scratchnet-original-relu")
+    assert not metrics["scratchnet-original-relu"]["standardized"]
     rows = read_csv(out / "autoencoder.csv")
     relu = source_rows(rows, "relu")
-    assert list(relu) == ["seed", "sklearn", "scratchnet", "scratchnet improved"]
-    assert float(relu["seed"]["test R2"]) == pytest.approx(0.6530, abs=1e-4)
-    assert float(source_rows(rows, "identity")["seed"]["test R2"]) == pytest.approx(
+    assert list(relu) == ["original", "sklearn", "scratchnet", "scratchnet improved"]
+    assert float(relu["original"]["test R2"]) == pytest.approx(0.6530, abs=1e-4)
+    assert float(source_rows(rows, "identity")["original"]["test R2"]) == pytest.approx(
         0.6498, abs=1e-4
     )
     r2 = {r["key"]: r["metrics"]["test_r2"] for r in results}
-    assert float(relu["sklearn"]["test R2"]) == pytest.approx(r2["sklearn-seed-relu"])
+    assert float(relu["sklearn"]["test R2"]) == pytest.approx(r2["sklearn-original-relu"])
     assert [r["activation"] for r in read_csv(out / "engines.csv")] == ["relu", "identity"]
 
 
@@ -140,11 +141,11 @@ def test_features_study_reuses_the_autoencoder_sweep(autoencoder_run, tmp_path):
     assert_png(tmp_path / "accuracy.png")
     rows = read_csv(tmp_path / "features.csv")
     relu = source_rows(rows, "relu, penultimate", key="setting")
-    assert list(relu) == ["seed", "sklearn", "scratchnet", "scratchnet improved"]
-    assert float(relu["seed"]["test acc %"]) == 81.82
-    assert "seed" not in source_rows(rows, "relu, bottleneck", key="setting")
+    assert list(relu) == ["original", "sklearn", "scratchnet", "scratchnet improved"]
+    assert float(relu["original"]["test acc %"]) == 81.82
+    assert "original" not in source_rows(rows, "relu, bottleneck", key="setting")
     assert (
-        float(source_rows(rows, "identity, penultimate", key="setting")["seed"]["test acc %"])
+        float(source_rows(rows, "identity, penultimate", key="setting")["original"]["test acc %"])
         == 82.22
     )
     assert len(read_csv(tmp_path / "engines.csv")) == 4
@@ -161,8 +162,8 @@ def test_features_on_one_engines_autoencoders(autoencoder_run, tmp_path):
     results = run_sweep(table, tmp_path, progress=False)
     used = {r["key"]: r["metrics"]["autoencoder_key"] for r in results}
     assert used == {
-        "sklearn-seed-relu": "sklearn-seed-relu",
-        "scratchnet-seed-relu": "sklearn-seed-relu",
+        "sklearn-original-relu": "sklearn-original-relu",
+        "scratchnet-original-relu": "sklearn-original-relu",
         "scratchnet-improved-relu": "scratchnet-improved-relu",
     }
     assert "sklearn's, for both engines" in (tmp_path / "features.md").read_text()
@@ -183,7 +184,7 @@ def test_features_study_trains_its_own_autoencoder(tmp_path):
     results = run_sweep(tmp_path / "features.toml", out, progress=False)
     assert results[0]["metrics"]["autoencoder"] == "trained in this cell"
     files = {p.relative_to(out / "cells").as_posix() for p in (out / "cells").rglob("*.npz")}
-    assert "scratchnet-seed-identity/autoencoder/model.npz" in files
+    assert "scratchnet-original-identity/autoencoder/model.npz" in files
     assert [r["setting"] for r in read_csv(out / "features.csv")] == ["identity, bottleneck"]
 
 
@@ -205,7 +206,7 @@ def test_gridsearch_study(tmp_path):
     assert all(len(c["fold acc %"]) == 3 for c in cv)
     assert sorted(c["rank"] for c in cv) == [1, 2, 3, 4]
     best = read_csv(tmp_path / "gridsearch.csv")
-    assert [b["source"] for b in best] == ["seed", "sklearn", "scratchnet"]
+    assert [b["source"] for b in best] == ["original", "sklearn", "scratchnet"]
     assert float(best[0]["best cv acc %"]) == 88.12
     top = max(cv, key=lambda c: c["mean cv acc %"])
     assert float(best[2]["best cv acc %"]) == pytest.approx(top["mean cv acc %"])
@@ -230,7 +231,7 @@ def test_preprocessing_study_through_the_cli(tmp_path, capsys):
     assert "T-shirt/top" in (out / "preprocessing.md").read_text()
 
 
-def test_shipped_configs_parse_to_the_seed_protocol():
+def test_shipped_configs_parse_to_the_original_protocol():
     root = Path(__file__).resolve().parents[2] / "configs"
     from scratchnet.config import apply_quick, read_toml
     from scratchnet.studies.registry import get_study
@@ -290,7 +291,7 @@ def test_features_refuse_an_autoencoder_run_without_the_cell(autoencoder_run, tm
         run_sweep(table, tmp_path, progress=False)
 
 
-def test_modules_keep_the_seed_figures():
+def test_modules_keep_the_original_figures():
     assert fashion_activations.ORIGINAL["tanh"] == (89.91, 87.76)
     assert fashion_autoencoder.ORIGINAL_R2["relu"] == pytest.approx(0.6530, abs=1e-4)
     assert fashion_features.ORIGINAL["identity, penultimate"]["test acc %"] == 82.22

@@ -1,4 +1,4 @@
-"""The MNIST study's config files and parsing; the seed's findings on the full data (slow)."""
+"""The MNIST study's config files and parsing; the original's findings on the full data (slow)."""
 
 import os
 from pathlib import Path
@@ -11,7 +11,7 @@ from scratchnet.studies.mnist import MNIST_STUDY, ORIGINAL_TEST_ACCURACY, cell_k
 from scratchnet.studies.registry import STUDIES
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
-SEED_CONFIG = CONFIGS / "mnist_seed.toml"
+ORIGINAL_CONFIG = CONFIGS / "mnist_original.toml"
 IMPROVED_CONFIG = CONFIGS / "mnist_improved.toml"
 
 
@@ -21,8 +21,8 @@ def parse(path, quick=False):
     return MNIST_STUDY.parse_config(table, str(path))
 
 
-def test_the_seed_config_is_the_seeds_protocol():
-    config = parse(SEED_CONFIG)
+def test_the_original_config_is_the_original_protocol():
+    config = parse(ORIGINAL_CONFIG)
     assert config.data.dataset == "mnist" and config.data.split == "ratio"
     assert config.data.ratios == (0.8, 0.1, 0.1) and config.data.train_subset == 0
     model = config.model
@@ -40,10 +40,12 @@ def test_the_seed_config_is_the_seeds_protocol():
 
 
 def test_the_improved_config_keeps_the_network_and_the_split():
-    seed, improved = parse(SEED_CONFIG), parse(IMPROVED_CONFIG)
-    assert improved.data == seed.data
-    assert improved.model["layers"] == seed.model["layers"]
-    assert {c.key for c in MNIST_STUDY.cells(seed)} <= {c.key for c in MNIST_STUDY.cells(improved)}
+    original, improved = parse(ORIGINAL_CONFIG), parse(IMPROVED_CONFIG)
+    assert improved.data == original.data
+    assert improved.model["layers"] == original.model["layers"]
+    assert {c.key for c in MNIST_STUDY.cells(original)} <= {
+        c.key for c in MNIST_STUDY.cells(improved)
+    }
 
 
 @pytest.mark.parametrize(
@@ -72,7 +74,7 @@ def test_the_improved_config_keeps_the_network_and_the_split():
     ],
 )
 def test_config_errors_name_the_file_table_and_key(change, message):
-    table = apply_quick(read_toml(SEED_CONFIG), False, "my.toml")
+    table = apply_quick(read_toml(ORIGINAL_CONFIG), False, "my.toml")
     table.pop("study")
     change(table)
     with pytest.raises(ConfigError, match=message) as info:
@@ -80,7 +82,7 @@ def test_config_errors_name_the_file_table_and_key(change, message):
     assert str(info.value).startswith("my.toml")
 
 
-def test_the_seeds_figures_are_its_table():
+def test_the_originals_figures_are_its_table():
     assert ORIGINAL_TEST_ACCURACY["leaky_relu", "normal"] == 96.23
     assert ORIGINAL_TEST_ACCURACY["sigmoid", "normal"] == 91.02
     assert ORIGINAL_TEST_ACCURACY["leaky_relu", "random"] == 94.13
@@ -89,22 +91,22 @@ def test_the_seeds_figures_are_its_table():
 
 SLOW = pytest.mark.skipif(
     os.environ.get("SCRATCHNET_SLOW") != "1",
-    reason="full MNIST study in the seed's protocol (minutes); set SCRATCHNET_SLOW=1",
+    reason="full MNIST study in the original protocol (minutes); set SCRATCHNET_SLOW=1",
 )
 
 
 @pytest.fixture(scope="module")
-def seed_protocol_accuracy(tmp_path_factory):
-    """Test accuracy per (activation, init) of configs/mnist_seed.toml on the full data.
+def original_protocol_accuracy(tmp_path_factory):
+    """Test accuracy per (activation, init) of configs/mnist_original.toml on the full data.
 
     Runs (or resumes) the sweep into $SCRATCHNET_SWEEP_DIR (default: a temp folder), so a
     finished full run there is read, not redone.
     """
     from scratchnet.studies.registry import run_sweep
 
-    default = tmp_path_factory.mktemp("mnist_seed")
+    default = tmp_path_factory.mktemp("mnist_original")
     out = Path(os.environ.get("SCRATCHNET_SWEEP_DIR", default))
-    results = run_sweep(SEED_CONFIG, out, n_jobs=2, progress=False)
+    results = run_sweep(ORIGINAL_CONFIG, out, n_jobs=2, progress=False)
     assert len(results) == 12 and all(r["status"] == "complete" for r in results)
     return {
         (r["params"]["activation"], r["params"]["weight_init"]): r["metrics"]["test_accuracy"]
@@ -116,7 +118,7 @@ SIGMOID_STALLS = pytest.mark.xfail(
     strict=True,
     reason="measured: with the mean-over-batch gradient, plain SGD at lr 2e-3 leaves the "
     "4-sigmoid-layer network on its plateau (loss 2.30) for all 50 epochs, at chance like "
-    "random init; the seed's 91% suggests its gradient was summed over the batch",
+    "random init; the original's 91% suggests its gradient was summed over the batch",
 )
 
 
@@ -125,13 +127,13 @@ SIGMOID_STALLS = pytest.mark.xfail(
 @pytest.mark.parametrize(
     "activation", [pytest.param("sigmoid", marks=SIGMOID_STALLS), "tanh", "relu", "leaky_relu"]
 )
-def test_normal_init_beats_random_in_the_seeds_protocol(seed_protocol_accuracy, activation):
-    accuracy = seed_protocol_accuracy
+def test_normal_init_beats_random_in_the_original_protocol(original_protocol_accuracy, activation):
+    accuracy = original_protocol_accuracy
     assert accuracy[activation, "normal"] > accuracy[activation, "random"] + 0.01
 
 
 @pytest.mark.slow
 @SLOW
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "leaky_relu"])
-def test_zero_init_sits_at_chance_in_the_seeds_protocol(seed_protocol_accuracy, activation):
-    assert seed_protocol_accuracy[activation, "zero"] < 0.12  # the most frequent class, ~11%
+def test_zero_init_sits_at_chance_in_the_original_protocol(original_protocol_accuracy, activation):
+    assert original_protocol_accuracy[activation, "zero"] < 0.12  # the most frequent class, ~11%

@@ -134,7 +134,7 @@ def test_small_sweep_writes_every_output_and_a_correct_table(small_run):
             100 * metrics["official_test_accuracy"]
         )
         assert (
-            float(row["seed_test_accuracy_pct"])
+            float(row["original_test_accuracy_pct"])
             == ORIGINAL_TEST_ACCURACY[row["activation"], row["weight_init"]]
         )
         assert int(row["best_epoch"]) == metrics["best_epoch"] and int(row["epochs"]) == 3

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scratchnet.errors import ConfigError
-from scratchnet.theory import backprop, seed
+from scratchnet.theory import backprop, original
 
 F = Fraction
 
@@ -71,8 +71,8 @@ def trace_gradients(trace, weights, biases):
     return gw, gb
 
 
-def test_seed_trace_is_exact():
-    t = seed.backprop_trace()
+def test_original_trace_is_exact():
+    t = original.backprop_trace()
     assert t.exact
     q = t.quantities()
     assert [q[f"y_hat_{i}"] for i in (1, 2, 3)] == [F(1, 50), F(1, 25), F(3, 50)]
@@ -86,8 +86,8 @@ def test_seed_trace_is_exact():
     assert all(isinstance(v, Fraction) for v in q.values())
 
 
-def test_seed_terms_follow_the_chain_rule():
-    t = seed.backprop_trace()
+def test_original_terms_follow_the_chain_rule():
+    t = original.backprop_trace()
     w1 = next(p for p in t.parameters if p.name == "w1")
     labels = [label for label, _ in w1.terms[0].factors]
     assert labels == ["dMSE/dy_hat_i", "identity'(z2_i)", "w2", "relu'(z1_i)", "x_i"]
@@ -96,8 +96,8 @@ def test_seed_terms_follow_the_chain_rule():
     assert sum(term.value for term in w1.terms) == w1.gradient
 
 
-def test_seed_matches_central_differences():
-    t = seed.backprop_trace()
+def test_original_matches_central_differences():
+    t = original.backprop_trace()
     W = [np.array([[0.1]]), np.array([[0.2]])]
     B = [np.array([0.0]), np.array([0.0])]
     X = np.array([[1.0], [2.0], [3.0]])
@@ -150,7 +150,7 @@ def test_exact_and_float_traces_agree():
 
 
 def test_updated_network_holds_new_values():
-    t = seed.backprop_trace()
+    t = original.backprop_trace()
     new = t.updated_network
     assert new.layers[0].weights[0][0] == t.quantities()["new_w1"]
     assert new.layers[1].biases[0] == t.quantities()["new_b2"]
@@ -185,7 +185,7 @@ def test_bad_networks_raise_config_error(kwargs, message):
 
 
 def test_mismatched_samples_raise():
-    net = seed.backprop_network()
+    net = original.backprop_network()
     with pytest.raises(ConfigError, match="3 inputs but 2 targets"):
         backprop.trace(net, [1, 2, 3], [1, 2])
     with pytest.raises(ConfigError, match="sample 1 has 2 values"):

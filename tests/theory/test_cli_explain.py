@@ -78,8 +78,8 @@ def test_hyperplane_json_and_answers_file(capsys, tmp_path):
     assert [c["verdict"] for c in data["comparisons"]] == ["wrong", "correct", "wrong"]
 
 
-def test_seed_command(capsys):
-    assert main(["explain", "seed", "--json"]) == 0
+def test_original_command(capsys):
+    assert main(["explain", "original", "--json"]) == 0
     assert set(json.loads(capsys.readouterr().out)) == {"backprop", "svm", "hyperplane"}
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from scratchnet.errors import ConfigError
-from scratchnet.theory import hyperplane, seed
+from scratchnet.theory import hyperplane, original
 
 
-def test_seed_q3():
-    a = seed.hyperplane_analysis()
+def test_original_q3():
+    a = original.hyperplane_analysis()
     assert a.w_norm_squared == 4 and a.margin == 1 and a.margin_text == "2/2 = 1"
     assert a.functional_margins == [3, 1, 1, 3]
     assert a.distances == [1.5, 0.5, 0.5, 1.5]
@@ -20,7 +20,7 @@ def test_seed_q3():
 
 
 def test_scaled_plane_is_not_canonical_nor_max_margin():
-    h = seed.HYPERPLANE
+    h = original.HYPERPLANE
     a = hyperplane.analyze([-4, 0], 10, h["points"], h["labels"], [(2.5, 0), (3, 0)])
     assert a.functional_margins == [6, 2, 2, 6]
     assert a.support_vectors == [] and not a.canonical

@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from scratchnet.errors import ConfigError
-from scratchnet.theory import compare, marking, seed
+from scratchnet.theory import compare, marking, original
 from scratchnet.theory.numbers import fmt, to_fraction
 
 
@@ -38,7 +38,7 @@ def test_numbers():
 
 
 def test_dropped_factor_two_is_diagnosed():
-    trace = seed.backprop_trace()
+    trace = original.backprop_trace()
     wrong = float(trace.gradient("w2") / 2)
     marks = marking.mark_backprop(trace, {"grad_w2": f"{wrong:.6f}", "new_w2": "0.21714667"})
     assert marks[0].verdict == "wrong" and "factor 2" in marks[0].why
@@ -46,13 +46,13 @@ def test_dropped_factor_two_is_diagnosed():
 
 
 def test_sum_instead_of_mean_is_diagnosed():
-    marks = marking.mark_backprop(seed.backprop_trace(), {"mse": "48.9656"})
+    marks = marking.mark_backprop(original.backprop_trace(), {"mse": "48.9656"})
     assert "sum of squared errors" in marks[0].why and marks[0].verdict == "wrong"
 
 
 def test_unknown_answer_name_raises():
     with pytest.raises(ConfigError, match="unknown quantity 'grad_w9'"):
-        marking.mark_backprop(seed.backprop_trace(), {"grad_w9": 1})
+        marking.mark_backprop(original.backprop_trace(), {"grad_w9": 1})
 
 
 @pytest.mark.parametrize(
@@ -75,5 +75,5 @@ def test_mark_point_set_names_missing_and_extra():
 
 
 def test_half_margin_is_diagnosed():
-    c = marking.mark_svm(seed.svm_fit(), {"margin": "0.3536"})[0]
+    c = marking.mark_svm(original.svm_fit(), {"margin": "0.3536"})[0]
     assert c.verdict == "wrong" and "1/||w||" in c.why

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from scratchnet.theory import backprop, seed
+from scratchnet.theory import backprop, original
 
 network = pytest.importorskip("scratchnet.nn.network")
 nn_activations = pytest.importorskip("scratchnet.nn.activations")
@@ -24,13 +24,13 @@ def core_gradients(weights, biases, hidden, X, Y):
     return [g.T for g in mlp.coef_grads], [g.copy() for g in mlp.intercept_grads]
 
 
-def test_seed_network_gradients_agree():
+def test_original_network_gradients_agree():
     W = [np.array([[0.1]]), np.array([[0.2]])]
     B = [np.array([0.0]), np.array([0.0])]
     gw, gb = core_gradients(
         W, B, ["relu"], np.array([[1.0], [2.0], [3.0]]), np.array([[3.0], [4.0], [5.0]])
     )
-    t = seed.backprop_trace()
+    t = original.backprop_trace()
     assert gw[0][0, 0] == pytest.approx(float(t.gradient("w1")), rel=1e-12)
     assert gb[0][0] == pytest.approx(float(t.gradient("b1")), rel=1e-12)
     assert gw[1][0, 0] == pytest.approx(float(t.gradient("w2")), rel=1e-12)

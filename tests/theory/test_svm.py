@@ -10,7 +10,7 @@ from scipy.optimize import minimize
 from sklearn.svm import SVC
 
 from scratchnet.errors import ConfigError
-from scratchnet.theory import seed, svm
+from scratchnet.theory import original, svm
 
 
 def sklearn_fit(X, y, C=1e10):
@@ -60,8 +60,8 @@ def assert_kkt(result, C=None):
         assert (m >= 1 - 1e-9).all()
 
 
-def test_seed_exact_solution():
-    r = seed.svm_fit()
+def test_original_exact_solution():
+    r = original.svm_fit()
     assert r.exact
     assert r.w == [-2, -2] and r.b == 3
     assert r.alphas == [0, 2, 2, 4, 0, 0]
@@ -73,11 +73,11 @@ def test_seed_exact_solution():
     assert_kkt(r)
 
 
-def test_seed_matches_sklearn_and_scipy():
-    X = np.array(seed.SVM_POINTS, dtype=float)
-    y = np.array(seed.SVM_LABELS, dtype=float)
+def test_original_matches_sklearn_and_scipy():
+    X = np.array(original.SVM_POINTS, dtype=float)
+    y = np.array(original.SVM_LABELS, dtype=float)
     w, b, alphas = sklearn_fit(X, y)
-    r = seed.svm_fit()
+    r = original.svm_fit()
     np.testing.assert_allclose([float(v) for v in r.w], w, atol=1e-6)
     assert float(r.b) == pytest.approx(b, abs=1e-6)
     np.testing.assert_allclose([float(v) for v in r.alphas], alphas, atol=1e-5)
@@ -167,12 +167,12 @@ def test_soft_margin_matches_sklearn(C):
     assert float(r.dual_objective) == pytest.approx(float(r.primal_objective), rel=1e-6)
 
 
-def test_soft_margin_seed_is_exact():
-    r = svm.fit_soft_margin(seed.SVM_POINTS, seed.SVM_LABELS, 1)
+def test_soft_margin_original_is_exact():
+    r = svm.fit_soft_margin(original.SVM_POINTS, original.SVM_LABELS, 1)
     assert r.exact
     assert r.w == [Fraction(-9, 10), Fraction(-7, 10)] and r.b == Fraction(17, 10)
     assert r.dual_objective == r.primal_objective
-    w, _b, _ = sklearn_fit(np.array(seed.SVM_POINTS, float), np.array(seed.SVM_LABELS), C=1)
+    w, _b, _ = sklearn_fit(np.array(original.SVM_POINTS, float), np.array(original.SVM_LABELS), C=1)
     np.testing.assert_allclose([float(v) for v in r.w], w, atol=1e-6)
 
 
@@ -192,13 +192,13 @@ def test_bad_data_raises(points, labels, message):
 
 def test_bad_C_raises():
     with pytest.raises(ConfigError, match="C: expected a positive"):
-        svm.fit_soft_margin(seed.SVM_POINTS, seed.SVM_LABELS, 0)
+        svm.fit_soft_margin(original.SVM_POINTS, original.SVM_LABELS, 0)
 
 
 def test_plot_draws_points_and_three_lines():
     from scratchnet.theory.plot import plot_separator
 
-    r = seed.svm_fit()
+    r = original.svm_fit()
     fig = plot_separator(r.points, r.labels, r.w, r.b, highlight=r.support)
     ax = fig.axes[0]
     assert len(ax.lines) == 3

@@ -1,8 +1,9 @@
-"""``scratchnet explain``: the seed's Section A worked exactly, step by step, and marked.
+"""``scratchnet explain``: the original study's Section A worked exactly, step by step, and marked.
 
-Sub-commands ``backprop``, ``svm``, ``hyperplane`` (and ``seed``, all three against the seed's
-own answers). Each defaults to the seed's exercise, prints readable tables (``--json`` for
-machine-readable output), and with ``--check`` or ``--answers FILE`` marks given answers.
+Sub-commands ``backprop``, ``svm``, ``hyperplane`` (and ``original``, all three against the
+original's own answers). Each defaults to the original study's exercise, prints readable tables
+(``--json`` for machine-readable output), and with ``--check`` or ``--answers FILE`` marks given
+answers.
 """
 
 from __future__ import annotations
@@ -12,36 +13,42 @@ from typing import Any
 
 from scratchnet.cli.outputs import image_path
 
-SEED_HELP = "the seed's exercise by default"
+ORIGINAL_HELP = "the original study's exercise by default"
 
 
 def register(subparsers: Any) -> None:
     """Add the ``explain`` command and its sub-commands."""
     parser = subparsers.add_parser(
         "explain",
-        help="work the seed's Section A exactly: backprop, SVM, hyperplane margins",
+        help="work the original study's Section A exactly: backprop, SVM, hyperplane margins",
         description=__doc__.splitlines()[0],
     )
     sub = parser.add_subparsers(dest="exercise", metavar="EXERCISE", parser_class=type(parser))
     sub.required = True
+    for add in (_add_backprop, _add_svm, _add_hyperplane, _add_original):
+        add(sub)
 
+
+def _add_backprop(sub: Any) -> None:
     bp = sub.add_parser("backprop", help="one gradient step of a small network, exactly")
     bp.add_argument("--x", nargs="+", metavar="X", help="inputs, one per sample")
     bp.add_argument("--y", nargs="+", metavar="Y", help="targets, one per sample")
-    bp.add_argument("--w1", help="weight of layer 1 (seed: 0.1)")
-    bp.add_argument("--b1", help="bias of layer 1 (seed: 0)")
-    bp.add_argument("--w2", help="weight of layer 2 (seed: 0.2)")
-    bp.add_argument("--b2", help="bias of layer 2 (seed: 0)")
+    bp.add_argument("--w1", help="weight of layer 1 (original: 0.1)")
+    bp.add_argument("--b1", help="bias of layer 1 (original: 0)")
+    bp.add_argument("--w2", help="weight of layer 2 (original: 0.2)")
+    bp.add_argument("--b2", help="bias of layer 2 (original: 0)")
     bp.add_argument(
         "--weights", nargs="+", metavar="W", help="one weight per layer (chain of units)"
     )
     bp.add_argument("--biases", nargs="+", metavar="B", help="one bias per layer")
     bp.add_argument("--activations", nargs="+", metavar="NAME", help="one activation per layer")
-    bp.add_argument("--lr", help="learning rate (seed: 0.01)")
+    bp.add_argument("--lr", help="learning rate (original: 0.01)")
     bp.add_argument("--config", metavar="FILE.toml", help="network, data and answers from a file")
     _common(bp)
     bp.set_defaults(func=_backprop)
 
+
+def _add_svm(sub: Any) -> None:
     sv = sub.add_parser("svm", help="linear SVM from its dual: alphas, w, b, margin")
     sv.add_argument("--points", nargs="+", metavar="X,Y:LABEL", help='e.g. "0,0:+1" "1,1:-1"')
     sv.add_argument("--csv", metavar="FILE", help="points from a CSV, label in the last column")
@@ -50,22 +57,30 @@ def register(subparsers: Any) -> None:
     _common(sv)
     sv.set_defaults(func=_svm)
 
+
+def _add_hyperplane(sub: Any) -> None:
     hp = sub.add_parser("hyperplane", help="margins and support vectors of a given hyperplane")
-    hp.add_argument("--w", nargs="+", metavar="W", help="normal vector (seed: -2 0)")
-    hp.add_argument("--b", help="offset (seed: 5)")
+    hp.add_argument("--w", nargs="+", metavar="W", help="normal vector (original: -2 0)")
+    hp.add_argument("--b", help="offset (original: 5)")
     hp.add_argument("--points", nargs="+", metavar="X,Y:LABEL", help="labelled points")
-    hp.add_argument("--new", nargs="*", metavar="X,Y", help="points to classify (seed: 1,3)")
+    hp.add_argument("--new", nargs="*", metavar="X,Y", help="points to classify (original: 1,3)")
     hp.add_argument("--plot", metavar="FILE.png", type=image_path, help="save a figure (2-D data)")
     _common(hp)
     hp.set_defaults(func=_hyperplane)
 
-    sd = sub.add_parser("seed", help="every seed answer in Section A against the exact one")
+
+def _add_original(sub: Any) -> None:
+    sd = sub.add_parser(
+        "original",
+        aliases=["seed"],
+        help="every answer of the original study in Section A against the exact one",
+    )
     sd.add_argument("--json", action="store_true", help="machine-readable output")
-    sd.set_defaults(func=_seed)
+    sd.set_defaults(func=_original)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--check", action="store_true", help="mark the seed's answers")
+    parser.add_argument("--check", action="store_true", help="mark the original study's answers")
     parser.add_argument("--answers", metavar="FILE", help="mark the answers in a TOML/JSON file")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -89,7 +104,7 @@ def _emit(args: argparse.Namespace, name: str, result: Any, text: str, marks: li
 
 
 def _answers(
-    args: argparse.Namespace, seed_answers: dict, is_seed: bool, extra: dict | None = None
+    args: argparse.Namespace, original_answers: dict, is_original: bool, extra: dict | None = None
 ):
     from scratchnet.errors import ConfigError
     from scratchnet.theory import config
@@ -99,19 +114,20 @@ def _answers(
     if extra:
         return extra
     if args.check:
-        if not is_seed:
+        if not is_original:
             raise ConfigError(
-                "--check: the seed's answers fit only the seed's exercise; give --answers FILE"
+                "--check: the original's answers fit only the original's exercise; "
+                "give --answers FILE"
             )
-        return seed_answers
+        return original_answers
     return None
 
 
 def _backprop(args: argparse.Namespace) -> int:
     from scratchnet.errors import ConfigError
-    from scratchnet.theory import backprop, config, marking, render, seed
+    from scratchnet.theory import backprop, config, marking, original, render
 
-    settings = dict(seed.BACKPROP)
+    settings = dict(original.BACKPROP)
     file_answers = None
     if args.config:
         loaded = config.backprop_settings(args.config)
@@ -159,8 +175,10 @@ def _backprop(args: argparse.Namespace) -> int:
         input_size=_width(settings["x"]),
     )
     trace = backprop.trace(network, settings["x"], settings["y"], settings["learning_rate"])
-    is_seed = settings == seed.BACKPROP
-    answers = _answers(args, seed.BACKPROP_ANSWERS, is_seed, file_answers if args.check else None)
+    is_original = settings == original.BACKPROP
+    answers = _answers(
+        args, original.BACKPROP_ANSWERS, is_original, file_answers if args.check else None
+    )
     marks = marking.mark_backprop(trace, answers) if answers is not None else None
     return _emit(args, "backprop", trace, render.backprop_text(trace), marks)
 
@@ -187,7 +205,7 @@ def parse_points(values: list[str], option: str) -> tuple[list[list[str]], list[
 
 def _svm(args: argparse.Namespace) -> int:
     from scratchnet.errors import ConfigError
-    from scratchnet.theory import config, marking, render, seed, svm
+    from scratchnet.theory import config, marking, original, render, svm
 
     if args.points and args.csv:
         raise ConfigError("--points/--csv: give one of them, not both")
@@ -196,17 +214,17 @@ def _svm(args: argparse.Namespace) -> int:
     elif args.points:
         points, labels = parse_points(args.points, "--points")
     else:
-        points, labels = seed.SVM_POINTS, seed.SVM_LABELS
+        points, labels = original.SVM_POINTS, original.SVM_LABELS
     if args.C is not None:
         result = svm.fit_soft_margin(points, labels, args.C)
     else:
         result = svm.fit_hard_margin(points, labels)
-    is_seed = not (args.points or args.csv) and args.C is None
-    seed_answers = {k: seed.SVM_ANSWERS[k] for k in ("w", "b", "support_vectors")}
-    answers = _answers(args, seed_answers, is_seed)
+    is_original = not (args.points or args.csv) and args.C is None
+    original_answers = {k: original.SVM_ANSWERS[k] for k in ("w", "b", "support_vectors")}
+    answers = _answers(args, original_answers, is_original)
     marks = marking.mark_svm(result, answers) if answers is not None else None
-    if marks is not None and args.check and is_seed and not args.answers:
-        marks = seed.compare_svm()
+    if marks is not None and args.check and is_original and not args.answers:
+        marks = original.compare_svm()
     if args.plot:
         _save_plot(
             args.plot,
@@ -221,9 +239,9 @@ def _svm(args: argparse.Namespace) -> int:
 
 
 def _hyperplane(args: argparse.Namespace) -> int:
-    from scratchnet.theory import hyperplane, marking, render, seed
+    from scratchnet.theory import hyperplane, marking, original, render
 
-    h = seed.HYPERPLANE
+    h = original.HYPERPLANE
     if args.points:
         points, labels = parse_points(args.points, "--points")
     else:
@@ -235,11 +253,11 @@ def _hyperplane(args: argparse.Namespace) -> int:
     else:
         new = h["new_points"]
     analysis = hyperplane.analyze(w, b, points, labels, new)
-    is_seed = args.w is None and args.b is None and not args.points and args.new is None
-    answers = _answers(args, seed.HYPERPLANE_ANSWERS, is_seed)
+    is_original = args.w is None and args.b is None and not args.points and args.new is None
+    answers = _answers(args, original.HYPERPLANE_ANSWERS, is_original)
     marks = marking.mark_hyperplane(analysis, answers) if answers is not None else None
-    if marks is not None and args.check and is_seed and not args.answers:
-        marks = seed.compare_hyperplane()
+    if marks is not None and args.check and is_original and not args.answers:
+        marks = original.compare_hyperplane()
     if args.plot:
         _save_plot(
             args.plot,
@@ -253,16 +271,18 @@ def _hyperplane(args: argparse.Namespace) -> int:
     return _emit(args, "hyperplane", analysis, render.hyperplane_text(analysis), marks)
 
 
-def _seed(args: argparse.Namespace) -> int:
+def _original(args: argparse.Namespace) -> int:
     import json
 
-    from scratchnet.theory import render, seed
+    from scratchnet.theory import original, render
 
-    everything = seed.compare_with_seed()
+    everything = original.compare_with_original()
     if args.json:
         print(json.dumps({k: [c.to_dict() for c in v] for k, v in everything.items()}, indent=2))
         return 0
-    blocks = [render.comparisons_text(f"Seed, {name}", marks) for name, marks in everything.items()]
+    blocks = [
+        render.comparisons_text(f"Original, {name}", marks) for name, marks in everything.items()
+    ]
     print("\n\n".join(blocks))
     return 0
 

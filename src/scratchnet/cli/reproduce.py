@@ -1,4 +1,4 @@
-"""``scratchnet reproduce``: run every study of the seed and write the report."""
+"""``scratchnet reproduce``: run every study of the original and write the report."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Label-plus-pixels CSV files, as the seed's author exported them, read strictly and written.
+"""Label-plus-pixels CSV files, as the original's author exported them, read strictly and written.
 
 The layout is one header line whose first cell is ``label``, then one row per image: the integer
 label and the pixel values 0..255 in C order. Reading checks every line (cell count, integers

@@ -77,7 +77,8 @@ def load_dataset(
     timeout: float = 10.0,
     retries: int = 2,
 ) -> Dataset:
-    """Load a dataset by name (``"mnist"``, ``"fashion-mnist"``) or from a custom spec.
+    """Load a dataset by name (``"mnist"``, ``"fashion-mnist"``) or from a custom spec; return
+    it as a :class:`Dataset`.
 
     Parameters
     ----------
@@ -92,10 +93,6 @@ def load_dataset(
         Seconds per network connection or read.
     retries : int
         Extra attempts per file after a transient network failure.
-
-    Returns
-    -------
-    Dataset
 
     Raises
     ------
@@ -118,16 +115,13 @@ def load_dataset(
         if source is not cache:
             _store(cache, spec, arrays, label)
         logger.info("%s: loaded from %s", spec.name, label)
-        return Dataset(
-            name=spec.name,
-            X_train=arrays["X_train"],
-            y_train=arrays["y_train"],
-            X_test=arrays["X_test"],
-            y_test=arrays["y_test"],
-            class_names=spec.class_names,
-            source=label,
-        )
+        return _dataset(spec, arrays, label)
     raise DataSourceError(_all_failed_message(spec, failures, download))
+
+
+def _dataset(spec: DatasetSpec, arrays: dict, source: str) -> Dataset:
+    parts = {key: arrays[key] for key in ("X_train", "y_train", "X_test", "y_test")}
+    return Dataset(name=spec.name, **parts, class_names=spec.class_names, source=source)
 
 
 def load_mnist(**kwargs: Any) -> Dataset:

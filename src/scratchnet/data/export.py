@@ -1,4 +1,4 @@
-"""Export a dataset as the seed's author did: CSV files and PNG images sorted by label.
+"""Export a dataset as the original study's author did: CSV files and PNG images sorted by label.
 
 Layout under ``out``::
 

@@ -1,4 +1,4 @@
-"""Grids of images: random samples with their labels (the seed shows 10 random test
+"""Grids of images: random samples with their labels (the original shows 10 random test
 images), and training samples beside augmented copies of them.
 
 Figures are built with :class:`matplotlib.figure.Figure` directly: no pyplot global state.
@@ -51,12 +51,7 @@ def sample_grid(
         Images per row.
     title : str, optional
 
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
-    from matplotlib.figure import Figure
-
     images = _as_images(np.asarray(X))
     if indices is None:
         chosen = sample_indices(len(images), n, random_state=random_state)
@@ -64,9 +59,7 @@ def sample_grid(
         chosen = np.asarray(indices, dtype=np.intp)
         n = len(chosen)
     cols = min(ncols, n)
-    rows = math.ceil(n / cols)
-    fig = Figure(figsize=(1.8 * cols, 2.0 * rows + (0.4 if title else 0)), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False)
+    fig, axes = _figure(math.ceil(n / cols), cols, (1.8, 2.0), title)
     for ax in axes.ravel():
         ax.set_axis_off()
     for ax, index in zip(axes.ravel(), chosen):
@@ -74,8 +67,6 @@ def sample_grid(
         name = f"{label}: {class_names[label]}" if class_names is not None else str(label)
         ax.imshow(images[index], cmap="gray", vmin=0, vmax=_vmax(images))
         ax.set_title(name, fontsize=9)
-    if title:
-        fig.suptitle(title)
     return fig
 
 
@@ -104,12 +95,7 @@ def augmented_grid(
         Picks the images and draws the augmentations.
     title : str, optional
 
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
-    from matplotlib.figure import Figure
-
     transform = augmentation.get(augment)
     if transform is None or copies < 1:
         raise ConfigError(f"augmented_grid needs an augmentation and copies >= 1, got {augment!r}")
@@ -118,10 +104,7 @@ def augmented_grid(
     chosen = sample_indices(len(images), n, random_state=rng)
     originals = images[chosen]
     augmented = transform.transform(np.repeat(originals, copies, axis=0), rng)
-    fig = Figure(
-        figsize=(1.3 * (copies + 1), 1.4 * n + (0.4 if title else 0)), layout="constrained"
-    )
-    axes = fig.subplots(n, copies + 1, squeeze=False)
+    fig, axes = _figure(n, copies + 1, (1.3, 1.4), title)
     for row, original in enumerate(originals):
         shown = [original, *augmented[row * copies : (row + 1) * copies]]
         for col, (ax, image) in enumerate(zip(axes[row], shown)):
@@ -129,8 +112,6 @@ def augmented_grid(
             ax.set_axis_off()
             if col == 0:
                 ax.set_title("original" if y is None else str(y[chosen[row]]), fontsize=8)
-    if title:
-        fig.suptitle(title)
     return fig
 
 
@@ -151,6 +132,18 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 100) ->
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi)
     return path
+
+
+def _figure(rows: int, cols: int, cell: tuple[float, float], title: str | None):
+    """A figure of rows x cols axes, each ``cell`` (width, height) inches, titled if given."""
+    from matplotlib.figure import Figure
+
+    height = cell[1] * rows + (0.4 if title else 0)
+    fig = Figure(figsize=(cell[0] * cols, height), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    if title:
+        fig.suptitle(title)
+    return fig, axes
 
 
 def _as_images(X: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """From a dataset name and a split recipe to the arrays a study trains and tests on.
 
-Two recipes, as in the seed:
+Two recipes, as in the original study:
 
 * ``ratio``: train/validation/test by ratio of the official training images (Section B's
   80:10:10, stratified); the official test set is kept too, as ``official_test``.
@@ -32,7 +32,7 @@ class DataConfig:
     split: str = "ratio"
     ratios: tuple = (0.8, 0.1, 0.1)
     val_size: int = 10_000
-    train_subset: int = 0  # 0 = all; else the first N training images (the seed's filter)
+    train_subset: int = 0  # 0 = all; else the first N training images (the original's filter)
     test_subset: int = 0  # 0 = all; else the first N test images
     scaling: str = "divide255"  # or "minmax" (scikit-learn's MinMaxScaler, fitted on train),
     # or "standardize" (minmax, then every pixel to mean 0, std 1 (floored at 0.05) on train)

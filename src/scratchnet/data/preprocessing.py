@@ -45,7 +45,7 @@ def train_val_test_split(
     random_state: RandomState = 0,
     stratify: bool = True,
 ) -> Split:
-    """Split one labelled set into train, validation and test parts by ratio (seed: 80:10:10).
+    """Split one labelled set into train, validation and test parts by ratio (original: 80:10:10).
 
     Parameters
     ----------
@@ -80,7 +80,7 @@ def train_val_split(
     random_state: RandomState = 0,
     stratify: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Hold out a validation set from a training set (seed: 10,000 of the 60,000).
+    """Hold out a validation set from a training set (original: 10,000 of the 60,000).
 
     Parameters
     ----------
@@ -98,7 +98,7 @@ def train_val_split(
 
 
 def first_n(X: np.ndarray, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``n`` samples, as the seed's "first 8000 train / 2000 test" (views, no copy)."""
+    """The first ``n`` samples, as the original's "first 8000 train / 2000 test" (views)."""
     _check_xy(X, y)
     if not 1 <= n <= len(y):
         raise ConfigError(f"n must be between 1 and {len(y)}, got {n}")
@@ -123,7 +123,7 @@ def stratified_subset(
 
 
 def scale_pixels(X: np.ndarray, *, dtype: np.dtype | type = np.float32) -> np.ndarray:
-    """Map 8-bit pixel values 0..255 to [0, 1] (the seed's normalization).
+    """Map 8-bit pixel values 0..255 to [0, 1] (the original's normalization).
 
     Parameters
     ----------
@@ -168,7 +168,7 @@ def minmax_apply(
 def minmax_scale(
     X_fit: np.ndarray, *others: np.ndarray, dtype: np.dtype | type = np.float32
 ) -> list[np.ndarray]:
-    """Per-feature min-max scaling fitted on ``X_fit`` (sklearn's ``MinMaxScaler``, as the seed).
+    """Per-feature min-max scaling fitted on ``X_fit`` (``MinMaxScaler``, as the original).
 
     Features that are constant in ``X_fit`` are only shifted. Values of ``others`` outside the
     fitted range map outside [0, 1], as in scikit-learn.

@@ -77,14 +77,8 @@ def train_epochs(
     list of float
         Seconds spent inside ``partial_fit`` per epoch.
     """
-    seed = model.random_state
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
-        raise ConfigError(f"train_epochs needs an integer random_state, got {seed!r}")
-    if model.solver not in ("adam", "sgd"):
-        raise ConfigError(f"train_epochs needs solver 'adam' or 'sgd', got {model.solver!r}")
-    if model.early_stopping:
-        raise ConfigError("train_epochs cannot emulate early_stopping=True (a fit-only option)")
-    rng = _ShuffleRecorder(int(seed))
+    seed = model.random_state  # given back as it was
+    rng = _ShuffleRecorder(_checked_seed(model))
     model.set_params(random_state=rng)
     extra = {"classes": np.unique(y)} if is_classifier(model) else {}
     order = None  # S_{k-1}: None is the identity
@@ -93,11 +87,7 @@ def train_epochs(
         for epoch in range(1, epochs + 1):
             X_epoch, y_epoch = (X, y) if order is None else (X[order], y[order])
             rng.last_permutation = None
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.partial_fit(X_epoch, y_epoch, **(extra if epoch == 1 else {}))
-            times.append(time.perf_counter() - start)
+            times.append(_timed_partial_fit(model, X_epoch, y_epoch, extra if epoch == 1 else {}))
             if model.shuffle:
                 permutation = rng.last_permutation
                 order = permutation if order is None else order[permutation]
@@ -108,3 +98,25 @@ def train_epochs(
     finally:
         model.set_params(random_state=seed)
     return times
+
+
+def _checked_seed(model) -> int:
+    """The model's integer ``random_state``; ConfigError for what ``partial_fit`` cannot
+    emulate (another solver, early stopping)."""
+    seed = model.random_state
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
+        raise ConfigError(f"train_epochs needs an integer random_state, got {seed!r}")
+    if model.solver not in ("adam", "sgd"):
+        raise ConfigError(f"train_epochs needs solver 'adam' or 'sgd', got {model.solver!r}")
+    if model.early_stopping:
+        raise ConfigError("train_epochs cannot emulate early_stopping=True (a fit-only option)")
+    return int(seed)
+
+
+def _timed_partial_fit(model, X: np.ndarray, y: np.ndarray, extra: dict) -> float:
+    """One ``partial_fit`` (its convergence warnings muted); return its seconds."""
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.partial_fit(X, y, **extra)
+    return time.perf_counter() - start

@@ -2,15 +2,15 @@
 
 Every fan-based initializer is one :func:`variance_scaling` with a preset, as in Keras:
 
-============  =====================================  ==========================
+============  =====================================  =============================
 name          weights                                where from
-============  =====================================  ==========================
-``zero``      0                                      the seed (fails to learn)
-``random``    N(0, 1) x 0.01                         the seed
-``normal``    N(0, 1) / sqrt(fan_in)                 the seed (LeCun normal)
+============  =====================================  =============================
+``zero``      0                                      the original (fails to learn)
+``random``    N(0, 1) x 0.01                         the original
+``normal``    N(0, 1) / sqrt(fan_in)                 the original (LeCun normal)
 ``xavier``    U(+-sqrt(6 / (fan_in + fan_out)))      Glorot & Bengio 2010
 ``he``        N(0, 1) x sqrt(2 / fan_in)             He et al. 2015
-============  =====================================  ==========================
+============  =====================================  =============================
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Build the report (``report.html`` and ``report.md``) from a reproduction's run folder.
 
-The folder holds ``environment.json`` and ``timings.json`` (written by ``scratchnet reproduce``)
+The folder holds ``environment.json`` and ``timings.json`` (written by ``scratchnet reproduce``),
+``report.json`` (the run's plan: title and sections in order, see :mod:`scratchnet.report.plan`)
 and one sub-folder per section. Nothing is trained or recomputed here: a section whose files are
 missing says so in the report. A damaged file (see :mod:`scratchnet.runfiles`) takes out only
 the part of the report that reads it, which says so; :func:`write_report` writes the rest and
@@ -12,24 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from scratchnet.fileio import write_text
-from scratchnet.report import (
-    html,
-    markdown,
-    section_a,
-    section_b,
-    section_c,
-    study_section,
-    summary,
-)
-from scratchnet.report.document import Document, Section, guarded
+from scratchnet.report import html, markdown, plan, sections, study_section, summary
+from scratchnet.report.document import Document, Note, Section, guarded
 from scratchnet.runfiles import JsonView, RunFolderError, read_json
-
-TITLE = "scratchnet: the study, reproduced"
-SUBTITLE = (
-    "Every experiment of the original study (Sections A, B and C) rerun from scratch, with "
-    "its figures beside ours. Green cells beat the original, red ones fall short."
-)
-
 
 SWEEP_SUBTITLE = "One sweep, from the files of its folder: its table and its figures."
 
@@ -45,13 +31,15 @@ def build_document(run_dir: Path) -> Document:
     problems: list[str] = []
     header = _guarded_header(_environment, run_dir / "environment.json", problems)
     header += _guarded_header(_timings, run_dir / "timings.json", problems)
-    sections: list[Section] = [
-        section_a.build(run_dir / "section_a"),
-        section_b.build(run_dir / "section_b"),
-        section_c.build(run_dir / "section_c"),
-    ]
-    summary.anchor_all(sections)
-    return Document(TITLE, SUBTITLE, header, sections, problems, summary.build(run_dir))
+    try:
+        planned = plan.read(run_dir)
+    except RunFolderError as exc:
+        damaged = Section("The run's plan", [Note(str(exc), "damaged")])
+        return Document(plan.DEFAULT_TITLE, "", header, [damaged], problems)
+    parts = [sections.build(run_dir, section) for section in planned.sections]
+    summary.anchor_all(parts)
+    first_screen = summary.build(run_dir, planned)
+    return Document(planned.title, planned.subtitle, header, parts, problems, first_screen)
 
 
 def _sweep_document(run_dir: Path) -> Document:

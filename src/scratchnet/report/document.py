@@ -19,7 +19,7 @@ Status = Literal["good", "bad", "same", None]
 
 @dataclass(frozen=True)
 class Cell:
-    """A table cell whose text is highlighted by ``status`` (e.g. ours beats the seed), and
+    """A table cell whose text is highlighted by ``status`` (e.g. ours beats the original's), and
     links to the report's part whose anchor is ``link``, if given."""
 
     text: str
@@ -51,7 +51,7 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Note:
-    """A call-out: ``differs`` where a finding differs from the seed's, else ``info``;
+    """A call-out: ``differs`` where a finding differs from the original's, else ``info``;
     ``missing`` for a part not run, ``damaged`` for a part left out because a file of the run
     folder is damaged (its text names the file and what is wrong)."""
 
@@ -111,16 +111,16 @@ def guarded(title: str, build: Callable[[], Section], anchor: str = "") -> Secti
 
 def compare_cell(
     ours: float,
-    seed: float | None,
+    original: float | None,
     fmt: str = "{:.2f}",
     higher_is_better=True,
     tolerance: float = 0.0,
 ) -> Cell:
-    """Our value as a cell highlighted against the seed's: good, bad or the same."""
+    """Our value as a cell highlighted against the original's: good, bad or the same."""
     text = fmt.format(ours)
-    if seed is None:
+    if original is None:
         return Cell(text)
-    difference = (ours - seed) if higher_is_better else (seed - ours)
+    difference = (ours - original) if higher_is_better else (original - ours)
     if abs(difference) <= tolerance:
         return Cell(text, "same")
     return Cell(text, "good" if difference > 0 else "bad")

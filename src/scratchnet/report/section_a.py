@@ -1,4 +1,4 @@
-"""Section A of the report: the hand-worked exercises, the seed's answers beside exact ones.
+"""Section A of the report: the hand-worked exercises, the original's answers beside exact ones.
 
 Reads the files :mod:`scratchnet.studies.worked_examples` wrote; computes nothing new. A
 damaged file takes out the part that reads it (the whole section for ``comparisons.json``, one
@@ -10,24 +10,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from scratchnet.report.document import Cell, Figure, Note, Paragraph, Section, Table, guarded
-from scratchnet.runfiles import JsonView, read_json
+from scratchnet.runfiles import JsonView, RunFolderError, read_json
 
 VERDICT_STATUS = {"wrong": "bad", "correct": "good"}
 TITLE = "Section A: worked examples"
 Q1A = "Q1(a): one step of backpropagation by hand"
 Q1B = "Q1(b): a hard-margin linear SVM, primal and dual"
 Q3 = "Q3: margins of a given hyperplane"
-#: One comparison: quantity, the seed's value, the exact one, verdict, why.
+#: One comparison: quantity, the original's value, the exact one, verdict, why.
 Comparison = tuple[str, str, str, str, str]
 
 
-def build(folder: Path) -> Section:
+def build(folder: Path, title: str = TITLE, anchor: str = "section-a") -> Section:
     """The section, or a note that Section A was not run into ``folder`` (or is damaged)."""
-    return guarded(TITLE, lambda: _build(folder), anchor="section-a")
+    return guarded(title, lambda: _build(folder, title, anchor), anchor=anchor)
 
 
-def _build(folder: Path) -> Section:
-    section = Section(TITLE, anchor="section-a")
+def _build(folder: Path, title: str, anchor: str) -> Section:
+    section = Section(title, anchor=anchor)
     if not (folder / "comparisons.json").exists():
         section.blocks.append(
             Note(f"Section A was not run (no {folder}/comparisons.json).", "missing")
@@ -58,6 +58,48 @@ def _build(folder: Path) -> Section:
         for name, (title, part) in parts.items()
     ]
     return section
+
+
+HEADLINES = (
+    ("backprop", "Q1(a) backprop", Q1A),
+    ("svm", "Q1(b) SVM", Q1B),
+    ("hyperplane", "Q3 margins", Q3),
+)
+
+
+def headlines(folder: Path, row) -> list[list]:
+    """The first screen's rows, per exercise: its first wrong answer beside the exact one and
+    how many differ (``row(label, anchor_title, original, ours, agrees)``); none if the
+    section was not run or its ``comparisons.json`` is damaged (the section says so)."""
+    path = folder / "comparisons.json"
+    found = []
+    for part in HEADLINES if path.exists() else ():
+        try:
+            found.append(_headline(read_json(path), *part, row))
+        except RunFolderError:
+            continue
+    return [line for line in found if line]
+
+
+def _headline(document: JsonView, key: str, label: str, title: str, row) -> list | None:
+    fields = [c[:4] for c in _comparisons(document[key])]
+    wrong = [f for f in fields if f[3] == "wrong"]
+    if not fields:
+        return None
+    if not wrong:
+        return row(label, title, "all answers exact", "all answers exact", True)
+    quantity, given, correct, _ = wrong[0]
+    return row(
+        f"{label}: {len(wrong)} of {len(fields)} differ",
+        title,
+        _short(f"{quantity} = {given}"),
+        _short(f"{quantity} = {correct}"),
+        False,
+    )
+
+
+def _short(text: str, limit: int = 34) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _comparisons(items: JsonView) -> list[Comparison]:

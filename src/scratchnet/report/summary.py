@@ -1,8 +1,9 @@
 """The report's first screen: the original study's headline numbers beside ours.
 
-One table, one row per headline: each section's best result (the original study's best beside
-ours) and each finding that differs (answers of Section A that are wrong, cells of Section B
-stuck at chance in one study and not the other). Every row links to the part of the report it
+One table, one row per headline, in the plan's order: for the worked examples, each exercise's
+wrong answers; for a study, each table whose view names a ``headline`` column (its best row,
+the original's beside ours, and, for a table compared against a column of the original's, the
+rows stuck at chance in one and not the other). Every row links to the part of the report it
 summarizes. The numbers are read from the run folder's files as the sections read them; a part
 not run, or whose file is damaged, has no row (its section says why).
 """
@@ -13,14 +14,16 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from scratchnet.report import section_a, section_b, section_c, study_section
+from scratchnet.numbers import parse, readable
+from scratchnet.report import compare, plan, section_a, sections, study_section
 from scratchnet.report.document import Cell, Paragraph, Section, Table, compare_cell
-from scratchnet.runfiles import RunFolderError, read_csv, read_json
+from scratchnet.runfiles import JsonView, RunFolderError, read_csv, read_json
+from scratchnet.views import RunView, SectionView
 
 TITLE = "Summary: the original study beside ours"
 ANCHOR = "summary"
 COLUMNS = ["result", "the original study", "ours", "agrees"]
-SEED = "seed"  # the original study's rows in the run folder's tables
+ORIGINAL = study_section.ORIGINAL
 
 
 def slug(title: str) -> str:
@@ -49,13 +52,13 @@ def anchor_all(sections: Iterable[Section]) -> None:
         visit(section)
 
 
-def build(run_dir: Path) -> Section:
-    """The summary section of the run folder ``run_dir``."""
-    rows = [
-        *_section_a(run_dir / "section_a"),
-        *_section_b(run_dir / "section_b"),
-        *_section_c(run_dir / "section_c"),
-    ]
+def build(run_dir: Path, planned: RunView | None = None) -> Section:
+    """The summary section of the run folder ``run_dir`` (its plan read if not given)."""
+    try:
+        planned = planned or plan.read(run_dir)
+    except RunFolderError:
+        planned = RunView("", "", ())  # the report says what is wrong with the plan
+    rows = [row for part in planned.sections for row in _section_rows(run_dir, part)]
     section = Section(TITLE, anchor=ANCHOR)
     if not rows:
         section.blocks.append(Paragraph("No study has results in this run folder yet."))
@@ -66,161 +69,62 @@ def build(run_dir: Path) -> Section:
     return section
 
 
-def _row(label: str, anchor: str, original: str, ours: str | Cell, agrees: bool) -> list:
-    return [Cell(label, link=anchor), original, ours, "yes" if agrees else "no"]
+def _row(label: str, title: str, original: str, ours: str | Cell, agrees: bool) -> list:
+    return [Cell(label, link=slug(title)), original, ours, "yes" if agrees else "no"]
 
 
-def _read(read, *args):
-    """``read(*args)``, or None when the file is missing or damaged (its section says so)."""
-    try:
-        return read(*args)
-    except (RunFolderError, OSError):
-        return None
-
-
-# --- Section A: the worked examples' wrong answers -----------------------------------------
-
-A_PARTS = (
-    ("backprop", "Q1(a) backprop", section_a.Q1A),
-    ("svm", "Q1(b) SVM", section_a.Q1B),
-    ("hyperplane", "Q3 margins", section_a.Q3),
-)
-
-
-def _section_a(folder: Path) -> list[list]:
-    """Per exercise: its first wrong answer beside the exact one, and how many differ."""
-    path = folder / "comparisons.json"
-    document = _read(read_json, path) if path.exists() else None
-    if document is None:
-        return []
-    rows = [_read(_a_row, document, *part) for part in A_PARTS]
-    return [row for row in rows if row]
-
-
-def _a_row(document, key: str, label: str, title: str) -> list | None:
-    items = document[key].items()
-    fields = [
-        [item[f].text() for f in ("quantity", "given", "correct", "verdict")] for item in items
+def _section_rows(run_dir: Path, planned: SectionView) -> list[list]:
+    if planned.kind == plan.WORKED_EXAMPLES:
+        return section_a.headlines(run_dir / planned.folder, _row)
+    return [
+        row for title, folder in sections.parts(run_dir, planned) for row in _rows(folder, title)
     ]
-    wrong = [f for f in fields if f[3] == "wrong"]
-    if not fields:
-        return None
-    if not wrong:
-        return _row(label, slug(title), "all answers exact", "all answers exact", True)
-    quantity, given, correct, _ = wrong[0]
-    return _row(
-        f"{label}: {len(wrong)} of {len(fields)} differ",
-        slug(title),
-        _short(f"{quantity} = {given}"),
-        _short(f"{quantity} = {correct}"),
-        False,
-    )
 
 
-def _short(text: str, limit: int = 34) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# --- Section B: the best cell of each protocol, and cells stuck at chance ------------------
-
-
-def _section_b(folder: Path) -> list[list]:
-    rows = []
-    for name, title in section_b.PROTOCOLS:
-        path = folder / name / "results.csv"
-        table = _read(read_csv, path) if path.exists() else None
-        results = [
-            r for r in (table[1] if table else []) if _float(r.get("test_accuracy_pct")) is not None
-        ]
-        if results:
-            rows += _b_rows(results, section_b.SHORT_NAMES.get(name, name), slug(title))
-    return rows
-
-
-def _b_rows(results: list[dict], protocol: str, anchor: str) -> list[list]:
-    """The best cell, the original's best beside ours; the cells at chance in each."""
-
-    def accuracy(row: dict, column: str) -> float:
-        return _float(row.get(column)) or 0.0
-
-    ours = max(results, key=lambda r: accuracy(r, "test_accuracy_pct"))
-    theirs = max(results, key=lambda r: accuracy(r, "seed_test_accuracy_pct"))
-    ours_pct, theirs_pct = (
-        accuracy(ours, "test_accuracy_pct"),
-        accuracy(theirs, "seed_test_accuracy_pct"),
-    )
-    rows = [
-        _row(
-            f"MNIST best, {protocol}",
-            anchor,
-            f"{_cell_name(theirs)} {theirs_pct:.2f}%",
-            Cell(
-                f"{_cell_name(ours)} {ours_pct:.2f}%",
-                compare_cell(ours_pct, theirs_pct, tolerance=0.05).status,
-            ),
-            _cell_name(ours) == _cell_name(theirs),
-        )
-    ]
-    both = [r for r in results if _float(r.get("seed_test_accuracy_pct")) is not None]
-    chance = section_b.CHANCE_PCT
-    stuck_theirs = {_cell_name(r) for r in both if accuracy(r, "seed_test_accuracy_pct") < chance}
-    stuck_ours = {_cell_name(r) for r in both if accuracy(r, "test_accuracy_pct") < chance}
-    if stuck_theirs != stuck_ours:
-        rows.append(
-            _row(
-                f"MNIST at chance, {protocol}",
-                anchor,
-                f"{len(stuck_theirs)} of {len(both)} cells",
-                f"{len(stuck_ours)} of {len(both)} cells",
-                False,
-            )
-        )
-    return rows
-
-
-def _cell_name(row: dict) -> str:
-    return f"{row.get('activation', '?')} + {row.get('weight_init', '?')}"
-
-
-# --- Section C: each study's best setting ----------------------------------------------------
-
-
-def _section_c(folder: Path) -> list[list]:
-    """A row per table whose study's view names a headline column (``view.json``)."""
-    rows = []
-    for title, study in section_c.studies(folder):
-        for stem, metric in _headlines(study):
-            path = study / f"{stem}.csv"
-            table = _read(read_csv, path) if path.exists() else None
-            if table and metric in table[0] and "source" in table[0]:
-                row = _c_row(*table, metric, title, slug(title))
-                rows += [row] if row else []
-    return rows
-
-
-def _headlines(study: Path) -> list[tuple[str, str]]:
-    """(table stem, headline column) of every table the study's view gives a headline."""
-    view = _read(read_json, study / study_section.VIEW_FILE)
-    if view is None:
-        return []
+def _rows(folder: Path, title: str) -> list[list]:
+    """A study's headline rows: one or two per table whose view names a headline column."""
     try:
-        found = [(t["stem"].text(), t.get("headline").value) for t in view.get("tables").items()]
+        view = read_json(folder / study_section.VIEW_FILE)
+        tables = [t for t in view.get("tables", []).items() if _text(t, "headline")]
     except RunFolderError:
         return []  # a damaged view: the study's section says what is wrong
-    return [(stem, metric) for stem, metric in found if isinstance(metric, str)]
+    found = []
+    for table in tables:
+        path = folder / f"{table['stem'].text()}.csv"
+        try:
+            found += _table_rows(table, *read_csv(path), title) if path.exists() else []
+        except RunFolderError:
+            continue
+    return found
 
 
-def _c_row(columns: list[str], rows: list[dict], metric: str, title: str, anchor: str):
+def _table_rows(table: JsonView, columns: list[str], rows: list[dict], title: str) -> list:
+    metric, label = _text(table, "headline"), _text(table, "headline_label")
+    comparison = compare.read(table)
+    if comparison is not None:
+        label = label or f"{title}, {{finding}}"
+        return compare.headline_rows(rows, comparison, label, lambda *r: _row(r[0], title, *r[1:]))
+    if metric in columns and "source" in columns:
+        row = _source_row(columns, rows, metric, title)
+        return [row] if row else []
+    return []
+
+
+def _text(view: JsonView, key: str) -> str | None:
+    return study_section.optional_text(view, key)
+
+
+def _source_row(columns: list[str], rows: list[dict], metric: str, title: str):
     """The original's best setting by ``metric`` beside ours (over every engine we ran)."""
     group = columns[: columns.index("source")]
     labels = group + [c for c in columns if c.startswith("best ") and c != metric]
 
     def best(candidates: list[dict]) -> dict | None:
-        scored = [r for r in candidates if _float(r.get(metric)) is not None]
-        return max(scored, key=lambda r: _float(r[metric]), default=None)
+        scored = [r for r in candidates if parse(r.get(metric)) is not None]
+        return max(scored, key=lambda r: parse(r[metric]), default=None)
 
-    theirs = best([r for r in rows if r.get("source") == SEED])
-    ours = best([r for r in rows if r.get("source") != SEED])
+    theirs = best([r for r in rows if r.get("source") == ORIGINAL])
+    ours = best([r for r in rows if r.get("source") != ORIGINAL])
     if theirs is None or ours is None:
         return None
 
@@ -228,25 +132,14 @@ def _c_row(columns: list[str], rows: list[dict], metric: str, title: str, anchor
         shown = [row[c] if c in group else f"{c.removeprefix('best ')} {row[c]}" for c in labels]
         return ", ".join(shown) or "–"
 
-    value_theirs, value_ours = _float(theirs[metric]), _float(ours[metric])
+    value_theirs, value_ours = parse(theirs[metric]), parse(ours[metric])
     return _row(
         f"{title}, best {metric.removeprefix('best ')}",
-        anchor,
-        f"{name(theirs)}: {_number(value_theirs)}",
+        title,
+        f"{name(theirs)}: {readable(value_theirs, '.3f')}",
         Cell(
-            f"{name(ours)}: {_number(value_ours)} ({ours['source']})",
+            f"{name(ours)}: {readable(value_ours, '.3f')} ({ours['source']})",
             compare_cell(value_ours, value_theirs).status,
         ),
         name(ours) == name(theirs),
     )
-
-
-def _number(value: float) -> str:
-    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.3f}"
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        return float(text)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None

@@ -66,6 +66,14 @@ def train_and_record(
     fitted = _fit(engine, model, parts, epochs, running)
     if model.get_params().get("verbose"):
         model.set_params(verbose=False)  # the saved file must not depend on the progress bar
+    metrics = _scores(fitted, parts)
+    write_json(folder / f"{prefix}{HISTORY}", json_safe(fitted.history))
+    engine.save(fitted.model, folder / (model_file or f"{prefix}{MODEL}"))
+    return fitted, metrics
+
+
+def _scores(fitted: FitResult, parts: Parts) -> dict[str, Any]:
+    """The fit's epochs, times and curve, and every part's scores (``<part>_<metric>``)."""
     start = time.perf_counter()
     metrics: dict[str, Any] = {
         "epochs": len(fitted.history["epoch_time"]),
@@ -76,9 +84,7 @@ def train_and_record(
         for key, value in evaluate(fitted.model, X_part, y_part).items():
             metrics[f"{name}_{key}"] = value
     metrics["score_seconds"] = time.perf_counter() - start
-    write_json(folder / f"{prefix}{HISTORY}", json_safe(fitted.history))
-    engine.save(fitted.model, folder / (model_file or f"{prefix}{MODEL}"))
-    return fitted, metrics
+    return metrics
 
 
 def _fit(engine: TrainingEngine, model, parts: Parts, epochs: int | None, running: bool):

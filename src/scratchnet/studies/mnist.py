@@ -1,14 +1,15 @@
 """The original study's Section B: MNIST, activations x weight initializations, as a sweep.
 
 Every cell trains the same network (``[model]`` of the config: layers, optimizer, schedule,
-epochs, early stopping, seed) with one hidden activation and one initializer from ``[grid]``,
+epochs, early stopping, random_state) with one hidden activation and one initializer from
+``[grid]``,
 on the ``[data]`` split (the original study's 80:10:10 of the 60,000 training images, stratified and
 seeded), and is scored on the original's test split and on the official 10,000-image test set.
 
-A config file (see ``configs/mnist_seed.toml``)::
+A config file (see ``configs/mnist_original.toml``)::
 
     study = "mnist-activation-init"
-    protocol = "seed"                  # a label for the tables
+    protocol = "original"              # a label for the tables (see PROTOCOLS)
     description = "..."                # optional, shown in results.md
     [data]                             # scratchnet.data.prepare.DataConfig
     [model]                            # NeuralNetwork parameters shared by every cell
@@ -19,7 +20,9 @@ A config file (see ``configs/mnist_seed.toml``)::
 A cell's folder holds ``<key>.npz`` (the model, safe format, named as the original study named them,
 e.g. ``model_activation_relu_weight_init_normal``) and ``history.json`` (per epoch: train and
 validation loss and accuracy, epoch time); the engine adds ``metrics.json``. The summary
-writes ``results.csv``, ``results.md``, ``loss_curves.png`` and ``test_accuracy_heatmap.png``.
+writes ``results.csv``, ``results.md``, ``loss_curves.png`` and ``test_accuracy_heatmap.png``;
+the view shows ``results.csv`` beside the original's figures. Across the protocols of one run,
+:func:`summarize_parts` writes ``comparison.csv`` (each protocol's accuracy per cell).
 """
 
 from __future__ import annotations
@@ -36,7 +39,14 @@ from scratchnet.errors import ConfigError, DivergenceError
 from scratchnet.fileio import json_safe
 from scratchnet.runfiles import read_json
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import FigureView, StudyView, TableView
+from scratchnet.views import (
+    ColumnView,
+    CompareView,
+    FigureView,
+    SettingsView,
+    StudyView,
+    TableView,
+)
 
 NAME = "mnist-activation-init"
 
@@ -71,7 +81,7 @@ CSV_COLUMNS = (
     "status",
     "test_accuracy_pct",
     "official_test_accuracy_pct",
-    "seed_test_accuracy_pct",
+    "original_test_accuracy_pct",
     "best_epoch",
     "epochs",
     "final_train_loss",
@@ -85,7 +95,7 @@ MD_HEADERS = {
     "weight_init": "init",
     "test_accuracy_pct": "test acc % (original split)",
     "official_test_accuracy_pct": "test acc % (official 10k)",
-    "seed_test_accuracy_pct": "original study's %",
+    "original_test_accuracy_pct": "original study's %",
     "best_epoch": "best epoch",
     "epochs": "epochs run",
     "final_train_loss": "final train loss",
@@ -96,11 +106,49 @@ MD_COLUMNS = tuple(MD_HEADERS)  # the Markdown table's columns, in order
 MD_FORMATS = {
     "test_accuracy_pct": ".2f",
     "official_test_accuracy_pct": ".2f",
-    "seed_test_accuracy_pct": ".2f",
+    "original_test_accuracy_pct": ".2f",
     "final_train_loss": ".4f",
     "final_val_loss": ".4f",
     "wall_time_s": ".1f",
 }
+
+
+#: The protocols of the reproduction, by config ``protocol``: the report's title, and a short
+#: name for the first screen and the comparison across protocols.
+PROTOCOLS = {
+    "original": ("The original study's protocol, as written", "as written"),
+    "original-summed": (
+        "The original study's protocol with a summed batch gradient, as its code likely ran",
+        "summed gradient",
+    ),
+    "improved": ("An improved recipe for the same network", "improved"),
+}
+CHANCE_PCT = 15.0  # ten classes: anything below this learned nothing
+#: Our test accuracy against the original's, per cell.
+COMPARE = dict(
+    against="original_test_accuracy_pct",
+    name="{activation} with {weight_init} initialization",
+    tolerance=0.05,
+    chance=CHANCE_PCT,
+    unit="%",
+)
+#: The columns of ``results.csv`` the report shows (name, label, decimals).
+SHOWN_COLUMNS = (
+    ColumnView("activation", "activation"),
+    ColumnView("weight_init", "init"),
+    ColumnView("test_accuracy_pct", "test % (original split)", 2),
+    ColumnView("official_test_accuracy_pct", "test % (official 10k)", 2),
+    ColumnView("original_test_accuracy_pct", "the original %", 2),
+    ColumnView("best_epoch", "best epoch"),
+    ColumnView("epochs", "epochs"),
+    ColumnView("final_train_loss", "final train loss", 4),
+    ColumnView("final_val_loss", "final val loss", 4),
+    ColumnView("wall_time_s", "time (s)", 1),
+)
+SETTINGS = (
+    "optimizer", "lr", "lr_schedule", "weight_decay", "batch_size", "epochs", "early_stopping",
+    "patience", "min_delta",
+)  # fmt: skip
 
 
 def cell_key(activation: str, weight_init: str) -> str:
@@ -178,16 +226,36 @@ class MnistActivationInitStudy:
         return _metrics(model, fitted.history, data, time.perf_counter() - start)
 
     def view(self, config: MnistStudyConfig) -> StudyView:
-        """The sweep's table and figures, for the report of its folder."""
-        return StudyView(
-            f"MNIST activations x initializations: {config.protocol or 'sweep'}",
-            config.description.strip() or "Every hidden activation with every initializer.",
-            (TableView("results"),),
-            (
-                FigureView("loss_curves.png", "Training and validation loss per epoch"),
-                FigureView("test_accuracy_heatmap.png", "Test accuracy per cell"),
+        """The sweep's settings, table and figures, for the report of its folder."""
+        title, short = protocol_names(config.protocol)
+        results = TableView(
+            "results",
+            headline="test_accuracy_pct",
+            headline_label=f"MNIST {{finding}}, {short}",
+            caption="Every cell; green beats the original's figure, red falls short",
+            columns=SHOWN_COLUMNS,
+            compare=CompareView(
+                ("test_accuracy_pct",), keys=("activation", "weight_init"), status="status",
+                notes=True, **COMPARE,
             ),
+        )  # fmt: skip
+        return StudyView(
+            title,
+            config.description.strip() or "Every hidden activation with every initializer.",
+            (results,),
+            (
+                FigureView("test_accuracy_heatmap.png", "Test accuracy, activation x init"),
+                FigureView("loss_curves.png", "Training and validation loss of every cell"),
+            ),
+            SettingsView("sweep.json", ("config", "model"), SETTINGS),
         )
+
+    def summarize_parts(self, out_dir: Path, parts: list[Path]) -> None:
+        """The protocols side by side (``comparison.csv`` and its view in ``out_dir``): per
+        cell of the first protocol's grid, the original's figure, then each protocol's."""
+        from scratchnet.studies.mnist_comparison import write_comparison
+
+        write_comparison(out_dir, parts, lambda protocol: protocol_names(protocol)[1], COMPARE)
 
     def describe(self, config: MnistStudyConfig, record: dict) -> str:
         """One line per complete cell, for the progress output."""
@@ -241,7 +309,7 @@ class MnistActivationInitStudy:
             second=original,
             second_fmt="(original {:.2f}%)",
             label="test accuracy (%)",
-            title=f"MNIST test accuracy, {config.protocol or 'sweep'} (seed split)",
+            title=f"MNIST test accuracy, {config.protocol or 'sweep'} (original split)",
             vmin=0.0,
             vmax=100.0,
         )
@@ -252,6 +320,13 @@ MNIST_STUDY = MnistActivationInitStudy()
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def protocol_names(protocol: str) -> tuple[str, str]:
+    """The report's title and short name of a protocol (its own name if not a known one)."""
+    return PROTOCOLS.get(
+        protocol, (f"MNIST activations x initializations: {protocol or 'sweep'}", protocol)
+    )
 
 
 def config_schema():
@@ -365,7 +440,7 @@ def _row(config: MnistStudyConfig, record: dict) -> dict[str, Any]:
         "activation": act,
         "weight_init": init,
         "status": record["status"],
-        "seed_test_accuracy_pct": ORIGINAL_TEST_ACCURACY.get((act, init)),
+        "original_test_accuracy_pct": ORIGINAL_TEST_ACCURACY.get((act, init)),
     }
     if record["status"] == "complete":
         m = record["metrics"]

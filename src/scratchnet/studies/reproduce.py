@@ -1,5 +1,5 @@
-"""``scratchnet reproduce``: every study of the seed, in order, into one run folder, then the
-report.
+"""``scratchnet reproduce``: every study of the original, in order, into one run folder, then
+the report.
 
 The plan is a list of steps, each a config file of ``configs/`` run through the sweep engine
 (Section A is computed, not trained). A finished step is resumed for free: its cells are
@@ -8,9 +8,10 @@ it, so the whole pipeline runs in minutes with the same code.
 
 Run folder::
 
-    OUT/environment.json  timings.json  report.html  report.md
+    OUT/environment.json  timings.json  report.json (the report's plan)  report.html  report.md
     OUT/section_a/                      the worked examples
-    OUT/section_b/{seed,improved}/      the MNIST sweeps
+    OUT/section_b/{original,original_summed,improved}/   the MNIST sweeps
+    OUT/section_b/comparison.csv  view.json               the protocols side by side
     OUT/section_c/{preprocessing,activations,gridsearch,autoencoder,features}/
     OUT/records/{mnist,fashion,autoencoder}/   the record studies (beyond the original)
 """
@@ -27,22 +28,11 @@ from scratchnet.config import apply_quick, read_toml
 from scratchnet.errors import ConfigError
 from scratchnet.fileio import write_json
 from scratchnet.runfiles import read_json
-from scratchnet.studies.plan import PLAN, Step
+from scratchnet.studies.plan import PLAN, Step, configs_folder
 
 logger = logging.getLogger(__name__)
 
 ENGINES = ("sklearn", "scratchnet")
-
-
-def configs_folder() -> Path:
-    """The ``configs/`` folder of the source checkout this package runs from."""
-    folder = Path(__file__).resolve().parents[3] / "configs"
-    if not folder.is_dir():
-        raise ConfigError(
-            f"no configs folder at {folder}: run from a source checkout installed with "
-            f"'pip install -e .', or pass --configs DIR"
-        )
-    return folder
 
 
 def step_table(step: Step, configs: Path, out: Path, *, quick: bool) -> dict[str, Any]:
@@ -83,9 +73,7 @@ def reproduce(
     from scratchnet.sweep import backends
 
     out = Path(out)
-    unknown = sorted(set(engines) - set(ENGINES))
-    if unknown or not engines:
-        raise ConfigError(f"--engine must be among {', '.join(ENGINES)}, got {list(engines)}")
+    _check_engines(engines)
     backends.check(backend, n_jobs, scheduler)  # before Section A, not at the first sweep
     configs = Path(configs) if configs else configs_folder()
     tables = {
@@ -93,7 +81,7 @@ def reproduce(
     }  # read every config first: fail fast
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "environment.json", environment.describe())
-    complete_views(out)  # a study not run yet shows in the report as such
+    complete_views(out, configs)  # a study not run yet shows in the report as such
     timings = _start_timings(out / "timings.json", quick, engines)
     echo(
         f"reproducing the study into {out} ({'quick' if quick else 'full'} run, engines "
@@ -102,6 +90,21 @@ def reproduce(
     sweep_options = dict(
         n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress, engines=engines
     )
+    _run_plan(out, tables, timings, sweep_options, echo)
+    complete_views(out, configs)  # and the views across studies, from their results
+    html_path, md_path = write_report(out)
+    echo(f"report: {html_path} (and {md_path.name})")
+    return html_path
+
+
+def _check_engines(engines: tuple[str, ...]) -> None:
+    unknown = sorted(set(engines) - set(ENGINES))
+    if unknown or not engines:
+        raise ConfigError(f"--engine must be among {', '.join(ENGINES)}, got {list(engines)}")
+
+
+def _run_plan(out: Path, tables: dict, timings: dict, sweep_options: dict, echo) -> None:
+    """Run every step of the plan in order, recording each one's time in ``timings.json``."""
     for number, step in enumerate(PLAN, start=1):
         echo(f"[{number}/{len(PLAN)}] {step.title}")
         seconds = _run_step(step, tables.get(step), out, sweep_options)
@@ -110,9 +113,6 @@ def reproduce(
             timings["studies"].append({"study": step.title, "seconds": round(seconds, 1)})
         write_json(out / "timings.json", timings)
         echo(f"    done in {seconds:.1f} s")
-    html_path, md_path = write_report(out)
-    echo(f"report: {html_path} (and {md_path.name})")
-    return html_path
 
 
 def _run_step(step: Step, table: dict | None, out: Path, sweep_options: dict) -> float:

@@ -1,7 +1,7 @@
 """Section A of the study: the three hand-worked exercises, solved exactly, written to a folder.
 
-Writes ``comparisons.json`` (the seed's answers against the exact ones), ``backprop.json``,
-``svm.json``, ``hyperplane.json`` and ``svm.png`` (the seed's six points with the maximum-margin
+Writes ``comparisons.json`` (the original's answers against the exact ones), ``backprop.json``,
+``svm.json``, ``hyperplane.json`` and ``svm.png`` (the original's six points with the maximum-margin
 line), so that the report is built from files, like every other section.
 """
 
@@ -14,24 +14,24 @@ from scratchnet.sweep.figures import save as save_figure
 
 
 def run(out_dir: str | Path) -> dict[str, int]:
-    """Solve the seed's exercises into ``out_dir``; return verdict counts per exercise."""
-    from scratchnet.theory import seed
+    """Solve the original study's exercises into ``out_dir``; return verdict counts per exercise."""
+    from scratchnet.theory import original
     from scratchnet.theory.compare import summary
     from scratchnet.theory.plot import plot_separator
 
     out = Path(out_dir)
-    comparisons = seed.compare_with_seed()
-    write_json(out / "backprop.json", seed.backprop_trace().to_dict())
-    fit = seed.svm_fit()
+    comparisons = original.compare_with_original()
+    write_json(out / "backprop.json", original.backprop_trace().to_dict())
+    fit = original.svm_fit()
     write_json(out / "svm.json", fit.to_dict())
-    write_json(out / "hyperplane.json", seed.hyperplane_analysis().to_dict())
+    write_json(out / "hyperplane.json", original.hyperplane_analysis().to_dict())
     figure = plot_separator(
-        seed.SVM_POINTS,
-        seed.SVM_LABELS,
+        original.SVM_POINTS,
+        original.SVM_LABELS,
         fit.w,
         fit.b,
         highlight=fit.support,
-        title="Hard-margin SVM on the seed's six points",
+        title="Hard-margin SVM on the original study's six points",
     )
     save_figure(figure, out / "svm.png")
     write_json(

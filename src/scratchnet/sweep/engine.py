@@ -1,6 +1,6 @@
 """The sweep engine: run every cell of a study's grid once, resumably, in parallel or on Dask.
 
-A *study* (the seed's MNIST activation x initialization grid, a Fashion-MNIST comparison, ...)
+A *study* (the original's MNIST activation x initialization grid, a Fashion-MNIST comparison, ...)
 says what its cells are and how to run one; this engine owns everything else.
 
 The contract a study implements
@@ -20,7 +20,7 @@ The contract a study implements
         def summarize(self, config, results: list[dict], out_dir: Path) -> None
         # optional:
         def describe(self, config, record: dict) -> str     # one line for a complete cell
-        def view(self, config) -> StudyView      # its part of the report (sweep.views)
+        def view(self, config) -> StudyView      # its part of the report (scratchnet.views)
 
 * ``parse_config`` gets the config file's table *without* its ``study`` key and ``where`` (the
   file name, for messages); it validates every key (raise :class:`~scratchnet.errors.ConfigError`
@@ -87,7 +87,9 @@ from scratchnet.fileio import (
     writer_alive,
     writer_tag,
 )
+from scratchnet.numbers import significant
 from scratchnet.runfiles import read_json
+from scratchnet.runformat import FORMAT, FORMAT_KEY, upgrade
 from scratchnet.sweep import backends, cells
 from scratchnet.sweep.cells import Cell
 from scratchnet.sweep.killpoints import kill_point
@@ -155,83 +157,73 @@ def run_sweep(
     quick: bool = False,
     engines: Sequence[str] | None = None,
 ) -> list[dict]:
-    """Run (or resume) the sweep a config describes; return every finished cell's record.
+    """Run (or resume) the sweep a config describes; return every finished cell's record, in
+    grid order (see the module docstring).
 
     Parameters
     ----------
     config_path_or_table : path or mapping
-        A TOML file, or its parsed table, with a ``study`` key naming a registered study.
+        A TOML file, or its table, whose ``study`` key names a study ``lookup`` finds.
     out_dir : path
-        The sweep's folder: ``sweep.json``, ``cells/<key>/`` per cell, and the study's
-        tables and figures.
+        The sweep's folder: ``sweep.json``, ``cells/<key>/``, the study's tables and figures.
     lookup : callable
-        ``lookup(name, where)``: the study a config's ``study`` key names (the engine knows
-        no study; :func:`scratchnet.studies.registry.run_sweep` passes the registry's).
-    n_jobs : int
-        Cells run at once (``-1``: one per core, or every Dask worker thread).
-    backend : {"loky", "dask"}
-    scheduler : str or distributed.Client, optional
-        The Dask scheduler (``tcp://host:port``); required with ``backend="dask"``.
+        ``lookup(name, where)``: the study called ``name`` (the engine knows none).
+    n_jobs, backend, scheduler
+        Cells run at once (``-1``: one per core or Dask thread), on ``"loky"`` or ``"dask"``
+        (``scheduler``: ``tcp://host:port`` or a ``distributed.Client``).
     progress : bool
-        Draw the grid bar (and the epoch bar when cells run in this process) and print each
-        finished cell's line.
-    only : sequence of str, optional
-        Run only these cell keys (the summary still covers every finished cell).
+        Draw the bars and print each finished cell's line.
+    only, engines : sequence of str, optional
+        Run only these cell keys, or the cells whose ``params["engine"]`` is one of these;
+        the config and the summary are unchanged.
     retry_failed : bool
         Rerun cells that failed before instead of keeping their failure.
-    engines : sequence of str, optional
-        Run only the cells whose ``params["engine"]`` is one of these (cells without an
-        engine always run); like ``only``, the config and the summary are unchanged.
-    quick : bool
-        Merge the config's ``[quick]`` table (data subsets, few epochs) over it first; a
-        config's ``[quick]`` table is ignored otherwise.
     blas_threads : int or None
-        BLAS threads each cell runs with, wherever it runs. The BLAS's sums depend on its
-        thread count, so pinning it (1 by default) is what makes a cell's numbers identical
-        whichever backend ran it; ``None`` leaves the BLAS's default (faster for ``n_jobs=1``
-        on several cores, but the last digits then depend on the machine).
-
-    Returns
-    -------
-    list of dict
-        One engine record per finished cell, in grid order (see the module docstring).
+        BLAS threads per cell, wherever it runs (1: its numbers do not depend on where it ran;
+        None: the BLAS's default, whose last digits depend on the machine).
+    quick : bool
+        Merge the config's ``[quick]`` table (subsets, few epochs) over it first.
     """
     backends.check(backend, n_jobs, scheduler)
     _check_blas_threads(blas_threads)
     table, where, text = _read_config(config_path_or_table, quick)
     study, config = _parse(table, where, lookup)
     grid = _grid(study, config, where)
-    selected = [
-        cell
-        for cell in _select(grid, only, where)
-        if engines is None or cell.params.get("engine", engines[0]) in engines
-    ]
+    selected = _select(grid, only, engines, where)
     out = Path(out_dir)
     root = _open_folder(out, table, text, where)
     finished = {"complete", "failed"} if not retry_failed else {"complete"}
-    pending = [cell for cell in selected if cells.state(root, cell.key) not in finished]
-    bar = GridProgress(len(selected), len(selected) - len(pending), study.name, progress)
-    workers = backends.workers(backend, n_jobs, len(pending))  # never more workers than cells
     tasks = _Tasks(study, config, root, finished, blas_threads)
-    with contextlib.closing(bar), epoch_bars(progress and backends.in_process(backend, workers)):
-        _run(tasks, pending, bar, backend=backend, n_jobs=workers, scheduler=scheduler)
-    if tasks.busy:
-        logger.warning(
-            "%d cell(s) left to another running sweep on %s: %s",
-            len(tasks.busy),
-            out,
-            ", ".join(tasks.busy),
-        )
+    _run_selected(tasks, selected, progress, backend=backend, n_jobs=n_jobs, scheduler=scheduler)
     results = collect_results(out, grid)
     study.summarize(config, results, out)
     _write_view(study, config, out)
     return results
 
 
+def _run_selected(tasks: _Tasks, selected: list[Cell], progress: bool, **where: Any) -> None:
+    """Run the selected cells not finished yet, with the bars; warn of those left to another
+    sweep running on the same folder."""
+    pending = [cell for cell in selected if cells.state(tasks.root, cell.key) not in tasks.finished]
+    bar = GridProgress(len(selected), len(selected) - len(pending), tasks.study.name, progress)
+    workers = backends.workers(where["backend"], where["n_jobs"], len(pending))  # <= cells
+    in_process = backends.in_process(where["backend"], workers)
+    with contextlib.closing(bar), epoch_bars(progress and in_process):
+        _run(tasks, pending, bar, **{**where, "n_jobs": workers})
+    if tasks.busy:
+        logger.warning(
+            "%d cell(s) left to another running sweep on %s: %s",
+            len(tasks.busy),
+            tasks.root.parent,
+            ", ".join(tasks.busy),
+        )
+
+
 def _open_folder(out: Path, table: Mapping[str, Any], text: str | None, where: str) -> Path:
     """Create or reopen the sweep folder (checking its config); return its ``cells/``."""
     root = out / CELLS
     root.mkdir(parents=True, exist_ok=True)
+    upgrade(out)  # a folder of an older format (scratchnet.runformat) resumes as a new one
     _record_config(out, table, text, where)
     remove_stray_temp_files(out)  # of killed summaries and claims; a live writer's are kept
     cells.remove_stale_locks(root)  # of killed sweeps, finished cells' included
@@ -376,7 +368,17 @@ def _grid(study: Study, config: Any, where: str) -> list[Cell]:
     return grid
 
 
-def _select(grid: list[Cell], only: Sequence[str] | None, where: str) -> list[Cell]:
+def _select(grid: list[Cell], only, engines: Sequence[str] | None, where: str) -> list[Cell]:
+    """The cells ``only`` names (all if none), of the ``engines`` given (cells without an
+    engine always run)."""
+    return [
+        cell
+        for cell in _named(grid, only, where)
+        if engines is None or cell.params.get("engine", engines[0]) in engines
+    ]
+
+
+def _named(grid: list[Cell], only: Sequence[str] | None, where: str) -> list[Cell]:
     if not only:
         return grid
     known = {cell.key for cell in grid}
@@ -415,7 +417,8 @@ def _record_config(out: Path, table: Mapping[str, Any], text: str | None, where:
         write_text(out / CONFIG_COPY, text)
         kill_point("sweep-config-copied")
     if not recorded:
-        write_json(path, {"study": table["study"], "config": current, "source": where})
+        record = {"study": table["study"], "config": current, "source": where}
+        write_json(path, {**record, FORMAT_KEY: FORMAT})
 
 
 def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
@@ -465,8 +468,8 @@ class _Tasks:
 
 
 def _write_view(study: Study, config: Any, out: Path) -> None:
-    """The study's :class:`~scratchnet.sweep.views.StudyView` as ``view.json``, if it has one."""
-    from scratchnet.sweep.views import write_view
+    """The study's :class:`~scratchnet.views.StudyView` as ``view.json``, if it has one."""
+    from scratchnet.views import write_view
 
     view = getattr(study, "view", None)
     if view is not None:
@@ -480,8 +483,6 @@ def _describe(study: Study, config: Any, record: dict) -> str:
     describe = getattr(study, "describe", None)
     if describe is not None:
         return describe(config, record)
-    shown = ", ".join(
-        f"{name} {value:.4g}" if isinstance(value, float) else f"{name} {value}"
-        for name, value in list(record["metrics"].items())[:4]
-    )
+    metrics = list(record["metrics"].items())[:4]
+    shown = ", ".join(f"{name} {significant(value, missing='None')}" for name, value in metrics)
     return f"{record['key']}: {shown} ({record['seconds']:.1f} s)"

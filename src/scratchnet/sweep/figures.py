@@ -141,27 +141,22 @@ def heatmap(
     )
     ax.set_xticks(range(len(cols)), cols)
     ax.set_yticks(range(len(rows)), rows)
-    norm_low, norm_high = image.get_clim()
-    for i in range(len(rows)):
-        for j in range(len(cols)):
-            value = values[i, j]
-            text = "-" if math.isnan(value) else fmt.format(value)
-            if second is not None and not math.isnan(second[i, j]):
-                text += "\n" + second_fmt.format(second[i, j])
-            bright = not math.isnan(value) and value > (norm_low + norm_high) / 2
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=9,
-                color="black" if bright else "white",
-            )
+    _annotate(ax, values, second, fmt, second_fmt, sum(image.get_clim()) / 2)
     fig.colorbar(image, ax=ax, label=label)
     if title:
         ax.set_title(title)
     return fig
+
+
+def _annotate(ax, values: np.ndarray, second, fmt: str, second_fmt: str, middle: float) -> None:
+    """Write each cell's number (and its second one) in black on bright colours, else white."""
+    for (i, j), value in np.ndenumerate(values):
+        text = "-" if math.isnan(value) else fmt.format(value)
+        if second is not None and not math.isnan(second[i, j]):
+            text += "\n" + second_fmt.format(second[i, j])
+        bright = not math.isnan(value) and value > middle
+        ax.text(j, i, text, ha="center", va="center", fontsize=9,
+                color="black" if bright else "white")  # fmt: skip
 
 
 def _positive_range(histories, keys) -> tuple[float | None, float | None]:

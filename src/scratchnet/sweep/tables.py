@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from scratchnet.fileio import write_json, write_text
-
-
-def format_value(value: Any, digits: int = 4) -> str:
-    """Text of one cell: floats to ``digits`` significant digits, None as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.{digits}g}"
-    return str(value)
+from scratchnet.numbers import fixed, significant
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
@@ -50,7 +41,7 @@ def to_markdown(
         if value is None:
             return ""
         spec = formats.get(column)
-        return format(value, spec) if spec else format_value(value)
+        return format(value, spec) if spec else significant(value)
 
     lines = [
         "| " + " | ".join(headers.get(c, c) for c in columns) + " |",
@@ -63,15 +54,6 @@ def to_markdown(
 def write_csv(path: str | os.PathLike[str], rows, columns) -> None:
     """Write :func:`to_csv` atomically."""
     write_text(path, to_csv(rows, columns))
-
-
-def fmt(value: Any, digits: int = 2) -> str:
-    """A table cell: numbers with ``digits`` decimals, ``-`` for missing values."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
 
 
 def write_table(
@@ -98,7 +80,7 @@ def write_table(
     lines.append("| " + " | ".join(columns) + " |")
     lines.append("|" + "|".join("---" for _ in columns) + "|")
     for row in rows:
-        cells = [fmt(row.get(column), digits.get(column, 2)) for column in columns]
+        cells = [fixed(row.get(column), digits.get(column, 2), "-") for column in columns]
         lines.append("| " + " | ".join(cells) + " |")
     markdown = "\n".join(lines) + "\n"
     write_text(out / f"{stem}.md", markdown)

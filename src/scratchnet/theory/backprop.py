@@ -335,7 +335,8 @@ def trace(
     *,
     exact: bool | None = None,
 ) -> BackpropTrace:
-    """Forward pass, MSE, every gradient by the chain rule, and one gradient-descent step.
+    """Forward pass, MSE, every gradient by the chain rule, and one gradient-descent step, as a
+    :class:`BackpropTrace`.
 
     Parameters
     ----------
@@ -349,10 +350,6 @@ def trace(
         Step size ``eta``: ``p_new = p - eta * dMSE/dp``.
     exact : bool, optional
         Compute with Fractions. Default: whenever every activation allows it.
-
-    Returns
-    -------
-    BackpropTrace
 
     Raises
     ------
@@ -369,14 +366,7 @@ def trace(
         raise ConfigError(f"x/y: {len(xs)} inputs but {len(ys)} targets")
     lr = to_fraction(learning_rate, name="learning rate")
     conv = (lambda v: v) if exact else float
-    layers = [
-        (
-            [[conv(v) for v in row] for row in layer.weights],
-            [conv(v) for v in layer.biases],
-            activations.get(layer.activation),
-        )
-        for layer in network.layers
-    ]
+    layers = _converted_layers(network, conv)
     n_entries = len(xs) * network.output_size
     samples = [
         _forward_backward(i, [conv(v) for v in xv], [conv(v) for v in yv], layers, n_entries)
@@ -388,6 +378,18 @@ def trace(
         for spec in _parameter_specs(network)
     ]
     return BackpropTrace(network, conv(lr), exact, n_entries, samples, loss, steps)
+
+
+def _converted_layers(network: Network, conv) -> list[tuple]:
+    """Per layer: weights, biases (through ``conv``: exact or float) and its activation."""
+    return [
+        (
+            [[conv(v) for v in row] for row in layer.weights],
+            [conv(v) for v in layer.biases],
+            activations.get(layer.activation),
+        )
+        for layer in network.layers
+    ]
 
 
 def _forward_backward(

@@ -1,4 +1,4 @@
-"""Mark a given answer (the seed's or a student's) against the exact value, and say why it differs.
+"""Mark a given answer (the original's or a student's) against the exact value; say why it differs.
 
 A decimal answer counts as right when it is the correct value rounded to the places it shows
 (``16.3219`` for ``16.32186...``), so students are not punished for rounding.

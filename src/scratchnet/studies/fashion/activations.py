@@ -2,11 +2,11 @@
 
 [784, 128, 64, 32, 10] with logistic, tanh, relu and identity; Adam, batch 128, learning rate
 2e-5, 100 epochs; 10,000 validation images from the training images. One cell per engine x
-activation (``<engine>-seed-<activation>``) plus the scratchnet-only improved recipe
+activation (``<engine>-original-<activation>``) plus the scratchnet-only improved recipe
 (``scratchnet-improved-relu``).
 
 Each cell writes ``history.json`` (per-epoch log loss and accuracy, training and validation)
-and ``model.npz``; the summary writes ``activations.md/.csv/.json`` (seed, scikit-learn,
+and ``model.npz``; the summary writes ``activations.md/.csv/.json`` (original, scikit-learn,
 scratchnet and improved rows with wall times), ``engines.md/...`` (scikit-learn vs scratchnet
 per activation: difference in points and speed-up), ``loss.png`` and ``accuracy.png``.
 """
@@ -27,7 +27,7 @@ from scratchnet.studies.fashion.base import (
 )
 from scratchnet.studies.fashion.config import StudyConfig
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import FigureView, StudyView, TableView
+from scratchnet.views import FigureView, StudyView, TableView
 
 #: The original study's final training and validation accuracy (%) per activation.
 ORIGINAL = {
@@ -85,7 +85,7 @@ class ActivationsStudy(FashionStudy):
             rows,
             ("activation",),
             "val_accuracy",
-            title="Study 2: scratchnet vs scikit-learn (validation accuracy, seed recipe)",
+            title="Study 2: scratchnet vs scikit-learn (validation accuracy, original recipe)",
             unit="percentage points",
         )
         panels = histories(rows, out_dir, "activation")

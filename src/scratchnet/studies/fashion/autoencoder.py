@@ -35,7 +35,7 @@ from scratchnet.studies.fashion.base import (
 )
 from scratchnet.studies.fashion.config import StudyConfig, source_label
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import FigureView, StudyView, TableView
+from scratchnet.views import FigureView, StudyView, TableView
 
 #: The original study's test R^2 per activation.
 ORIGINAL_R2 = {"relu": 0.6529935364381618, "identity": 0.6497690441998021}
@@ -117,7 +117,7 @@ class AutoencoderStudy(FashionStudy):
             rows,
             ("activation",),
             "test_r2",
-            title="Study 4: scratchnet vs scikit-learn (test R^2 x 100, seed recipe)",
+            title="Study 4: scratchnet vs scikit-learn (test R^2 x 100, original recipe)",
             unit="points of R^2 x 100",
         )
         fig = tables.curves_figure(
@@ -178,7 +178,7 @@ def _image_rows(rows: list[dict], out_dir: Path) -> list[tuple[str, np.ndarray]]
 
 
 def table_rows(config: StudyConfig, rows: list[dict]) -> list[dict]:
-    """Seed, scikit-learn, scratchnet and improved rows per activation, in that order."""
+    """Original, scikit-learn, scratchnet and improved rows per activation, in that order."""
     activations = list(dict.fromkeys([*config.activations, *config.improved_activations]))
     original = {name: {"test R2": r2} for name, r2 in ORIGINAL_R2.items()}
     columns = {

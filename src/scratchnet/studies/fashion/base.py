@@ -30,7 +30,7 @@ from scratchnet.studies.fashion.config import (
     source_label,
 )
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import StudyView
+from scratchnet.views import StudyView
 
 
 class FashionStudy:
@@ -94,7 +94,7 @@ class FashionStudy:
         """The data and the original study's recipe."""
         return [
             data_description(config.data, rows[0]["sizes"]),
-            f"seed recipe: {recipe_text(config.recipe)}",
+            f"original recipe: {recipe_text(config.recipe)}",
         ]
 
 

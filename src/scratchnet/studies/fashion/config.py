@@ -4,13 +4,13 @@ A study's config file (see ``configs/fashion_*.toml``)::
 
     study = "fashion-activations"
     engines = ["sklearn", "scratchnet"]   # one cell per engine x setting
-    sklearn_dtype = "float64"             # the seed's MinMaxScaler output is float64
+    sklearn_dtype = "float64"             # the original study's MinMaxScaler output is float64
 
     [data]                                # scratchnet.data.prepare.DataConfig
-    train_subset = 0                      # 0 = all 60,000; the seed's filter is 8000
-    test_subset = 0                       # 0 = all 10,000; the seed's filter is 2000
+    train_subset = 0                      # 0 = all 60,000; the original study's filter is 8000
+    test_subset = 0                       # 0 = all 10,000; the original study's filter is 2000
 
-    [model]                               # the seed's recipe (engines.Recipe) + architecture
+    [model]                               # the original's recipe (engines.Recipe) + architecture
     hidden = [128, 64, 32]
     activations = ["logistic", "tanh", "relu", "identity"]
     lr = 2e-5
@@ -21,7 +21,7 @@ A study's config file (see ``configs/fashion_*.toml``)::
 
     [options]                             # study-specific settings
 
-Cells are ``<engine>-<recipe>-<activation>``, recipe ``seed`` (the seed's settings, both
+Cells are ``<engine>-<recipe>-<activation>``, recipe ``original`` (the original's settings, both
 engines) or ``improved`` (scratchnet only).
 """
 
@@ -48,7 +48,7 @@ from scratchnet.schema import Spec, array, either, integer, table, text, validat
 DATA_DEFAULTS = {"dataset": "fashion-mnist", "split": "holdout", "scaling": "minmax"}
 TOP_KEYS = {"study", "engines", "sklearn_dtype", "data", "model", "improved", "options"}
 SKLEARN_DTYPES = ("float64", "float32")
-RECIPES = ("seed", "improved")
+RECIPES = ("original", "improved")
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,10 @@ class StudyConfig:
     where: str = ""
 
     def recipe_named(self, name: str) -> Recipe:
-        """The ``seed`` or ``improved`` recipe."""
+        """The ``original`` or ``improved`` recipe."""
         if name == "improved" and self.improved is not None:
             return self.improved
-        if name == "seed":
+        if name == "original":
             return self.recipe
         raise ConfigError(f"{self.where}: no recipe named {name!r}")
 
@@ -106,25 +106,12 @@ def parse(
     validate(table, study_schema(options or {}, improved_allowed), where)
     data = parse_data(table.get("data", {}), f"{where} [data]")
     engines = _engines(table.get("engines", list(ENGINES)), where)
-    sklearn_dtype = table.get("sklearn_dtype", "float64")
-    if sklearn_dtype not in SKLEARN_DTYPES:
-        raise ConfigError(
-            f"{where}: sklearn_dtype must be one of {', '.join(SKLEARN_DTYPES)}, "
-            f"got {sklearn_dtype!r}"
-        )
+    sklearn_dtype = _sklearn_dtype(table, where)
     model = {**model_defaults, **_table(table, "model", where)}
     hidden = _int_list(model.pop("hidden"), f"{where} [model] hidden")
     activations = _str_list(model.pop("activations"), f"{where} [model] activations")
     recipe = dataclass_from(Recipe, model, f"{where} [model]")
-    improved, improved_activations = None, ()
-    if "improved" in table:
-        raw = dict(_table(table, "improved", where))
-        improved_activations = _str_list(
-            raw.pop("activations", ["relu"]), f"{where} [improved] activations"
-        )
-        checked = dataclass_from(Recipe, raw, f"{where} [improved]")
-        # keys the table leaves out inherit the seed recipe
-        improved = dataclasses.replace(recipe, **{k: getattr(checked, k) for k in raw})
+    improved, improved_activations = _improved(table, recipe, where)
     return StudyConfig(
         name=name,
         data=data,
@@ -138,6 +125,26 @@ def parse(
         options=parse_options(table.get("options", {}), options or {}, f"{where} [options]"),
         where=where,
     )
+
+
+def _sklearn_dtype(table: Mapping[str, Any], where: str) -> str:
+    value = table.get("sklearn_dtype", "float64")
+    if value not in SKLEARN_DTYPES:
+        raise ConfigError(
+            f"{where}: sklearn_dtype must be one of {', '.join(SKLEARN_DTYPES)}, got {value!r}"
+        )
+    return value
+
+
+def _improved(table: Mapping[str, Any], recipe: Recipe, where: str):
+    """The ``[improved]`` recipe and its activations, or ``(None, ())`` without that table;
+    the keys it leaves out inherit the original recipe."""
+    if "improved" not in table:
+        return None, ()
+    raw = dict(_table(table, "improved", where))
+    activations = _str_list(raw.pop("activations", ["relu"]), f"{where} [improved] activations")
+    checked = dataclass_from(Recipe, raw, f"{where} [improved]")
+    return dataclasses.replace(recipe, **{k: getattr(checked, k) for k in raw}), activations
 
 
 def study_schema(options: Mapping[str, Any], improved_allowed: bool = True) -> Spec:
@@ -160,7 +167,7 @@ def recipe_cells(config: StudyConfig) -> list[tuple[str, dict]]:
     cells = []
     for engine in config.engines:
         for activation in config.activations:
-            cells.append((engine, "seed", activation))
+            cells.append((engine, "original", activation))
         if engine == "scratchnet" and config.improved is not None:
             for activation in config.improved_activations:
                 cells.append((engine, "improved", activation))
@@ -173,7 +180,7 @@ def recipe_cells(config: StudyConfig) -> list[tuple[str, dict]]:
 
 def source_label(engine: str, recipe: str) -> str:
     """The row label of a result: ``sklearn``, ``scratchnet`` or ``scratchnet improved``."""
-    return engine if recipe == "seed" else f"{engine} {recipe}"
+    return engine if recipe == "original" else f"{engine} {recipe}"
 
 
 def engine_data(data: PreparedData, engine: str, sklearn_dtype: str) -> PreparedData:
@@ -190,7 +197,7 @@ def engine_data(data: PreparedData, engine: str, sklearn_dtype: str) -> Prepared
 
 
 def data_description(config: DataConfig, sizes: Mapping[str, int]) -> str:
-    """One line saying which data a table comes from (full data or the seed's subsets)."""
+    """One line saying which data a table comes from (full data or the original study's subsets)."""
     subset = (
         "full data"
         if not (config.train_subset or config.test_subset)

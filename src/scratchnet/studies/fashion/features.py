@@ -2,9 +2,9 @@
 
 For each autoencoder of study 4 (engine x recipe x activation), take its hidden activations
 for the training, validation and test images and train a classifier with two hidden layers of
-16 units (Adam, learning rate 2e-5, 200 epochs: the seed's "same solver and learning rate as in
+16 units (Adam, learning rate 2e-5, 200 epochs: the original's "same solver and learning rate as in
 part 2"; its batch size is unstated, so scikit-learn's default, 200). Two feature layers per
-autoencoder: ``penultimate`` (the 64-unit layer before the output, the seed's choice) and
+autoencoder: ``penultimate`` (the 64-unit layer before the output, the original study's choice) and
 ``bottleneck`` (the 16-unit middle layer, an extra row). The classifier uses the autoencoder's
 engine; the improved autoencoders' features get the improved recipe.
 
@@ -16,8 +16,8 @@ Where the autoencoders come from (``[options] autoencoder``):
   each cell trains its autoencoder itself, into ``<cell>/autoencoder/``, so the study also
   runs alone.
 
-``[options] autoencoder_engine`` picks whose autoencoders feed the seed-recipe classifiers:
-``same`` (the default: each engine end to end, as the seed ran one tool) or an engine name
+``[options] autoencoder_engine`` picks whose autoencoders feed the original-recipe classifiers:
+``same`` (the default: each engine end to end, as the original study ran one tool) or an engine name
 (both engines' classifiers on the same features, which isolates the classifier; the improved
 rows always use the improved scratchnet autoencoders).
 
@@ -54,7 +54,7 @@ from scratchnet.studies.fashion.base import (
 )
 from scratchnet.studies.fashion.config import StudyConfig, recipe_text
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import FigureView, StudyView, TableView
+from scratchnet.views import FigureView, StudyView, TableView
 
 #: The original study's test accuracy (%) of classifiers on the penultimate-layer features.
 ORIGINAL = {
@@ -192,9 +192,9 @@ class FeaturesStudy(FashionStudy):
             super().notes(study, rows)[0],
             f"classifier: hidden {list(study.hidden)}, "
             f"{study.options['classifier_activation']}, {recipe_text(study.recipe)}",
-            "features: penultimate = the 64-unit layer before the output (the seed's), "
+            "features: penultimate = the 64-unit layer before the output (the original study's), "
             "bottleneck = the 16-unit middle layer",
-            "autoencoders (seed recipe): "
+            "autoencoders (original recipe): "
             + ("each engine's own" if engine == "same" else f"{engine}'s, for both engines"),
             *improved_notes(study),
         ]
@@ -221,7 +221,7 @@ class FeaturesStudy(FashionStudy):
             rows,
             ("setting",),
             "test_accuracy",
-            title="Study 5: scratchnet vs scikit-learn (test accuracy, seed recipe)",
+            title="Study 5: scratchnet vs scikit-learn (test accuracy, original recipe)",
             unit="percentage points",
         )
         panels = histories(rows, out_dir, "setting", f"{{layer}}_{HISTORY}")
@@ -270,7 +270,7 @@ def _autoencoder(config: FeaturesConfig, cell: Cell, cell_dir: Path) -> tuple[tu
 def autoencoder_key(config: FeaturesConfig, params: Mapping[str, Any]) -> str:
     """The autoencoder cell whose features a classifier cell uses."""
     engine = config.study.options["autoencoder_engine"]
-    if engine == "same" or params["recipe"] != "seed":
+    if engine == "same" or params["recipe"] != "original":
         engine = params["engine"]
     return f"{engine}-{params['recipe']}-{params['activation']}"
 

@@ -4,13 +4,13 @@ relu, [128, 64, 32], Adam, at most 50 epochs, learning rate in {1e-4, 1e-5} x ba
 {128, 256}, 3-fold cross-validation on the training part (the holdout split's training images),
 accuracy, all cores. Each engine's whole search is one cell (``<engine>-gridsearch``), run by
 scikit-learn's own ``GridSearchCV`` (``n_jobs=-1`` inside: all cores); with scratchnet it wraps
-``NeuralNetwork`` unchanged. ``refit=True`` as in the seed, so the best model is also scored on
+``NeuralNetwork`` unchanged. ``refit=True`` as in the original, so the best model is also scored on
 the test set.
 
 Each cell writes ``cv_results.json`` (every candidate: parameters, per-fold and mean/std
 accuracy, fit times) and ``model.npz`` (the refitted best model). The summary writes
 ``candidates.md/.csv/.json`` (every candidate, both engines), ``gridsearch.md/...`` (best
-parameters and score per engine beside the seed's) and ``engines.md/...``.
+parameters and score per engine beside the original study's) and ``engines.md/...``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from scratchnet.studies.fashion import tables
 from scratchnet.studies.fashion.base import FashionStudy
 from scratchnet.studies.fashion.config import StudyConfig, recipe_text
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import StudyView, TableView
+from scratchnet.views import StudyView, TableView
 
 #: The original study's best parameters and best mean cross-validation accuracy.
 ORIGINAL_BEST = {"lr": 1e-4, "batch_size": 128, "cv accuracy %": 88.12}
@@ -130,7 +130,7 @@ class GridSearchStudy(FashionStudy):
             digits={"best lr": 6},
         )
         for row in rows:
-            row.update(setting="grid", recipe="seed", epochs=None)
+            row.update(setting="grid", recipe="original", epochs=None)
         tables.write_engine_table(
             out_dir,
             rows,
@@ -182,7 +182,7 @@ def _candidate_rows(rows: list[dict], out_dir: Path) -> list[dict]:
 
 def _best_rows(rows: list[dict]) -> list[dict]:
     """The original study's best candidate, then each engine's."""
-    best = [{"source": "seed", "best lr": ORIGINAL_BEST["lr"],
+    best = [{"source": "original", "best lr": ORIGINAL_BEST["lr"],
              "best batch_size": ORIGINAL_BEST["batch_size"],
              "best cv acc %": ORIGINAL_BEST["cv accuracy %"]}]  # fmt: skip
     for row in rows:

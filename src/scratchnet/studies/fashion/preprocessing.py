@@ -25,7 +25,7 @@ from scratchnet.fileio import atomic_path, write_json
 from scratchnet.studies.fashion import config as fashion_config
 from scratchnet.studies.fashion import tables
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import FigureView, StudyView, TableView
+from scratchnet.views import FigureView, StudyView, TableView
 
 OPTIONS = {"n_images": 10, "image_seed": 0}
 DATA = "data.json"

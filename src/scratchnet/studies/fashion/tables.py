@@ -59,35 +59,41 @@ def compare_engines(
         Per setting: both values, ``difference`` (scratchnet - sklearn, in points), ``within``
         (yes/no), both engines' training seconds and ``speedup`` (sklearn / scratchnet).
     """
-    seeds = [row for row in rows if row.get("recipe") == "seed"]
-    settings = list(dict.fromkeys(tuple(row[k] for k in by) for row in seeds))
+    originals = [row for row in rows if row.get("recipe") == "original"]
+    settings = list(dict.fromkeys(tuple(row[k] for k in by) for row in originals))
     pairs = []
     for setting in settings:
-        found = {row["engine"]: row for row in seeds if tuple(row[k] for k in by) == setting}
+        found = {row["engine"]: row for row in originals if tuple(row[k] for k in by) == setting}
         if set(found) != {"sklearn", "scratchnet"}:
             continue
-        sk, sn = found["sklearn"], found["scratchnet"]
-        difference = (sn[metric] - sk[metric]) * scale
         pairs.append(
             {
                 **dict(zip(by, setting)),
-                f"sklearn {metric}": sk[metric] * scale,
-                f"scratchnet {metric}": sn[metric] * scale,
-                "difference": difference,
-                "within": "yes" if difference >= -tolerance else "no",
-                "sklearn fit s": sk["fit_seconds"],
-                "scratchnet fit s": sn["fit_seconds"],
-                "speedup": sk["fit_seconds"] / max(sn["fit_seconds"], 1e-9),
-                "sklearn wall s": sk.get("cell_seconds"),
-                "scratchnet wall s": sn.get("cell_seconds"),
-                "wall speedup": (sk.get("cell_seconds") or math.nan)
-                / max(sn.get("cell_seconds") or math.nan, 1e-9),
+                **_pair(found["sklearn"], found["scratchnet"], metric, scale, tolerance),
             }
         )
     return pairs
 
 
-SOURCES = ("seed", "sklearn", "scratchnet", "scratchnet improved")
+def _pair(sk: Mapping, sn: Mapping, metric: str, scale: float, tolerance: float) -> dict:
+    """scikit-learn's row ``sk`` beside scratchnet's ``sn``: values, difference, times."""
+    difference = (sn[metric] - sk[metric]) * scale
+    return {
+        f"sklearn {metric}": sk[metric] * scale,
+        f"scratchnet {metric}": sn[metric] * scale,
+        "difference": difference,
+        "within": "yes" if difference >= -tolerance else "no",
+        "sklearn fit s": sk["fit_seconds"],
+        "scratchnet fit s": sn["fit_seconds"],
+        "speedup": sk["fit_seconds"] / max(sn["fit_seconds"], 1e-9),
+        "sklearn wall s": sk.get("cell_seconds"),
+        "scratchnet wall s": sn.get("cell_seconds"),
+        "wall speedup": (sk.get("cell_seconds") or math.nan)
+        / max(sn.get("cell_seconds") or math.nan, 1e-9),
+    }
+
+
+SOURCES = ("original", "sklearn", "scratchnet", "scratchnet improved")
 
 
 def source_rows(
@@ -108,7 +114,7 @@ def source_rows(
         Cell metrics with ``engine``, ``recipe``, ``by``, ``epochs``, ``fit_seconds`` and
         ``cell_seconds``.
     original : mapping setting -> {column: value}
-        The original study's figures (source ``seed`` in the table).
+        The original study's figures (source ``original`` in the table).
     columns : mapping column -> (metric key, scale)
         Table columns taken from the cell metrics (value x scale).
     """
@@ -117,7 +123,7 @@ def source_rows(
     table = []
     for setting in settings:
         if setting in original:
-            table.append({by: setting, "source": "seed", **original[setting]})
+            table.append({by: setting, "source": "original", **original[setting]})
         found = [row for row in rows if row[by] == setting]
         found.sort(key=lambda row: SOURCES.index(source_label(row["engine"], row["recipe"])))
         for row in found:

@@ -8,15 +8,15 @@ A cell's folder holds ``history.json`` and ``model.npz``; the summary writes ``r
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 from scratchnet import engines
+from scratchnet.numbers import MISSING, significant
 from scratchnet.studies.grid import summary
 from scratchnet.studies.grid.config import NAME, GridConfig, parse
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import FigureView, StudyView, TableView
+from scratchnet.views import FigureView, StudyView, TableView
 
 
 class GridStudy:
@@ -51,7 +51,8 @@ class GridStudy:
 
     def describe(self, config: GridConfig, record: dict) -> str:
         shown = ", ".join(
-            f"{name} {_number(record['metrics'].get(name))}" for name in config.metrics[:3]
+            f"{name} {significant(record['metrics'].get(name), missing=MISSING)}"
+            for name in config.metrics[:3]
         )
         return f"{record['key']}: {shown} ({record['seconds']:.1f} s)"
 
@@ -82,12 +83,6 @@ def value_text(value: Any) -> str:
         return "x".join(value_text(v) for v in value)
     text = str(value).lower() if isinstance(value, bool) else str(value)
     return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in text)
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, float) and math.isfinite(value):
-        return f"{value:.4g}"
-    return str(value)
 
 
 STUDY = GridStudy()

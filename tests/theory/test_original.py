@@ -1,8 +1,8 @@
-"""The seed's answers, marked: which are right, which wrong, and why."""
+"""The original study's answers, marked: which are right, which wrong, and why."""
 
 from __future__ import annotations
 
-from scratchnet.theory import seed
+from scratchnet.theory import original
 
 
 def by_quantity(comparisons):
@@ -10,7 +10,7 @@ def by_quantity(comparisons):
 
 
 def test_backprop_findings():
-    c = by_quantity(seed.compare_backprop())
+    c = by_quantity(original.compare_backprop())
     for i in (1, 2, 3):
         assert c[f"y_hat_{i}"].verdict == "correct"
     assert c["mse"].verdict == "wrong" and "arithmetic slip" in c["mse"].why
@@ -24,7 +24,7 @@ def test_backprop_findings():
 
 
 def test_svm_findings():
-    c = by_quantity(seed.compare_svm())
+    c = by_quantity(original.compare_svm())
     assert c["w1 equation"].verdict == "wrong" and "3a6" in c["w1 equation"].correct
     assert c["w2 equation"].verdict == "correct"
     assert c["solving the dual"].verdict == "wrong"
@@ -36,17 +36,17 @@ def test_svm_findings():
 
 
 def test_hyperplane_findings_are_all_correct():
-    c = by_quantity(seed.compare_hyperplane())
+    c = by_quantity(original.compare_hyperplane())
     for q in ("boundary", "margin 2/||w||", "functional margins", "support vectors"):
         assert c[q].verdict == "correct"
     assert c["class of new point(s)"].verdict == "correct"
     assert c["is (w, b) the maximum-margin hyperplane?"].correct == "yes"
 
 
-def test_compare_with_seed_is_json_ready():
+def test_compare_with_original_is_json_ready():
     import json
 
-    everything = seed.compare_with_seed()
+    everything = original.compare_with_original()
     assert set(everything) == {"backprop", "svm", "hyperplane"}
     text = json.dumps({k: [c.to_dict() for c in v] for k, v in everything.items()})
     assert set(json.loads(text)["svm"][0]) == {"quantity", "given", "correct", "verdict", "why"}

@@ -1,8 +1,9 @@
-"""The seed's Section A as data, and its answers compared with the exact ones.
+"""The original study's Section A as data, and its answers compared with the exact ones.
 
 Each ``compare_*`` function returns a list of :class:`~scratchnet.theory.compare.Comparison`
-(quantity, the seed's value as written, the correct value, verdict, why). Values are transcribed
-from ``seed/000_c3e9dc572287ad13.txt`` as strings so that their written precision is kept.
+(quantity, the original's value as written, the correct value, verdict, why). Values are
+transcribed from the original study (``shared/seed/000_c3e9dc572287ad13.txt``) as strings so
+that their written precision is kept.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ BACKPROP: dict[str, Any] = {
     "learning_rate": "0.01",
 }
 
-#: The seed's numbers for Q1(a). Forward values for samples 1..3, then loss, gradients, updates.
+#: The original's numbers for Q1(a). Forward values for samples 1..3, then loss, gradients, updates.
 BACKPROP_ANSWERS: dict[str, str] = {
     "z1_1": "0.1", "a1_1": "0.1", "y_hat_1": "0.02",
     "z1_2": "0.2", "a1_2": "0.2", "y_hat_2": "0.04",
@@ -39,21 +40,21 @@ BACKPROP_ANSWERS: dict[str, str] = {
 
 
 def backprop_network() -> backprop.Network:
-    """The seed's 1-1-1 network: w1 = 0.1, b1 = 0 (relu), w2 = 0.2, b2 = 0 (identity)."""
+    """The original study's 1-1-1 network: w1 = 0.1, b1 = 0 (relu), w2 = 0.2, b2 = 0 (identity)."""
     return backprop.Network.from_lists(
         BACKPROP["weights"], BACKPROP["biases"], BACKPROP["activations"], input_size=1
     )
 
 
 def backprop_trace() -> backprop.BackpropTrace:
-    """The exact trace of the seed's exercise."""
+    """The exact trace of the original study's exercise."""
     return backprop.trace(
         backprop_network(), BACKPROP["x"], BACKPROP["y"], BACKPROP["learning_rate"]
     )
 
 
 def compare_backprop() -> list[Comparison]:
-    """The seed's Q1(a) numbers and formulas against the exact trace."""
+    """The original study's Q1(a) numbers and formulas against the exact trace."""
     trace = backprop_trace()
     out = marking.mark_backprop(trace, BACKPROP_ANSWERS)
     out.append(
@@ -85,13 +86,13 @@ SVM_POINTS: list[tuple[int, int]] = [(0, 0), (1, 0), (0, 1), (1, 1), (2, 2), (3,
 SVM_LABELS: list[int] = [1, 1, 1, -1, -1, -1]
 SVM_READING = (
     "x1 = (0,0), x2 = (1,0), x3 = (0,1) with y = +1 and x4 = (1,1), x5 = (2,2), x6 = (3,0) with "
-    "y = -1, read from the seed's expansion w = a1 (0,0) + a2 (1,0) + a3 (0,1) - a4 (1,1) - "
+    "y = -1, read from the original's expansion w = a1 (0,0) + a2 (1,0) + a3 (0,1) - a4 (1,1) - "
     "a5 (2,2) - a6 (3,0) (the minus signs are the labels y = -1) and from its constraint "
     "a1 + a2 + a3 - a4 - a5 - a6 = 0; its second-coordinate equation a3 - a4 - 2 a5 = w2 agrees, "
     "and its first-coordinate equation agrees except for the coefficient of a6"
 )
 
-#: The seed's claims for Q1(b).
+#: The original study's claims for Q1(b).
 SVM_ANSWERS: dict[str, Any] = {
     "w1 equation": "a2 - a4 - 2a5 - a6 = w1",
     "w2 equation": "a3 - a4 - 2a5 = w2",
@@ -107,7 +108,7 @@ SVM_ANSWERS: dict[str, Any] = {
 
 
 def svm_fit() -> svm.SVMResult:
-    """The exact hard-margin SVM on the seed's six points."""
+    """The exact hard-margin SVM on the original study's six points."""
     return svm.fit_hard_margin(SVM_POINTS, SVM_LABELS)
 
 
@@ -123,16 +124,16 @@ def _equation(coefficients: list[Fraction], rhs: str) -> str:
 
 
 def compare_svm() -> list[Comparison]:
-    """The seed's Q1(b) working and answers against the exact dual solution."""
+    """The original study's Q1(b) working and answers against the exact dual solution."""
     result = svm_fit()
     ys, pts = SVM_LABELS, [[Fraction(v) for v in p] for p in SVM_POINTS]
     out = [
         Comparison(
-            "data set (reading of the seed)",
+            "data set (reading of the original)",
             "never listed",
             SVM_READING,
             "assumption",
-            "the only reading consistent with the seed's expansion of w and its sum constraint",
+            "the only reading consistent with the original's expansion of w and its sum constraint",
         )
     ]
     for k, key in enumerate(("w1 equation", "w2 equation")):
@@ -201,7 +202,7 @@ def compare_svm() -> list[Comparison]:
     )
     out.append(
         Comparison(
-            "margin 2/||w||", "-", result.margin_text, NOT_GIVEN, "the seed does not state it"
+            "margin 2/||w||", "-", result.margin_text, NOT_GIVEN, "the original does not state it"
         )
     )
     return out
@@ -229,7 +230,7 @@ HYPERPLANE: dict[str, Any] = {
     "new_points": [(1, 3)],
 }
 
-#: The seed's answers for Q3.
+#: The original study's answers for Q3.
 HYPERPLANE_ANSWERS: dict[str, Any] = {
     "margin": "1",
     "functional_margins": ["3", "1", "1", "3"],
@@ -239,13 +240,13 @@ HYPERPLANE_ANSWERS: dict[str, Any] = {
 
 
 def hyperplane_analysis() -> hyperplane.HyperplaneAnalysis:
-    """The exact analysis of the seed's Q3."""
+    """The exact analysis of the original study's Q3."""
     h = HYPERPLANE
     return hyperplane.analyze(h["w"], h["b"], h["points"], h["labels"], h["new_points"])
 
 
 def compare_hyperplane() -> list[Comparison]:
-    """The seed's Q3 answers against the exact analysis."""
+    """The original study's Q3 answers against the exact analysis."""
     analysis = hyperplane_analysis()
     out = marking.mark_hyperplane(analysis, HYPERPLANE_ANSWERS)
     out[0] = _renamed(
@@ -276,7 +277,7 @@ def compare_hyperplane() -> list[Comparison]:
     return out
 
 
-def compare_with_seed() -> dict[str, list[Comparison]]:
+def compare_with_original() -> dict[str, list[Comparison]]:
     """All three exercises: ``{"backprop": [...], "svm": [...], "hyperplane": [...]}``."""
     return {
         "backprop": compare_backprop(),
