@@ -57,13 +57,15 @@ class TableView:
     """A table ``<stem>.csv`` (with ``<stem>.json``: title and notes); ``best_by`` names the
     column by which the report says which group of rows is best, ``headline`` the column whose
     best row the report's first screen puts beside the original study's (``headline_label``:
-    the row's label, ``{finding}`` standing for "best" or "at chance"). ``caption`` replaces
+    the row's label, ``{finding}`` standing for "best" or "at chance"; ``headline_source``:
+    only rows of this ``source`` count as ours). ``caption`` replaces
     the title, ``columns`` choose and label the columns shown, ``compare`` highlights them."""
 
     stem: str
     best_by: str | None = None
     headline: str | None = None
     headline_label: str | None = None
+    headline_source: str | None = None
     caption: str | None = None
     columns: tuple[ColumnView, ...] = ()
     compare: CompareView | None = None

@@ -162,3 +162,26 @@ def test_first_screen_shows_the_findings_in_chromium(tmp_path):
         assert -2 <= top < 50, top  # scrolled to it (sub-pixel rounding aside)
         assert console_errors(driver) == []
     assert screenshot.read_bytes()[:4] == b"\x89PNG" and screenshot.stat().st_size > 10_000
+
+
+RECORD_TABLE = (
+    "result,source,test accuracy %,from\n"
+    "the original's best cell,original,96.23,the paper\n"
+    "a far larger published network,published,99.65,the paper\n"
+    "our reproduction,reproduction,98.0,this run\n"
+    "record: 200 epochs,record,99.45,this study\n"
+)
+
+
+def test_a_record_is_put_beside_the_original_not_a_published_figure(run):
+    from scratchnet.views import StudyView, TableView, write_view
+
+    folder = run / "records" / "mnist"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "record.csv").write_text(RECORD_TABLE)
+    table = TableView("record", headline="test accuracy %", headline_source="record")
+    write_view(folder, StudyView("Records: MNIST", "", (table,)))
+    row = _rows(run)["Records"]
+    assert row[0].text == "Records: MNIST, best test accuracy %"
+    assert row[1] == "the original's best cell: 96.23"
+    assert row[2] == Cell("record: 200 epochs: 99.45 (record)", "good")  # not 99.65

@@ -58,6 +58,7 @@ curves = ["loss", "accuracy"]
 [[anchors]]
 label = "a published figure"
 value = 12.5
+original = true
 
 [[anchors]]
 label = "another sweep's best"
@@ -138,7 +139,9 @@ def test_anchors_are_fixed_read_from_another_sweep_or_missing(record_run):
     assert rows["a published figure"] == "12.5"
     assert rows["another sweep's best"] == "77.0"
     assert rows["a sweep that did not run"] == ""
-    assert "| a sweep that did not run | - |" in (out / "record.md").read_text()
+    assert "| a sweep that did not run | reproduction | - |" in (out / "record.md").read_text()
+    sources = [row["source"] for row in _rows(out / "record.csv")]
+    assert sources == ["original", "reproduction", "reproduction", "record"]
 
 
 def test_the_view_names_the_tables_figures_and_samples_that_exist(record_run):

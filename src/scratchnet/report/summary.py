@@ -105,7 +105,7 @@ def _table_rows(table: JsonView, columns: list[str], rows: list[dict], title: st
         label = label or f"{title}, {{finding}}"
         return compare.headline_rows(rows, comparison, label, lambda *r: _row(r[0], title, *r[1:]))
     if metric in columns and "source" in columns:
-        row = _source_row(columns, rows, metric, title)
+        row = _source_row(columns, rows, metric, title, _text(table, "headline_source"))
         return [row] if row else []
     return []
 
@@ -114,8 +114,9 @@ def _text(view: JsonView, key: str) -> str | None:
     return study_section.optional_text(view, key)
 
 
-def _source_row(columns: list[str], rows: list[dict], metric: str, title: str):
-    """The original's best setting by ``metric`` beside ours (over every engine we ran)."""
+def _source_row(columns: list[str], rows: list[dict], metric: str, title: str, source=None):
+    """The original's best setting by ``metric`` beside ours (over every engine we ran, or
+    the rows of ``source``)."""
     group = columns[: columns.index("source")]
     labels = group + [c for c in columns if c.startswith("best ") and c != metric]
 
@@ -124,7 +125,7 @@ def _source_row(columns: list[str], rows: list[dict], metric: str, title: str):
         return max(scored, key=lambda r: parse(r[metric]), default=None)
 
     theirs = best([r for r in rows if r.get("source") == ORIGINAL])
-    ours = best([r for r in rows if r.get("source") != ORIGINAL])
+    ours = best([r for r in rows if r.get("source") != ORIGINAL and source in (None, r["source"])])
     if theirs is None or ours is None:
         return None
 

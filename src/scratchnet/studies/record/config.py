@@ -36,6 +36,7 @@ record, and only its model ever sees the test part. ::
     [[anchors]]                                 # figures the record is shown beside
     label = "the original study"
     value = 96.23                               # as the table shows it (accuracy in %)
+    original = true                             # the original study's own figure
     [[anchors]]
     label = "our reproduction"
     run = "../../section_b/original"           # another sweep folder, relative to this one
@@ -69,7 +70,7 @@ NAME = "record"
 class Anchor:
     """A figure shown beside the record: a fixed ``value``, or the ``column`` of the row of
     ``run``'s ``table`` that is ``best`` (``max`` or ``min``) by ``best_by``, among the rows
-    whose columns hold the ``where`` values."""
+    whose columns hold the ``where`` values; ``original`` marks the original study's own."""
 
     label: str
     value: float | None = None
@@ -79,6 +80,7 @@ class Anchor:
     best_by: str | None = None
     best: str = "max"
     where: dict = field(default_factory=dict, hash=False)
+    original: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ def _anchor_schema() -> schema.Spec:
         best_by=schema.text(),
         best=schema.text("max", "min"),
         where=schema.Spec("table"),
+        original=schema.flag(),
     )
 
 

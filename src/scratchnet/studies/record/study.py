@@ -17,7 +17,7 @@ from scratchnet import engines
 from scratchnet.studies.record import summary
 from scratchnet.studies.record.config import NAME, RecordConfig, parse
 from scratchnet.sweep.cells import Cell
-from scratchnet.sweep.views import FigureView, StudyView, TableView
+from scratchnet.views import FigureView, StudyView, TableView
 
 
 class RecordStudy:
@@ -75,7 +75,8 @@ class RecordStudy:
             f"the validation part only; the step with the best {summary.label(config.select)} "
             "is the record, and its model alone is scored on the test part, once."
         ).strip()
-        tables = (TableView(summary.RECORD, headline=summary.score_column(config)),)
+        headline = summary.score_column(config)
+        tables = (TableView(summary.RECORD, headline=headline, headline_source=summary.RECORD),)
         tables += (TableView(summary.LADDER),)
         return StudyView(config.title, intro, tables, tuple(figures))
 

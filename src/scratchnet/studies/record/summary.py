@@ -19,6 +19,7 @@ from scratchnet.run.train import HISTORY, MODEL
 from scratchnet.runfiles import RunFolderError, read_csv, read_json
 from scratchnet.studies.record.config import Anchor, RecordConfig
 from scratchnet.sweep import figures, tables
+from scratchnet.views import ORIGINAL
 
 LADDER = "ladder"
 RECORD = "record"
@@ -108,22 +109,23 @@ def _record_table(config, chosen: dict | None, n_steps: int, out_dir: Path) -> N
     column = score_column(config)
     values = [_anchor_value(anchor, out_dir) for anchor in config.anchors]
     rows = [
-        {"result": a.label, column: v, "kind": _kind(a, v)} for a, v in zip(config.anchors, values)
+        {"result": a.label, "source": _source(a), column: v, "from": _origin(a, v)}
+        for a, v in zip(config.anchors, values)
     ]
     if chosen is not None:
         score = _test_score(config, out_dir / "cells" / chosen["key"] / MODEL)
-        rows.append({"result": f"record: {chosen['params']['step']}", column: score,
-                     "kind": "this study"})  # fmt: skip
+        rows.append({"result": f"record: {chosen['params']['step']}", "source": RECORD,
+                     column: score, "from": "this study"})  # fmt: skip
     notes = [
         f"the record is the step with the best {label(config.select)} of {n_steps}; its model is "
         "the only one scored on the test part",
         f"data: {config.data.dataset}, test part of {_size(chosen, 'test')} images",
     ]
     digits = {column: 2 if config.percent else 4}
+    columns = ("result", "source", column, "from")
     tables.write_table(
-        out_dir, RECORD, ("result", column, "kind"), rows, title=config.title, notes=notes,
-        digits=digits,
-    )  # fmt: skip
+        out_dir, RECORD, columns, rows, title=config.title, notes=notes, digits=digits
+    )
 
 
 def _test_score(config: RecordConfig, model_file: Path) -> float:
@@ -151,11 +153,18 @@ def _anchor_value(anchor: Anchor, out_dir: Path) -> float | None:
     return max(scored, key=lambda pair: pair[0])[1] if scored else None
 
 
-def _kind(anchor: Anchor, value: float | None) -> str:
+def _source(anchor: Anchor) -> str:
+    """The row's ``source``: the original study's, published, or one of our runs."""
+    if anchor.original:
+        return ORIGINAL
+    return "published" if anchor.value is not None else "reproduction"
+
+
+def _origin(anchor: Anchor, value: float | None) -> str:
     if anchor.value is not None:
-        return "published"
+        return "the paper or page named"
     folder = anchor.run.replace("../", "")
-    return f"this reproduction: {folder}" if value is not None else f"not run here ({folder})"
+    return f"this run: {folder}" if value is not None else f"not run here ({folder})"
 
 
 def _samples(config: RecordConfig, augment_spec: Any, out_dir: Path) -> None:
