@@ -25,8 +25,14 @@ STUDY_TITLES = [
     "C.3 Grid search",
     "C.4 Autoencoder",
     "C.5 Hidden features",
+    "Records: how far the original's networks go",
+    "Record: MNIST",
+    "Record: Fashion-MNIST, the original's hidden layers",
+    "Record: Fashion-MNIST autoencoder",
 ]
-FIGURES = 1 + 3 * 2 + 6  # SVM; heatmap + loss grid per MNIST protocol; Fashion figures
+#: SVM; heatmap + loss grid per MNIST protocol; Fashion figures; the records' curves (and
+#: augmented samples where a step augments: MNIST and Fashion-MNIST)
+FIGURES = 1 + 3 * 2 + 6 + 3 + 3 + 1
 
 
 @pytest.fixture(scope="module")

@@ -78,7 +78,10 @@ def test_forward_and_predict_raw_agree_and_layer_picks_hidden_output():
     np.testing.assert_allclose(net.predict_raw(X, layer=1), hidden, rtol=1e-12)
 
 
-def test_prediction_is_bitwise_independent_of_batching():
+def test_prediction_does_not_depend_on_batching_beyond_rounding():
+    """Rows are predicted alike in any batch, to float32 rounding: how OpenBLAS blocks a
+    product depends on its row count, so on some kernels (Haswell's, as on AMD EPYC) one row
+    alone and the same row among many differ in their last bits."""
     net = _network([30, 64, 10], "relu")
     net.params[...] = net.params.astype(np.float32)
     net32 = MLP(net.layer_sizes, net.hidden_activations, np.float32)
@@ -86,7 +89,7 @@ def test_prediction_is_bitwise_independent_of_batching():
     X = np.random.default_rng(0).normal(size=(PREDICT_CHUNK + 37, 30)).astype(np.float32)
     whole = net32.predict_raw(X)
     one_by_one = np.vstack([net32.predict_raw(X[i : i + 1]) for i in range(0, len(X), 41)])
-    assert np.array_equal(whole[::41], one_by_one)
+    np.testing.assert_allclose(whole[::41], one_by_one, rtol=1e-5, atol=1e-6)
 
 
 def test_parameters_are_views_of_one_flat_vector_and_survive_pickling():
