@@ -10,7 +10,8 @@ from scratchnet.views import StudyView, TableView, write_view
 
 def test_the_plan_groups_steps_into_sections_in_order():
     view = run_view()
-    assert [s.folder for s in view.sections] == ["section_a", "section_b", "section_c"]
+    assert [s.folder for s in view.sections] == ["section_a", "section_b", "section_c", "records"]
+    assert view.sections[3].parts == ("records/mnist", "records/fashion", "records/autoencoder")
     assert view.sections[1].parts == (
         "section_b/original",
         "section_b/original_summed",
@@ -20,9 +21,9 @@ def test_the_plan_groups_steps_into_sections_in_order():
 
 
 def test_a_new_step_becomes_its_own_section_with_its_headline(tmp_path):
-    plan = (*PLAN, Step("records/mnist", "Records: MNIST", "mnist_record.toml"))
+    plan = (*PLAN, Step("extras/mnist", "Extras: MNIST", "mnist_extra.toml"))
     write_view(tmp_path, run_view(plan))
-    study = tmp_path / "records" / "mnist"
+    study = tmp_path / "extras" / "mnist"
     study.mkdir(parents=True)
     (study / "records.csv").write_text(
         "model,source,test acc %\nmlp,original,96.2\nmlp,ours,98.1\n"
@@ -31,10 +32,10 @@ def test_a_new_step_becomes_its_own_section_with_its_headline(tmp_path):
     table = TableView("records", best_by="test acc %", headline="test acc %")
     write_view(study, StudyView("Records on MNIST", "Our best networks.", (table,)))
     doc = build_document(tmp_path)
-    assert [s.title for s in doc.sections][-1] == "Records: MNIST"
+    assert [s.title for s in doc.sections][-1] == "Extras: MNIST"
     assert doc.sections[-1].subsections[0].title == "Records on MNIST"
     rows = doc.summary.blocks[0].rows
     assert rows[-1][0].text == "Records on MNIST, best test acc %"
     assert rows[-1][0].link == "records-on-mnist" and rows[-1][2].status == "good"
     _, md = write_report(tmp_path)
-    assert "## Records: MNIST" in md.read_text() and "| mlp | ours | 98.10 ▲ |" in md.read_text()
+    assert "## Extras: MNIST" in md.read_text() and "| mlp | ours | 98.10 ▲ |" in md.read_text()
