@@ -24,7 +24,8 @@ densifies one chunk of :data:`PREDICT_CHUNK` rows at a time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -149,6 +150,9 @@ class MLP:
         shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
         norm_sizes = [k if norm else 0 for k, norm in zip(self.layer_sizes[1:], self.batch_norm)]
         self.coefs, self.intercepts, self.scales = _layer_views(self.params, shapes, norm_sizes)
+        ends = np.cumsum([0] + [fan_in * fan_out for fan_in, fan_out in shapes]).tolist()
+        #: ``weight_slices[i]``: where ``coefs[i]`` lies in ``params``.
+        self.weight_slices = [slice(a, b) for a, b in itertools.pairwise(ends)]
         self.coef_grads, self.intercept_grads, self.scale_grads = _layer_views(
             self.grads, shapes, norm_sizes
         )
@@ -163,7 +167,7 @@ class MLP:
         # no function; an activation that cannot be looked up by name stays an object.
         views = ("coefs", "intercepts", "scales", "coef_grads", "intercept_grads", "scale_grads")
         state = self.__dict__.copy()
-        for name in (*views, "running_means", "running_vars", "_workspaces"):
+        for name in (*views, "running_means", "running_vars", "weight_slices", "_workspaces"):
             del state[name]
         state["hidden_activations"] = [_plain(act) for act in self.hidden_activations]
         state["dtype"] = self.dtype.name
@@ -284,6 +288,7 @@ class MLP:
         alpha: float = 0.0,
         descend: tuple[float, float] | None = None,
         normalizer: float | None = None,
+        update: Callable[[int, float], None] | None = None,
     ) -> None:
         """Fill ``grads`` from the loss gradient at the output, after :meth:`forward`.
 
@@ -304,6 +309,10 @@ class MLP:
         normalizer : float, optional
             The ``n`` of the penalty: the batch's total sample weight when the loss is a
             weighted mean; by default the number of rows.
+        update : callable, optional
+            ``update(i, l2)``, called as soon as weight layer i's gradient is in
+            ``coef_grads[i]`` (without its L2 term ``l2 * W_i``, which ``update`` adds), to take
+            the optimizer's step on ``W_i`` while that gradient is still in cache.
 
         A layer the forward pass dropped out from takes its weight gradient from the
         dropped output, and passes the gradient back through the same mask. A batch-normalized
@@ -321,7 +330,11 @@ class MLP:
                 np.matmul(delta, self.coefs[i].T, out=previous)  # before W_i may change
                 if mask is not None:
                     previous *= mask
-            self._weight_gradient(i, layer_input, delta, alpha / n, descend)
+            if update is None:
+                self._weight_gradient(i, layer_input, delta, alpha / n, descend)
+            else:
+                self._weight_gradient(i, layer_input, delta, 0.0, None)
+                update(i, alpha / n)
             if i == 0:
                 break
             self._hidden_backward(i, workspace, previous)
