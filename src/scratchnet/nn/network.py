@@ -383,29 +383,39 @@ class MLP:
         ndarray of shape (n, layer_sizes[layer]), a new array of the network's dtype.
         """
         stop = self.n_layers if layer is None else range(self.n_layers + 1)[layer]
-        affine = self.inference_affines()
-        n = X.shape[0]
+        n, first = X.shape[0], 1 if sparse.issparse(X) else 0  # sparse: multiplied as it is
         out = np.empty((n, self.layer_sizes[stop]), self.dtype)
-        first = 1 if sparse.issparse(X) else 0  # a sparse chunk is multiplied as it is
-        padded = np.zeros((PREDICT_CHUNK, X.shape[1] if first == 0 else 0), self.dtype)
+        affine = self.inference_affines()
+        # One buffer per layer, reused by every chunk; the input's is the zero padding.
+        buffers = [np.zeros((PREDICT_CHUNK, size), self.dtype) for size in self.layer_sizes]
         for begin in range(0, n, PREDICT_CHUNK):
             rows = min(PREDICT_CHUNK, n - begin)
-            chunk = X[begin : begin + rows]
+            chunk, views = X[begin : begin + rows], list(buffers)
+            if rows == PREDICT_CHUNK:  # written where it belongs, not copied there
+                views[stop] = out[begin : begin + rows]
             if first:  # padded after the first layer's (sparse) product: never dense
-                a = np.zeros((PREDICT_CHUNK, self.layer_sizes[1]), self.dtype)
-                a[:rows] = chunk @ self.coefs[0]
+                views[1][:rows] = chunk @ self.coefs[0]
+            elif rows == PREDICT_CHUNK and chunk.flags.c_contiguous and chunk.dtype == self.dtype:
+                views[0] = chunk  # a whole chunk goes in as it is
             else:
-                padded[:rows] = chunk
-                a = padded
-            for i in range(stop):
-                if i >= first:
-                    a = a @ self.coefs[i]
-                scale, shift = affine[i]
-                if scale is not None:
-                    a *= scale
-                kernels.bias_activation(a, shift, self._activation(i))
-            out[begin : begin + rows] = a[:rows]
+                views[0][:rows] = chunk
+            self._predict_chunk(views, first, stop, affine)
+            if rows < PREDICT_CHUNK:
+                out[begin:] = views[stop][:rows]
         return out
+
+    def _predict_chunk(self, buffers: list[np.ndarray], first: int, stop: int, affine) -> None:
+        """``buffers[i + 1]`` (PREDICT_CHUNK, n_{i+1}) <- layer i's inference output from
+        ``buffers[i]`` for every ``i < stop``: its product (from ``i = first`` on), then its
+        affine map and activation (``affine``: :meth:`inference_affines`)."""
+        for i in range(stop):
+            a = buffers[i + 1]
+            if i >= first:
+                np.matmul(buffers[i], self.coefs[i], out=a)
+            scale, shift = affine[i]
+            if scale is not None:
+                a *= scale
+            kernels.bias_activation(a, shift, self._activation(i))
 
     def inference_affines(self) -> list[tuple[np.ndarray | None, np.ndarray]]:
         """Per weight layer, what follows its product at inference: (scale or None, shift),
