@@ -4,10 +4,18 @@ step over the whole parameter vector after it, through both kernel paths."""
 import numpy as np
 import pytest
 
-from scratchnet import NeuralNetwork, NeuralNetworkRegressor
+from scratchnet import NeuralNetwork, NeuralNetworkRegressor, training
 from scratchnet.training import Trainer
 
 pytestmark = pytest.mark.usefixtures("kernel_path")  # both kernel paths
+
+
+@pytest.fixture(autouse=True, params=["layerwise", "one call"])
+def per_layer(request, monkeypatch):
+    """Small networks step layer by layer too (as large ones do), and in one call."""
+    if request.param == "layerwise":
+        monkeypatch.setattr(training, "LAYERWISE_MIN_WEIGHTS", 0)
+
 
 OPTIMIZERS = [
     {"optimizer": "sgd", "momentum": 0.9},
