@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -65,28 +66,18 @@ def load_data(quiet: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
         return X[:N_TRAIN], rng.integers(0, 10, N_TRAIN), X[N_TRAIN:], "random"
 
 
-def median_time(run, repeats: int) -> float:
-    run()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def gemm_floor(X: np.ndarray) -> float:
+def gemm_floor(X: np.ndarray, sizes: list[int] = SIZES, batch: int = BATCH) -> float:
     """One epoch of only the training matrix products, on preallocated float32 buffers."""
     rng = np.random.default_rng(0)
     weights = [
-        rng.standard_normal((a, b), dtype=np.float32) * 0.05 for a, b in itertools.pairwise(SIZES)
+        rng.standard_normal((a, b), dtype=np.float32) * 0.05 for a, b in itertools.pairwise(sizes)
     ]
-    acts = [None] + [np.empty((BATCH, s), np.float32) for s in SIZES[1:]]
-    deltas = [None] + [np.empty((BATCH, s), np.float32) for s in SIZES[1:-1]]
+    acts = [None] + [np.empty((batch, s), np.float32) for s in sizes[1:]]
+    deltas = [None] + [np.empty((batch, s), np.float32) for s in sizes[1:-1]]
     grads = [np.empty_like(w) for w in weights]
     start = time.perf_counter()
-    for begin in range(0, len(X) - BATCH + 1, BATCH):
-        acts[0] = X[begin : begin + BATCH]
+    for begin in range(0, len(X) - batch + 1, batch):
+        acts[0] = X[begin : begin + batch]
         for i, w in enumerate(weights):
             np.matmul(acts[i], w, out=acts[i + 1])
         delta = acts[-1]
@@ -145,36 +136,68 @@ def sklearn_epoch(X, y, optimizer: str) -> float:
 def torch_epoch(X, y, optimizer: str, layer: str | None = None) -> float:
     import torch
 
+    model = torch_model(SIZES, layer)
+    opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(model.parameters(), lr=1e-3)
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.int64))
+    return torch_train(model, opt, torch.nn.CrossEntropyLoss(), (X_t, y_t), BATCH)
+
+
+def torch_model(sizes: list[int], layer: str | None = None):
+    """PyTorch's ``nn.Sequential`` of ReLU layers of ``sizes``, in training mode."""
+    import torch
+
     torch.manual_seed(0)
     layers = []
-    for i, (a, b) in enumerate(itertools.pairwise(SIZES)):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(torch.nn.Linear(a, b))
-        if i < len(SIZES) - 2:
+        if i < len(sizes) - 2:
             if layer == "batch norm":
                 layers.append(torch.nn.BatchNorm1d(b))
             layers.append(torch.nn.ReLU())
             if layer == "dropout":
                 layers.append(torch.nn.Dropout(0.2))
-    model = torch.nn.Sequential(*layers)
-    model.train()
-    opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.int64))
+    return torch.nn.Sequential(*layers).train()
+
+
+def torch_train(model, opt, loss_fn, data: tuple, batch: int) -> float:
+    """Seconds of one shuffled epoch of PyTorch training on ``data`` (X, y tensors)."""
+    import torch
+
+    X_t, y_t = data
     start = time.perf_counter()
     order = torch.randperm(len(X_t))
-    for begin in range(0, len(X_t), BATCH):
-        index = order[begin : begin + BATCH]
+    for begin in range(0, len(X_t), batch):
+        index = order[begin : begin + batch]
         opt.zero_grad(set_to_none=True)
         loss_fn(model(X_t[index]), y_t[index]).backward()
         opt.step()
     return time.perf_counter() - start
 
 
-def prediction_time(X, y, X_test, repeats: int) -> float:
+def prediction_time(X, y, X_test, repeats: int) -> tuple[float, float]:
+    """Seconds to predict ``X_test`` (median), and the median over rounds of that time over
+    the forward pass's GEMM floor (the matrix products alone, whole batch, preallocated
+    outputs) timed just before it."""
     from scratchnet import NeuralNetwork
 
     model = NeuralNetwork(layers=SIZES, epochs=1, random_state=0).fit(X[:2000], y[:2000])
-    return median_time(lambda: model.predict(X_test), repeats)
+    outputs = [np.empty((len(X_test), size), np.float32) for size in SIZES[1:]]
+
+    def forward_floor() -> None:
+        a = X_test
+        for w, out in zip(model.network_.coefs, outputs):
+            a = np.matmul(a, w, out=out)
+
+    def seconds(run) -> float:
+        start = time.perf_counter()
+        run()
+        return time.perf_counter() - start
+
+    forward_floor(), model.predict(X_test)  # warm-up
+    rounds = [
+        (seconds(forward_floor), seconds(lambda: model.predict(X_test))) for _ in range(repeats)
+    ]
+    return statistics.median(p for _, p in rounds), statistics.median(p / f for f, p in rounds)
 
 
 def peak_memory_of_training_run(epochs: int = 2) -> float:
@@ -225,25 +248,31 @@ def worker(name: str, threads: int) -> None:
     if name.endswith("NumPy only"):
         os.environ["SCRATCHNET_PURE_NUMPY"] = "1"  # read when scratchnet is first imported
     X, y, _, _ = load_data(quiet=True)
+    serve(lambda: CONTENDERS[name](X, y), threads, uses_torch=name.startswith("pytorch"))
+
+
+def serve(run: Callable[[], float], threads: int, uses_torch: bool) -> None:
+    """The worker's side of :class:`Contender`: warm up, say ``ready``, then answer every
+    ``run`` line on stdin with the seconds ``run()`` returns, on ``threads`` threads."""
     with threadpool_limits(threads):
-        if name.startswith("pytorch"):
+        if uses_torch:
             import torch
 
             torch.set_num_threads(threads)
-        CONTENDERS[name](X, y)  # warm-up: allocations, BLAS thread start
+        run()  # warm-up: allocations, BLAS thread start
         print("ready", flush=True)
         for line in sys.stdin:
             if line.strip() != "run":
                 break
-            print(json.dumps(CONTENDERS[name](X, y)), flush=True)
+            print(json.dumps(run()), flush=True)
 
 
 class Contender:
     """A worker process for one contender; :meth:`time` runs one epoch in it."""
 
-    def __init__(self, name: str, threads: int) -> None:
+    def __init__(self, name: str, threads: int, script: str = __file__) -> None:
         self.name = name
-        command = [sys.executable, __file__, "--worker", name, "--threads", str(threads)]
+        command = [sys.executable, script, "--worker", name, "--threads", str(threads)]
         self.process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -270,13 +299,16 @@ class Contender:
         return self.process.stdout.readline().strip()
 
 
-def measure_rounds(names: list[str], repeats: int, threads: int) -> dict[str, list[float]]:
+def measure_rounds(
+    names: list[str], repeats: int, threads: int, script: str = __file__
+) -> dict[str, list[float]]:
     """Seconds per epoch of every contender, ``repeats`` rounds of one epoch each.
 
     The contenders take turns within each round, so a spell of load on a shared machine falls
-    on all of them alike, and each round's ratios compare epochs run moments apart.
+    on all of them alike, and each round's ratios compare epochs run moments apart. Each
+    contender is a worker process of ``script`` (``script --worker NAME``).
     """
-    contenders = [Contender(name, threads) for name in names]
+    contenders = [Contender(name, threads, script) for name in names]
     contenders = [c for c in contenders if c.ready]
     times: dict[str, list[float]] = {c.name: [] for c in contenders}
     try:
@@ -297,13 +329,20 @@ def ratio(times: dict[str, list[float]], slower: str, faster: str) -> float | No
     return statistics.median(a / b for a, b in zip(times[slower], times[faster]))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7, help="rounds of one epoch each")
+def rounds_parser(description: str, repeats: int) -> argparse.ArgumentParser:
+    """The options of a benchmark of rounds: ``--repeats``, ``--threads`` and the hidden
+    ``--worker NAME`` of :class:`Contender`'s processes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--repeats", type=int, default=repeats, help="rounds of one epoch each")
     parser.add_argument("--threads", type=int, default=2, help="BLAS / torch threads")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    return parser
+
+
+def main() -> None:
+    parser = rounds_parser(__doc__.splitlines()[0], repeats=7)
     parser.add_argument("--skip-sklearn", action="store_true")
     parser.add_argument("--layers", action="store_true", help="dropout and batch norm too")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.threads)
@@ -344,7 +383,10 @@ def main() -> None:
                 print(f"  {ours} is {factor:.2f}x faster than {theirs}")
     if args.layers:
         print_layer_ratios(times)
-    print(f"\nprediction, 10,000 test images: {predict * 1000:.1f} ms")
+    print(
+        f"\nprediction, 10,000 test images: {predict[0] * 1000:.1f} ms, "
+        f"{predict[1]:.2f}x the forward pass's GEMM floor"
+    )
     print(f"peak memory of a full MNIST training run: {peak_memory_of_training_run():.0f} MiB")
 
 

@@ -85,6 +85,11 @@ class BatchGatherer:
 
 # --- steps and epochs ---------------------------------------------------------------------------
 
+#: From this many weights on, the optimizer steps each weight matrix as soon as the backward
+#: pass has its gradient, while it is in cache (256 KiB of float32 per array: the parameters,
+#: gradients and optimizer state of a whole smaller network stay in cache anyway, and one
+#: call per layer would cost more than it saves). Both ways give bitwise the same step.
+LAYERWISE_MIN_WEIGHTS = 1 << 16
 #: Learning-rate policies that act at the end of an epoch rather than per step.
 EPOCH_POLICIES = ("invscaling", "adaptive")
 #: ``adaptive`` divides the rate by this on a plateau, and stops once it is at most the floor.
@@ -175,20 +180,30 @@ class Trainer:
         return output
 
     def _backward_and_update(self, workspace, grad: np.ndarray, w_batch, sparse_input: bool):
-        """Gradients from the output gradient ``grad`` (n, n_L), then the optimizer's step."""
-        network = self.network
+        """Gradients from the output gradient ``grad`` (n, n_L), then the optimizer's step: on
+        each weight matrix in the backward pass, as soon as its gradient is there (a network
+        of at least :data:`LAYERWISE_MIN_WEIGHTS` weights; a smaller one in one call after
+        it), then on the biases (and batch normalization's scales)."""
+        network, optimizer = self.network, self.optimizer
         lr = self.schedule(self.steps_done, self.total_steps, self.learning_rate)
         norm = None if w_batch is None else float(w_batch.sum(dtype=np.float64))
-        n_weights = network.n_weights
-        fused = self.optimizer.descends_in_backward and not sparse_input
-        if fused and kernels.blas_reachable():
-            # Plain SGD steps each weight matrix inside its gradient product; then the rest.
-            decay = self.optimizer.weight_decay
+        params, grads, n_weights = network.params, network.grads, network.n_weights
+        optimizer.begin_step(lr)
+        if optimizer.descends_in_backward and not sparse_input and kernels.blas_reachable():
+            # Plain SGD steps each weight matrix inside its gradient product.
+            decay = optimizer.weight_decay
             network.backward(workspace, grad, self.alpha, descend=(lr, decay), normalizer=norm)
-            self.optimizer.step(network.params[n_weights:], network.grads[n_weights:], lr, 0)
+        elif n_weights >= LAYERWISE_MIN_WEIGHTS:
+            slices = network.weight_slices
+
+            def update(i: int, l2: float) -> None:
+                optimizer.update(params, grads, slices[i], lr, l2, decays=True)
+
+            network.backward(workspace, grad, self.alpha, normalizer=norm, update=update)
         else:
             network.backward(workspace, grad, self.alpha, normalizer=norm)
-            self.optimizer.step(network.params, network.grads, lr, n_weights)
+            optimizer.update(params, grads, slice(0, n_weights), lr, decays=True)
+        optimizer.update(params, grads, slice(n_weights, None), lr)
 
     def epoch(self, X, y: np.ndarray, w=None, keys=None) -> tuple[float, float]:
         """One pass over the data; returns the (weighted) mean batch loss and metric.

@@ -11,6 +11,8 @@ compiled_only = pytest.mark.skipif(not kernels.compiled(), reason="the C kernels
 
 DTYPES = [np.float32, np.float64]
 ACTIVATIONS = ["identity", "relu", "leaky_relu", "sigmoid", "tanh"]
+#: (l2, shrink) of the optimizer updates: none, an L2 penalty, weight decay, both.
+PENALTIES = [(0.0, 1.0), (1e-3, 1.0), (0.0, 0.999), (1e-3, 0.999)]
 
 
 def test_the_compiled_kernels_are_built_in_ci():
@@ -100,39 +102,44 @@ def test_softmax_cross_entropy_agrees_with_the_reference(dtype):
 @compiled_only
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
-def test_sgd_update_is_bitwise_the_reference(dtype, momentum, nesterov):
+@pytest.mark.parametrize("l2, shrink", PENALTIES)
+def test_sgd_update_is_bitwise_the_reference(dtype, momentum, nesterov, l2, shrink):
     rng = np.random.default_rng(3)
     params, grads, velocity = (rng.normal(size=1001).astype(dtype) for _ in range(3))
     if momentum:
         (fast, _), (slow, _) = _both(
-            lambda p, g, v: kernels.sgd_update(p, g, v, 0.05, momentum, nesterov),
+            lambda p, g, v: kernels.sgd_update(p, g, v, 0.05, momentum, nesterov, l2, shrink),
             params,
             grads,
             velocity,
         )
     else:
         (fast, _), (slow, _) = _both(
-            lambda p, g: kernels.sgd_update(p, g, None, 0.05, 0.0, False), params, grads
+            lambda p, g: kernels.sgd_update(p, g, None, 0.05, 0.0, False, l2, shrink),
+            params,
+            grads,
         )
     _assert_bitwise(fast[:1] + fast[2:], slow[:1] + slow[2:])  # grads may be overwritten
 
 
 @compiled_only
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_adam_update_is_bitwise_the_reference(dtype):
+@pytest.mark.parametrize("l2, shrink", PENALTIES)
+def test_adam_update_is_bitwise_the_reference(dtype, l2, shrink):
     rng = np.random.default_rng(4)
     params, grads = rng.normal(size=(2, 1001)).astype(dtype)
     m = rng.normal(size=1001).astype(dtype) * 0.1
     v = rng.random(1001).astype(dtype) * 0.01
+    settings = (1e-3, 0.9, 0.999, 1e-8, l2, shrink)
     (fast, _), (slow, _) = _both(
-        lambda p, g, m, v, s: kernels.adam_update(p, g, m, v, s, 1e-3, 0.9, 0.999, 1e-8),
+        lambda p, g, m, v, s: kernels.adam_update(p, g, m, v, s, *settings),
         params,
         grads,
         m,
         v,
         np.empty_like(params),
     )
-    _assert_bitwise(fast[:4], slow[:4])
+    _assert_bitwise(fast[:1] + fast[2:4], slow[:1] + slow[2:4])  # grads may be overwritten
 
 
 @compiled_only
@@ -214,7 +221,7 @@ def test_the_compiled_loops_refuse_bad_arrays():
         compiled.batchnorm_forward(z, v, None, 1e-5, z.copy(), v[:2].copy(), v, v)
     with pytest.raises(TypeError, match="gamma"):
         compiled.batchnorm_backward(z, z, np.zeros(3), v, None, 0.25, v, v)
-    with pytest.raises(TypeError, match="adam_update takes 8 arguments"):
+    with pytest.raises(TypeError, match="adam_update takes 10 arguments"):
         compiled.adam_update(z)
     with pytest.raises(ValueError, match=r"gemm_at_b needs a \(k, m\), b \(k, n\) and c \(m, n\)"):
         compiled.gemm_at_b(z, z, np.zeros((3, 4), np.float32), 1.0, 1.0)

@@ -230,16 +230,17 @@ fail:
 }
 
 PyDoc_STRVAR(sgd_update_doc,
-             "sgd_update(params, grads, velocity, lr, momentum, nesterov)\n\n"
-             "params (size,) += -lr grads, through velocity (size,) if it is not None;\n"
-             "grads is overwritten.");
+             "sgd_update(params, grads, velocity, lr, momentum, nesterov, l2, shrink)\n\n"
+             "params (size,) += -lr (grads + l2 params), through velocity (size,) if it is\n"
+             "not None, after params *= shrink.");
 
 static PyObject *sgd_update(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     Arrays arrays = {.count = 0};
     Py_buffer *p, *g, *v = NULL;
-    if (!check_args(nargs, 6, "sgd_update")) return NULL;
+    if (!check_args(nargs, 8, "sgd_update")) return NULL;
     double lr = PyFloat_AsDouble(args[3]), momentum = PyFloat_AsDouble(args[4]);
+    double l2 = PyFloat_AsDouble(args[6]), shrink = PyFloat_AsDouble(args[7]);
     int nesterov = PyObject_IsTrue(args[5]);
     if (PyErr_Occurred() || !(p = get_array(&arrays, args[0], 1, 1, "params")) ||
         !(g = get_array(&arrays, args[1], 1, 1, "grads")) ||
@@ -251,7 +252,8 @@ static PyObject *sgd_update(PyObject *self, PyObject *const *args, Py_ssize_t na
         goto fail;
     Py_ssize_t size = p->shape[0];
     Py_BEGIN_ALLOW_THREADS
-    TYPED_CALL(p, sgd_update, p->buf, g->buf, v ? v->buf : NULL, size, -lr, momentum, nesterov);
+    TYPED_CALL(p, sgd_update, p->buf, g->buf, v ? v->buf : NULL, size, -lr, momentum, nesterov,
+               l2, shrink);
     Py_END_ALLOW_THREADS
     return finish(&arrays, Py_NewRef(Py_None));
 fail:
@@ -259,17 +261,18 @@ fail:
 }
 
 PyDoc_STRVAR(adam_update_doc,
-             "adam_update(params, grads, m, v, lr_t, beta_1, beta_2, epsilon)\n\n"
+             "adam_update(params, grads, m, v, lr_t, beta_1, beta_2, epsilon, l2, shrink)\n\n"
              "One Adam step on params (size,) with moments m and v (size,) and the\n"
-             "bias-corrected step size lr_t.");
+             "bias-corrected step size lr_t, from grads + l2 params, after params *= shrink.");
 
 static PyObject *adam_update(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     Arrays arrays = {.count = 0};
     Py_buffer *p, *g, *m, *v;
-    if (!check_args(nargs, 8, "adam_update")) return NULL;
+    if (!check_args(nargs, 10, "adam_update")) return NULL;
     double lr_t = PyFloat_AsDouble(args[4]), beta_1 = PyFloat_AsDouble(args[5]);
     double beta_2 = PyFloat_AsDouble(args[6]), epsilon = PyFloat_AsDouble(args[7]);
+    double l2 = PyFloat_AsDouble(args[8]), shrink = PyFloat_AsDouble(args[9]);
     if (PyErr_Occurred() || !(p = get_array(&arrays, args[0], 1, 1, "params")) ||
         !(g = get_array(&arrays, args[1], 1, 0, "grads")) ||
         !(m = get_array(&arrays, args[2], 1, 1, "m")) ||
@@ -281,7 +284,7 @@ static PyObject *adam_update(PyObject *self, PyObject *const *args, Py_ssize_t n
     Py_ssize_t size = p->shape[0];
     Py_BEGIN_ALLOW_THREADS
     TYPED_CALL(p, adam_update, p->buf, g->buf, m->buf, v->buf, size, 1.0 - beta_1, 1.0 - beta_2,
-               epsilon, -lr_t);
+               epsilon, -lr_t, l2, shrink);
     Py_END_ALLOW_THREADS
     return finish(&arrays, Py_NewRef(Py_None));
 fail:

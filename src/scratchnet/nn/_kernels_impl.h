@@ -194,41 +194,53 @@ static double NAME(softmax_cross_entropy, SUFFIX)(const T *logits, const Py_ssiz
     return loss / (double)n;
 }
 
-/* SGD: g <- -lr g; then p += g, or with momentum v <- mu v + g and p += v (Nesterov:
- * p += g + mu v). */
+/* The penalties before an update, in place for one element: g += l2 p (the L2 term of the
+ * gradient, l2 0: none), then p *= shrink (decoupled weight decay, shrink 1: none). */
+#define PENALIZE(g, p, l2, shrink)                   \
+    do {                                             \
+        if (l2 != 0) (g) = (g) + (l2) * (p);         \
+        if (shrink != 1) (p) = (p) * (shrink);       \
+    } while (0)
+
+/* SGD after the penalties: g <- -lr g; then p += g, or with momentum v <- mu v + g and p += v
+ * (Nesterov: p += g + mu v). */
 static HOT void NAME(sgd_update, SUFFIX)(T *p, T *g, T *v, Py_ssize_t size, T neg_lr, T mu,
-                                         int nesterov)
+                                         int nesterov, T l2, T shrink)
 {
-    if (!v) {
-        for (Py_ssize_t i = 0; i < size; i++) p[i] += g[i] * neg_lr;
-    } else if (nesterov) {
-        for (Py_ssize_t i = 0; i < size; i++) {
-            T step = g[i] * neg_lr;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        T gi = g[i], pi = p[i];
+        PENALIZE(gi, pi, l2, shrink);
+        T step = gi * neg_lr;
+        if (!v) {
+            p[i] = pi + step;
+        } else if (nesterov) {
             v[i] = v[i] * mu + step;
-            T head = p[i] + step;
+            T head = pi + step;
             p[i] = head + mu * v[i];
-        }
-    } else {
-        for (Py_ssize_t i = 0; i < size; i++) {
-            v[i] = v[i] * mu + g[i] * neg_lr;
-            p[i] += v[i];
+        } else {
+            v[i] = v[i] * mu + step;
+            p[i] = pi + v[i];
         }
     }
 }
 
-/* Adam: m += (1-b1)(g - m); v += (1-b2)(g^2 - v); p += -lr_t m / (sqrt(v) + eps). */
+/* Adam after the penalties: m += (1-b1)(g - m); v += (1-b2)(g^2 - v);
+ * p += -lr_t m / (sqrt(v) + eps). */
 static HOT void NAME(adam_update, SUFFIX)(T *p, const T *g, T *m, T *v, Py_ssize_t size, T one_b1,
-                                      T one_b2, T eps, T neg_lr_t)
+                                      T one_b2, T eps, T neg_lr_t, T l2, T shrink)
 {
     for (Py_ssize_t i = 0; i < size; i++) {
-        T mi = m[i] + (g[i] - m[i]) * one_b1;
-        T vi = v[i] + (g[i] * g[i] - v[i]) * one_b2;
+        T gi = g[i], pi = p[i];
+        PENALIZE(gi, pi, l2, shrink);
+        T mi = m[i] + (gi - m[i]) * one_b1;
+        T vi = v[i] + (gi * gi - v[i]) * one_b2;
         m[i] = mi;
         v[i] = vi;
         T step = mi / (SQRT(vi) + eps);
-        p[i] += step * neg_lr_t;
+        p[i] = pi + step * neg_lr_t;
     }
 }
 
+#undef PENALIZE
 #undef NAME
 #undef NAME_

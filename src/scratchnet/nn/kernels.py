@@ -146,14 +146,18 @@ def sgd_update(
     lr: float,
     momentum: float,
     nesterov: bool,
+    l2: float = 0.0,
+    shrink: float = 1.0,
 ) -> None:
-    """``params += -lr grads``, through ``velocity`` if given (see :class:`~.optimizers.SGD`).
+    """``params += -lr grads``, through ``velocity`` if given (see :class:`~.optimizers.SGD`),
+    after the penalties of :func:`penalize` (``l2``, ``shrink``).
 
     All arrays (size,); ``grads`` is overwritten.
     """
     if compiled_for(params):
-        _compiled.sgd_update(params, grads, velocity, lr, momentum, nesterov)
+        _compiled.sgd_update(params, grads, velocity, lr, momentum, nesterov, l2, shrink)
         return
+    penalize(params, grads, l2, shrink)
     grads *= -lr
     if velocity is None:
         params += grads
@@ -177,15 +181,19 @@ def adam_update(
     beta_1: float,
     beta_2: float,
     epsilon: float,
+    l2: float = 0.0,
+    shrink: float = 1.0,
 ) -> None:
-    """One Adam step with bias-corrected step size ``lr_t`` (see :class:`~.optimizers.Adam`).
+    """One Adam step with bias-corrected step size ``lr_t`` (see :class:`~.optimizers.Adam`),
+    after the penalties of :func:`penalize` (``l2``, ``shrink``).
 
     All arrays (size,); ``scratch`` is working space for the NumPy path (the compiled loop
-    needs none and may be given None).
+    needs none and may be given None); ``grads`` may be overwritten.
     """
     if compiled_for(params):
-        _compiled.adam_update(params, grads, m, v, lr_t, beta_1, beta_2, epsilon)
+        _compiled.adam_update(params, grads, m, v, lr_t, beta_1, beta_2, epsilon, l2, shrink)
         return
+    penalize(params, grads, l2, shrink)
     # m += (1 - b1) (g - m)
     np.subtract(grads, m, out=scratch)
     scratch *= 1.0 - beta_1
@@ -201,6 +209,15 @@ def adam_update(
     np.divide(m, scratch, out=scratch)
     scratch *= -lr_t
     params += scratch
+
+
+def penalize(params: np.ndarray, grads: np.ndarray, l2: float, shrink: float) -> None:
+    """The penalties an update starts with, in place: ``grads += l2 * params`` (the gradient
+    of an L2 penalty; 0: none), then ``params *= shrink`` (decoupled weight decay; 1: none)."""
+    if l2:
+        grads += l2 * params
+    if shrink != 1.0:
+        params *= shrink
 
 
 # --- batch normalization ------------------------------------------------------------------------

@@ -24,7 +24,8 @@ densifies one chunk of :data:`PREDICT_CHUNK` rows at a time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -149,6 +150,9 @@ class MLP:
         shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
         norm_sizes = [k if norm else 0 for k, norm in zip(self.layer_sizes[1:], self.batch_norm)]
         self.coefs, self.intercepts, self.scales = _layer_views(self.params, shapes, norm_sizes)
+        ends = np.cumsum([0] + [fan_in * fan_out for fan_in, fan_out in shapes]).tolist()
+        #: ``weight_slices[i]``: where ``coefs[i]`` lies in ``params``.
+        self.weight_slices = [slice(a, b) for a, b in itertools.pairwise(ends)]
         self.coef_grads, self.intercept_grads, self.scale_grads = _layer_views(
             self.grads, shapes, norm_sizes
         )
@@ -163,7 +167,7 @@ class MLP:
         # no function; an activation that cannot be looked up by name stays an object.
         views = ("coefs", "intercepts", "scales", "coef_grads", "intercept_grads", "scale_grads")
         state = self.__dict__.copy()
-        for name in (*views, "running_means", "running_vars", "_workspaces"):
+        for name in (*views, "running_means", "running_vars", "weight_slices", "_workspaces"):
             del state[name]
         state["hidden_activations"] = [_plain(act) for act in self.hidden_activations]
         state["dtype"] = self.dtype.name
@@ -284,6 +288,7 @@ class MLP:
         alpha: float = 0.0,
         descend: tuple[float, float] | None = None,
         normalizer: float | None = None,
+        update: Callable[[int, float], None] | None = None,
     ) -> None:
         """Fill ``grads`` from the loss gradient at the output, after :meth:`forward`.
 
@@ -304,6 +309,10 @@ class MLP:
         normalizer : float, optional
             The ``n`` of the penalty: the batch's total sample weight when the loss is a
             weighted mean; by default the number of rows.
+        update : callable, optional
+            ``update(i, l2)``, called as soon as weight layer i's gradient is in
+            ``coef_grads[i]`` (without its L2 term ``l2 * W_i``, which ``update`` adds), to take
+            the optimizer's step on ``W_i`` while that gradient is still in cache.
 
         A layer the forward pass dropped out from takes its weight gradient from the
         dropped output, and passes the gradient back through the same mask. A batch-normalized
@@ -321,7 +330,11 @@ class MLP:
                 np.matmul(delta, self.coefs[i].T, out=previous)  # before W_i may change
                 if mask is not None:
                     previous *= mask
-            self._weight_gradient(i, layer_input, delta, alpha / n, descend)
+            if update is None:
+                self._weight_gradient(i, layer_input, delta, alpha / n, descend)
+            else:
+                self._weight_gradient(i, layer_input, delta, 0.0, None)
+                update(i, alpha / n)
             if i == 0:
                 break
             self._hidden_backward(i, workspace, previous)
@@ -370,29 +383,39 @@ class MLP:
         ndarray of shape (n, layer_sizes[layer]), a new array of the network's dtype.
         """
         stop = self.n_layers if layer is None else range(self.n_layers + 1)[layer]
-        affine = self.inference_affines()
-        n = X.shape[0]
+        n, first = X.shape[0], 1 if sparse.issparse(X) else 0  # sparse: multiplied as it is
         out = np.empty((n, self.layer_sizes[stop]), self.dtype)
-        first = 1 if sparse.issparse(X) else 0  # a sparse chunk is multiplied as it is
-        padded = np.zeros((PREDICT_CHUNK, X.shape[1] if first == 0 else 0), self.dtype)
+        affine = self.inference_affines()
+        # One buffer per layer, reused by every chunk; the input's is the zero padding.
+        buffers = [np.zeros((PREDICT_CHUNK, size), self.dtype) for size in self.layer_sizes]
         for begin in range(0, n, PREDICT_CHUNK):
             rows = min(PREDICT_CHUNK, n - begin)
-            chunk = X[begin : begin + rows]
+            chunk, views = X[begin : begin + rows], list(buffers)
+            if rows == PREDICT_CHUNK:  # written where it belongs, not copied there
+                views[stop] = out[begin : begin + rows]
             if first:  # padded after the first layer's (sparse) product: never dense
-                a = np.zeros((PREDICT_CHUNK, self.layer_sizes[1]), self.dtype)
-                a[:rows] = chunk @ self.coefs[0]
+                views[1][:rows] = chunk @ self.coefs[0]
+            elif rows == PREDICT_CHUNK and chunk.flags.c_contiguous and chunk.dtype == self.dtype:
+                views[0] = chunk  # a whole chunk goes in as it is
             else:
-                padded[:rows] = chunk
-                a = padded
-            for i in range(stop):
-                if i >= first:
-                    a = a @ self.coefs[i]
-                scale, shift = affine[i]
-                if scale is not None:
-                    a *= scale
-                kernels.bias_activation(a, shift, self._activation(i))
-            out[begin : begin + rows] = a[:rows]
+                views[0][:rows] = chunk
+            self._predict_chunk(views, first, stop, affine)
+            if rows < PREDICT_CHUNK:
+                out[begin:] = views[stop][:rows]
         return out
+
+    def _predict_chunk(self, buffers: list[np.ndarray], first: int, stop: int, affine) -> None:
+        """``buffers[i + 1]`` (PREDICT_CHUNK, n_{i+1}) <- layer i's inference output from
+        ``buffers[i]`` for every ``i < stop``: its product (from ``i = first`` on), then its
+        affine map and activation (``affine``: :meth:`inference_affines`)."""
+        for i in range(stop):
+            a = buffers[i + 1]
+            if i >= first:
+                np.matmul(buffers[i], self.coefs[i], out=a)
+            scale, shift = affine[i]
+            if scale is not None:
+                a *= scale
+            kernels.bias_activation(a, shift, self._activation(i))
 
     def inference_affines(self) -> list[tuple[np.ndarray | None, np.ndarray]]:
         """Per weight layer, what follows its product at inference: (scale or None, shift),

@@ -48,13 +48,33 @@ class Optimizer:
         """Update ``params`` (n_params,) in place from ``grads`` (n_params,).
 
         ``params[:n_weights]`` are the weights (decayed), the rest are biases. ``grads`` may be
-        overwritten.
+        overwritten. The same as :meth:`begin_step`, then :meth:`update` on both parts.
         """
-        if self.weight_decay:
-            params[:n_weights] *= 1.0 - lr * self.weight_decay
-        self._update(params, grads, lr)
+        self.begin_step(lr)
+        if n_weights:
+            self.update(params, grads, slice(0, n_weights), lr, decays=True)
+        self.update(params, grads, slice(n_weights, None), lr)
 
-    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+    def begin_step(self, lr: float) -> None:
+        """Start a step at learning rate ``lr``, before its :meth:`update` calls."""
+
+    def update(
+        self,
+        params: np.ndarray,
+        grads: np.ndarray,
+        part: slice,
+        lr: float,
+        l2: float = 0.0,
+        decays: bool = False,
+    ) -> None:
+        """Update ``params[part]`` in place from ``grads[part] + l2 * params[part]``, the
+        weights shrunk by the decay first if ``decays``: one part of a step, element-wise the
+        same whatever the parts, so that a network may update each layer in its backward
+        pass, while its gradient is in cache. ``grads[part]`` may be overwritten."""
+        shrink = 1.0 - lr * self.weight_decay if decays and self.weight_decay else 1.0
+        self._update(params[part], grads[part], part, lr, l2, shrink)
+
+    def _update(self, params, grads, part: slice, lr: float, l2: float, shrink: float) -> None:
         raise NotImplementedError
 
 
@@ -79,8 +99,9 @@ class SGD(Optimizer):
     def init(self, n_params: int, dtype: np.dtype) -> None:
         self.velocity = np.zeros(n_params, dtype) if self.momentum else None
 
-    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
-        kernels.sgd_update(params, grads, self.velocity, lr, self.momentum, self.nesterov)
+    def _update(self, params, grads, part: slice, lr: float, l2: float, shrink: float) -> None:
+        velocity = None if self.velocity is None else self.velocity[part]
+        kernels.sgd_update(params, grads, velocity, lr, self.momentum, self.nesterov, l2, shrink)
 
 
 class Adam(Optimizer):
@@ -105,15 +126,18 @@ class Adam(Optimizer):
         self.v = np.zeros(n_params, dtype)
         self._scratch: np.ndarray | None = None  # working space of the NumPy path only
 
-    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+    def begin_step(self, lr: float) -> None:
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        lr_t = lr * math.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)  # bias-corrected step
+        self._lr_t = lr * math.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)  # bias-corrected
+
+    def _update(self, params, grads, part: slice, lr: float, l2: float, shrink: float) -> None:
         if self._scratch is None and not kernels.compiled_for(params):
-            self._scratch = np.empty_like(params)
-        kernels.adam_update(
-            params, grads, self.m, self.v, self._scratch, lr_t, b1, b2, self.epsilon
-        )
+            self._scratch = np.empty_like(self.m)
+        scratch = None if self._scratch is None else self._scratch[part]
+        m, v = self.m[part], self.v[part]
+        b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
+        kernels.adam_update(params, grads, m, v, scratch, self._lr_t, b1, b2, eps, l2, shrink)
 
 
 def make(
