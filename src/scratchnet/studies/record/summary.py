@@ -51,9 +51,9 @@ def shown(metric: str, value: float) -> float:
 
 def write(config: RecordConfig, results: list[dict], out_dir: Path) -> None:
     """Write the tables and figures into ``out_dir`` (nothing while no step finished)."""
-    complete = [record for record in results if record["status"] == "complete"]
     if not results:
         return
+    complete = [record for record in results if record["status"] == "complete"]
     chosen = _chosen(config, complete)
     _ladder_table(config, results, chosen, out_dir)
     _record_table(config, chosen, len(complete), out_dir)
@@ -100,9 +100,8 @@ def _ladder_table(config, results, chosen, out_dir: Path) -> None:
         f"{len(results)} of {len(config.ladder)} steps finished; validation scores only",
     ]
     title = f"{config.title}: what each step buys on validation"
-    tables.write_table(
-        out_dir, LADDER, columns, rows, title=title, notes=notes, digits={columns[3]: 4}
-    )
+    digits = {columns[3]: 2 if config.select.endswith("accuracy") else 4}
+    tables.write_table(out_dir, LADDER, columns, rows, title=title, notes=notes, digits=digits)
 
 
 def _record_table(config, chosen: dict | None, n_steps: int, out_dir: Path) -> None:
