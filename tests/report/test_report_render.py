@@ -4,6 +4,7 @@ from scratchnet.report import html, markdown
 from scratchnet.report.build import write_report
 from scratchnet.report.document import Cell, Document, Figure, Note, Section, Table
 from scratchnet.studies import worked_examples
+from scratchnet.studies.views import complete_views
 
 from browser import check_page
 
@@ -47,6 +48,7 @@ def test_figures_are_embedded_in_html_and_linked_in_markdown(tmp_path):
 
 def test_report_opens_in_chromium_with_every_image_decoded(tmp_path):
     worked_examples.run(tmp_path / "section_a")
+    complete_views(tmp_path)  # report.json, as `scratchnet report` and `reproduce` write it
     html_path, md_path = write_report(tmp_path)
     assert md_path.read_text().startswith("# scratchnet")
     page = check_page(html_path, tmp_path / "screenshot.png")

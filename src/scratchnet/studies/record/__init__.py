@@ -1,2 +1,3 @@
 """The record study: a ladder of recipes for one network, chosen on validation data, the
-chosen one scored once on the test part (:mod:`.config`, :mod:`.study`, :mod:`.summary`)."""
+chosen one scored once on the test part (:mod:`scratchnet.studies.record.config`,
+:mod:`scratchnet.studies.record.study`, :mod:`scratchnet.studies.record.summary`)."""
