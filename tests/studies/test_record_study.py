@@ -175,3 +175,91 @@ def test_a_bad_config_is_refused_naming_the_file_and_key(tmp_path, old, new, exp
         registry.run_sweep(path, tmp_path / "out", progress=False)
     assert "bad.toml" in str(error.value)
     assert not (tmp_path / "out").exists()
+
+
+REFIT = """
+study = "record"
+title = "Record: digits, refit"
+[data]
+dataset = "digits"
+[estimator]
+engine = "scratchnet"
+[estimator.params]
+layers = [64, 16, 10]
+optimizer = "adam"
+random_state = 0
+[[ladder]]
+step = "slow"
+set = { lr = 1e-5, epochs = 2 }
+[[ladder]]
+step = "fast"
+set = { lr = 0.01, epochs = 15 }
+[[ladder]]
+step = "fast on all"
+refit = true
+[[ladder]]
+step = "slow on all"
+after = "slow"
+refit = true
+[record]
+select = "val_accuracy"
+test = "test_accuracy"
+curves = ["loss"]
+"""
+
+
+@pytest.fixture(scope="module")
+def refit_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("refit")
+    (folder / "refit.toml").write_text(REFIT)
+    results = registry.run_sweep(folder / "refit.toml", folder / "out", progress=False)
+    return folder / "out", {r["params"]["step"]: r for r in results}
+
+
+def test_a_refit_trains_its_step_again_on_training_and_validation(refit_run):
+    _, results = refit_run
+    fast, refit = results["fast"], results["fast on all"]
+    assert {k: v for k, v in refit["params"].items() if k != "step"} == {
+        k: v for k, v in fast["params"].items() if k != "step"
+    }
+    sizes = fast["metrics"]["sizes"]
+    assert refit["metrics"]["sizes"]["train"] == sizes["train"] + sizes["val"]
+    assert not [k for k in refit["metrics"] if k.startswith(("val_", "test_"))]
+    assert results["slow on all"]["params"]["lr"] == 1e-5
+
+
+def test_the_refit_of_the_chosen_step_is_the_model_scored_on_test(refit_run):
+    out, results = refit_run
+    ladder = {row["step"]: row for row in _rows(out / "ladder.csv")}
+    assert [name for name, row in ladder.items() if row["chosen"]] == ["fast"]
+    assert ladder["fast on all"]["validation accuracy %"] == ""
+    assert ladder["slow on all"]["changes"] == "(after slow) refit on training + validation"
+    data = prepared(DataConfig(dataset="digits"))
+    refit = load_model(out / "cells" / results["fast on all"]["key"] / "model.npz")
+    own = load_model(out / "cells" / results["fast"]["key"] / "model.npz")
+    expected = 100 * np.mean(refit.predict(data.X_test) == data.y_test)
+    assert expected != 100 * np.mean(own.predict(data.X_test) == data.y_test)
+    record = _rows(out / "record.csv")[-1]
+    assert record["result"] == "record: fast, trained again on training + validation"
+    assert float(record["test accuracy %"]) == pytest.approx(expected, abs=1e-9)
+    assert (out / summary.curves_file("loss")).read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ("refit = true\n[[ladder]]", "refit = true\nset = {}\n[[ladder]]", "not both"),
+        ('step = "slow on all"\nafter = "slow"', 'step = "x"\nafter = "fast on all"',
+         "follows the refit step 'fast on all'"),  # fmt: skip
+        ('step = "slow"\nset = { lr = 1e-5, epochs = 2 }', 'step = "slow"\nrefit = true',
+         "needs a step above it"),  # fmt: skip
+        ('step = "fast"\nset = { lr = 0.01, epochs = 15 }', 'step = "fast"', "either set"),
+    ],
+)
+def test_a_bad_refit_is_refused(tmp_path, old, new, expected):
+    assert old in REFIT
+    path = tmp_path / "bad.toml"
+    path.write_text(REFIT.replace(old, new, 1))
+    with pytest.raises(ConfigError, match=expected):
+        registry.run_sweep(path, tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()

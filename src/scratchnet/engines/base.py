@@ -127,17 +127,18 @@ class TrainingEngine:
         return self.param_names.get(name, name)
 
     def fit(
-        self, model, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, epochs: int
+        self, model, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None, y_val, epochs: int
     ) -> FitResult:
         """Train ``model`` for ``epochs`` epochs, recording per-epoch curves.
 
         ``X`` (n_samples, n_features), ``y`` (n_samples,) or (n_samples, n_outputs); the
-        validation data has the same layout.
+        validation data has the same layout, or is None (no validation curves).
         """
         history: dict[str, list[float]] = {}
+        parts = (("", (X, y)), ("val_", (X_val, y_val)))[: 1 if X_val is None else 2]
 
         def record(epoch: int, seconds: float) -> None:
-            for prefix, (X_part, y_part) in (("", (X, y)), ("val_", (X_val, y_val))):
+            for prefix, (X_part, y_part) in parts:
                 for key, value in evaluate(model, X_part, y_part, with_r2=False).items():
                     history.setdefault(prefix + key, []).append(value)
             history.setdefault("epoch_time", []).append(seconds)

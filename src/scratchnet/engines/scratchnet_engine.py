@@ -76,7 +76,7 @@ def fit_running(model, X, y, X_val, y_val, epochs: int | None = None) -> FitResu
     early stopping and schedules as the estimator does them)."""
     if epochs is not None:
         model.set_params(epochs=epochs)
-    model.fit(X, y, validation_data=(X_val, y_val))
+    model.fit(X, y, validation_data=None if X_val is None else (X_val, y_val))
     history = {key: list(map(float, values)) for key, values in model.history_.items()}
     return FitResult(model, history, float(sum(history["epoch_time"])), "running")
 

@@ -46,7 +46,8 @@ def train_and_record(
         The engine of ``model`` (:func:`scratchnet.engines.of`).
     model : unfitted estimator
     parts : mapping name -> (X, y)
-        Must hold ``train`` and ``val``; every part is scored at the end.
+        Must hold ``train``, and ``val`` for validation curves; every part is scored at
+        the end.
     epochs : int, optional
         Epochs to train (default: the model's own setting, with ``running``).
     running : bool
@@ -88,7 +89,7 @@ def _scores(fitted: FitResult, parts: Parts) -> dict[str, Any]:
 
 
 def _fit(engine: TrainingEngine, model, parts: Parts, epochs: int | None, running: bool):
-    (X, y), (X_val, y_val) = parts["train"], parts["val"]
+    (X, y), (X_val, y_val) = parts["train"], parts.get("val", (None, None))
     if running:
         return fit_running(model, X, y, X_val, y_val, epochs)
     return engine.fit(

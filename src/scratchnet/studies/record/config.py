@@ -27,6 +27,11 @@ record, and only its model ever sees the test part. ::
     after = "AdamW one-cycle, 40 epochs"        # optional: a branch from an earlier step
     set = { batch_norm = true }                 # (default: the step above)
 
+    [[ladder]]                                  # optional, last: the step it follows trained
+    step = "refit on all training images"       # again on training + validation together;
+    after = "AdamW one-cycle, 40 epochs"        # if that step is the record, this model is
+    refit = true                                # the one scored on the test part
+
     [record]
     select = "val_accuracy"                     # chooses the record among the steps
     test = "test_accuracy"                      # the record's one score on the test part
@@ -85,13 +90,15 @@ class Anchor:
 
 @dataclass(frozen=True)
 class Step:
-    """One rung of the ladder: its name, its changes, its full parameters, and the step it
-    follows if not the one above it."""
+    """One rung of the ladder: its name, its changes, its full parameters, the step it
+    follows if not the one above it, and whether it is a refit of that step (the same
+    parameters, trained on the training and validation parts together)."""
 
     name: str
     changes: dict = field(hash=False)
     params: dict = field(hash=False)
     after: str | None = None
+    refit: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,10 @@ class RecordConfig:
     anchors: tuple[Anchor, ...] = ()
     description: str = ""
 
+    def step(self, name: str) -> Step:
+        """The ladder's step named ``name``."""
+        return next(step for step in self.ladder if step.name == name)
+
     @property
     def percent(self) -> bool:
         """Whether the test score is an accuracy, shown in percent."""
@@ -125,10 +136,11 @@ def config_schema() -> schema.Spec:
         estimator=estimator_schema(),
         ladder=schema.array(
             schema.table(
-                required=("step", "set"),
+                required=("step",),
                 step=schema.text(),
                 set=schema.Spec("table"),
                 after=schema.text(),
+                refit=schema.flag(),
             ),
             1,
         ),
@@ -198,19 +210,37 @@ def _ladder(raw: list[dict], base: dict[str, Any], where: str) -> tuple[Step, ..
     steps: dict[str, Step] = {}
     params = dict(base)
     for entry in raw:
-        name = entry["step"]
+        name, refit = entry["step"], entry.get("refit", False)
         if name in steps:
             raise ConfigError(f"{where}: step {name!r} is named twice")
-        if "after" in entry:
-            if entry["after"] not in steps:
-                raise ConfigError(
-                    f"{where}: step {name!r} follows {entry['after']!r}, which is not a step "
-                    "above it"
-                )
-            params = steps[entry["after"]].params
-        params = {**params, **entry["set"]}
-        steps[name] = Step(name, dict(entry["set"]), params, entry.get("after"))
+        if refit == ("set" in entry):
+            raise ConfigError(
+                f"{where}: step {name!r} needs either set (its changes) or refit = true "
+                "(the step it follows, trained on training + validation), not both"
+            )
+        parent = _parent(entry, steps, where)
+        params = {**(parent.params if parent else params), **entry.get("set", {})}
+        steps[name] = Step(name, dict(entry.get("set", {})), params, entry.get("after"), refit)
     return tuple(steps.values())
+
+
+def _parent(entry: dict, steps: dict[str, Step], where: str) -> Step | None:
+    """The step ``entry`` follows (None for the first step, which follows the base); a
+    refit step has no follower and no validation score to build on."""
+    name = entry["step"]
+    if "after" in entry and entry["after"] not in steps:
+        raise ConfigError(
+            f"{where}: step {name!r} follows {entry['after']!r}, which is not a step above it"
+        )
+    parent = steps[entry["after"]] if "after" in entry else next(reversed(steps.values()), None)
+    if parent is not None and parent.refit:
+        raise ConfigError(
+            f"{where}: step {name!r} follows the refit step {parent.name!r}; a refit is "
+            "trained on the validation part, so no step can build on it (name one with after)"
+        )
+    if parent is None and entry.get("refit"):
+        raise ConfigError(f"{where}: the refit step {name!r} needs a step above it to refit")
+    return parent
 
 
 def _capped(ladder: tuple[Step, ...], max_epochs: int, engine: str) -> tuple[Step, ...]:

@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from scratchnet import engines
 from scratchnet.studies.record import summary
 from scratchnet.studies.record.config import NAME, RecordConfig, parse
@@ -35,8 +37,8 @@ class RecordStudy:
         ]
 
     def run_cell(self, config: RecordConfig, cell: Cell, cell_dir: Path) -> dict[str, Any]:
-        """Train the step's network on the training part; its training and validation
-        scores (the test part is not touched here)."""
+        """Train the step's network on the training part (a refit step: on the training and
+        validation parts together); its scores (the test part is not touched here)."""
         from scratchnet.data.prepare_cache import prepared
         from scratchnet.run.train import model_epochs, train_and_record
 
@@ -44,19 +46,21 @@ class RecordStudy:
         engine = engines.get(config.engine)
         params = {key: value for key, value in cell.params.items() if key != "step"}
         model = engine.estimator(config.task, params)
-        parts = {"train": (data.X_train, data.y_train), "val": (data.X_val, data.y_val)}
-        if config.task == "regress":  # an autoencoder: the target is the input
-            parts = {name: (X, X) for name, (X, _) in parts.items()}
+        parts = _parts(data, config.task, refit=config.step(cell.params["step"]).refit)
         running = config.engine == "scratchnet"  # one fit: the schedule spans every epoch
         epochs = None if running else model_epochs(model)
         _, metrics = train_and_record(
             engine, model, parts, cell_dir, epochs=epochs, running=running
         )
-        return {**metrics, "sizes": dict(data.sizes)}
+        return {**metrics, "sizes": {**data.sizes, "train": len(parts["train"][0])}}
 
     def describe(self, config: RecordConfig, record: dict) -> str:
-        score = summary.shown(config.select, record["metrics"][config.select])
-        shown = f"{summary.label(config.select)} {score:.4g}"
+        metrics = record["metrics"]
+        if config.select in metrics:
+            score = summary.shown(config.select, metrics[config.select])
+            shown = f"{summary.label(config.select)} {score:.4g}"
+        else:  # a refit: trained on the validation part too
+            shown = f"refit on {metrics['sizes']['train']:,} images"
         return f"{record['params']['step']}: {shown} ({record['seconds']:.0f} s)"
 
     def summarize(self, config: RecordConfig, results: list[dict], out_dir: Path) -> None:
@@ -79,6 +83,18 @@ class RecordStudy:
         tables = (TableView(summary.RECORD, headline=headline, headline_source=summary.RECORD),)
         tables += (TableView(summary.LADDER),)
         return StudyView(config.title, intro, tables, tuple(figures))
+
+
+def _parts(data, task: str, refit: bool) -> dict[str, tuple]:
+    """The parts a step trains on and is scored on: ``train`` and ``val``, or for a refit
+    ``train`` alone, holding both. An autoencoder's target is its input."""
+    parts = {"train": (data.X_train, data.y_train), "val": (data.X_val, data.y_val)}
+    if refit:
+        joined = [np.concatenate(pair) for pair in zip(parts["train"], parts["val"])]
+        parts = {"train": tuple(joined)}
+    if task == "regress":
+        parts = {name: (X, X) for name, (X, _) in parts.items()}
+    return parts
 
 
 def step_key(index: int, name: str) -> str:

@@ -56,7 +56,7 @@ def write(config: RecordConfig, results: list[dict], out_dir: Path) -> None:
     complete = [record for record in results if record["status"] == "complete"]
     chosen = _chosen(config, complete)
     _ladder_table(config, results, chosen, out_dir)
-    _record_table(config, chosen, len(complete), out_dir)
+    _record_table(config, chosen, _refit_of(config, chosen, complete), out_dir)
     histories = {
         record["params"]["step"]: read_json(out_dir / "cells" / record["key"] / HISTORY).value
         for record in complete
@@ -71,11 +71,39 @@ def write(config: RecordConfig, results: list[dict], out_dir: Path) -> None:
 
 
 def _chosen(config: RecordConfig, complete: list[dict]) -> dict | None:
-    """The complete step with the best validation score (the first of equals)."""
-    if not complete:
+    """The complete step with the best validation score (the first of equals); refit steps
+    have none."""
+    scored = [record for record in complete if not _is_refit(config, record)]
+    if not scored:
         return None
     sign = -1.0 if config.select.endswith(("loss", "mse")) else 1.0
-    return max(complete, key=lambda record: sign * record["metrics"][config.select])
+    return max(scored, key=lambda record: sign * record["metrics"][config.select])
+
+
+def _refit_of(config: RecordConfig, chosen: dict | None, complete: list[dict]) -> dict | None:
+    """The complete refit step that follows the chosen step, if any."""
+    for record in complete:
+        step = config.step(record["params"]["step"])
+        if chosen is not None and step.refit and _followed(config, step) == chosen_name(chosen):
+            return record
+    return None
+
+
+def _followed(config: RecordConfig, step) -> str:
+    """The name of the step ``step`` follows."""
+    if step.after:
+        return step.after
+    names = [other.name for other in config.ladder]
+    return names[names.index(step.name) - 1]
+
+
+def chosen_name(record: dict) -> str:
+    """The step name of a cell's record."""
+    return record["params"]["step"]
+
+
+def _is_refit(config: RecordConfig, record: dict) -> bool:
+    return config.step(record["params"]["step"]).refit
 
 
 def _ladder_table(config, results, chosen, out_dir: Path) -> None:
@@ -90,13 +118,16 @@ def _ladder_table(config, results, chosen, out_dir: Path) -> None:
         }
         if record["status"] == "complete":
             metrics = record["metrics"]
-            row[label(config.select)] = shown(config.select, metrics[config.select])
+            if config.select in metrics:  # a refit step has no validation score
+                row[label(config.select)] = shown(config.select, metrics[config.select])
             row.update(epochs=metrics["epochs"], **{"fit s": metrics["fit_seconds"]})
         row["chosen"] = "record" if record is chosen else ""
         rows.append(row)
     columns = ("step", "changes", "status", label(config.select), "epochs", "fit s", "chosen")
     notes = [
-        "Each step keeps the changes of the step above it, or of the step it names (after).",
+        "Each step keeps the changes of the step above it, or of the step it names (after); "
+        "a refit step trains the step it follows on the training and validation parts "
+        "together, so it has no validation score.",
         f"{len(results)} of {len(config.ladder)} steps finished; validation scores only",
     ]
     title = f"{config.title}: what each step buys on validation"
@@ -104,20 +135,22 @@ def _ladder_table(config, results, chosen, out_dir: Path) -> None:
     tables.write_table(out_dir, LADDER, columns, rows, title=title, notes=notes, digits=digits)
 
 
-def _record_table(config, chosen: dict | None, n_steps: int, out_dir: Path) -> None:
+def _record_table(config, chosen: dict | None, refit: dict | None, out_dir: Path) -> None:
     column = score_column(config)
     values = [_anchor_value(anchor, out_dir) for anchor in config.anchors]
     rows = [
         {"result": a.label, "source": _source(a), column: v, "from": _origin(a, v)}
         for a, v in zip(config.anchors, values)
     ]
+    again = ", trained again on training + validation" if refit else ""
     if chosen is not None:
-        score = _test_score(config, out_dir / "cells" / chosen["key"] / MODEL)
-        rows.append({"result": f"record: {chosen['params']['step']}", "source": RECORD,
-                     column: score, "from": "this study"})  # fmt: skip
+        model_file = out_dir / "cells" / (refit or chosen)["key"] / MODEL
+        rows.append({"result": f"record: {chosen_name(chosen)}{again}", "source": RECORD,
+                     column: _test_score(config, model_file), "from": "this study"})  # fmt: skip
+    images = f" ({_size(refit, 'train')} images)" if refit else ""
     notes = [
-        f"the record is the step with the best {label(config.select)} of {n_steps}; its model is "
-        "the only one scored on the test part",
+        f"the record is the step with the best {label(config.select)}{again}{images}; its "
+        "model is the only one scored on the test part",
         f"data: {config.data.dataset}, test part of {_size(chosen, 'test')} images",
     ]
     digits = {column: 2 if config.percent else 4}
@@ -186,6 +219,8 @@ def _changes(step) -> str:
     text = ", ".join(
         f"{key}={_text(value)}" for key, value in (step.changes if step else {}).items()
     )
+    if step and step.refit:
+        text = "refit on training + validation"
     return f"(after {step.after}) {text}" if step and step.after else text
 
 
