@@ -55,8 +55,11 @@ def write(config: RecordConfig, results: list[dict], out_dir: Path) -> None:
         return
     complete = [record for record in results if record["status"] == "complete"]
     chosen = _chosen(config, complete)
-    _ladder_table(config, results, chosen, out_dir)
-    _record_table(config, chosen, _refit_of(config, chosen, complete), out_dir)
+    refit = _refit_of(config, chosen, complete)
+    marks = {record["key"]: mark for record, mark in ((chosen, "record"), (refit, "its refit"))
+             if record is not None}  # fmt: skip
+    _ladder_table(config, results, marks, out_dir)
+    _record_table(config, chosen, refit, out_dir)
     histories = {
         record["params"]["step"]: read_json(out_dir / "cells" / record["key"] / HISTORY).value
         for record in complete
@@ -106,7 +109,8 @@ def _is_refit(config: RecordConfig, record: dict) -> bool:
     return config.step(record["params"]["step"]).refit
 
 
-def _ladder_table(config, results, chosen, out_dir: Path) -> None:
+def _ladder_table(config, results, marks: dict[str, str], out_dir: Path) -> None:
+    """``marks``: the ``chosen`` column's text by cell key."""
     steps = {step.name: step for step in config.ladder}
     rows = []
     for record in results:
@@ -121,7 +125,7 @@ def _ladder_table(config, results, chosen, out_dir: Path) -> None:
             if config.select in metrics:  # a refit step has no validation score
                 row[label(config.select)] = shown(config.select, metrics[config.select])
             row.update(epochs=metrics["epochs"], **{"fit s": metrics["fit_seconds"]})
-        row["chosen"] = "record" if record is chosen else ""
+        row["chosen"] = marks.get(record["key"], "")
         rows.append(row)
     columns = ("step", "changes", "status", label(config.select), "epochs", "fit s", "chosen")
     notes = [
