@@ -142,8 +142,9 @@ SECTIONS = {
         "records",
         "The original study's three networks with their layer sizes unchanged, each trained "
         "through a ladder of recipes on 50,000 training images and scored on the other 10,000 "
-        "(validation) only; the best step on validation is the record, and its model alone is "
-        "scored on the official 10,000 test images, once.",
+        "(validation) only; the best step on validation is the record, trained once more on all "
+        "60,000 training images, and that model alone is scored on the official 10,000 test "
+        "images, once.",
     ),
 }
 

@@ -74,10 +74,15 @@ class RecordStudy:
         if any(step.params.get("augment") for step in config.ladder):
             caption = "training images (top row) and random augmentations of them, as trained"
             figures.append(FigureView(summary.SAMPLES, caption))
+        refit = (
+            " (or its refit: the same recipe trained again on training + validation)"
+            if any(step.refit for step in config.ladder)
+            else ""
+        )
         intro = (
             f"{config.description} Every step trains on the training part and is scored on "
             f"the validation part only; the step with the best {summary.label(config.select)} "
-            "is the record, and its model alone is scored on the test part, once."
+            f"is the record, and its model{refit} alone is scored on the test part, once."
         ).strip()
         headline = summary.score_column(config)
         tables = (TableView(summary.RECORD, headline=headline, headline_source=summary.RECORD),)
