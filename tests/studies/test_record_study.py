@@ -270,3 +270,37 @@ def test_a_bad_refit_is_refused(tmp_path, old, new, expected):
     with pytest.raises(ConfigError, match=expected):
         registry.run_sweep(path, tmp_path / "out", progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def _folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_a_config_change_no_finished_step_depends_on_resumes_the_folder(tmp_path):
+    """A new title, description and step keep the finished steps' folders byte for byte."""
+    path, out = tmp_path / "refit.toml", tmp_path / "out"
+    last = REFIT.index('[[ladder]]\nstep = "slow on all"')
+    path.write_text(REFIT[:last] + REFIT[REFIT.index("[record]") :])
+    registry.run_sweep(path, out, progress=False)
+    before = _folder_bytes(out / "cells")
+    changed = REFIT.replace('title = "Record: digits, refit"', 'title = "New"\ndescription = "d"')
+    path.write_text(changed)
+    results = registry.run_sweep(path, out, progress=False)
+    after = _folder_bytes(out / "cells")
+    assert {name: after[name] for name in before} == before
+    assert [r["key"] for r in results][-1] == "04_slow_on_all"
+    assert json.loads((out / "sweep.json").read_text())["config"]["title"] == "New"
+    assert (out / "config.toml").read_text() == changed
+
+
+def test_a_config_change_a_finished_step_depends_on_is_refused(tmp_path):
+    path, out = tmp_path / "refit.toml", tmp_path / "out"
+    path.write_text(REFIT)
+    registry.run_sweep(path, out, progress=False, only=["01_slow"])
+    saved = _folder_bytes(out)
+    path.write_text(REFIT.replace("random_state = 0", "random_state = 1"))
+    with pytest.raises(ConfigError, match=r"random_state: 0 -> 1.*depend on them: 01_slow;"):
+        registry.run_sweep(path, out, progress=False)
+    assert _folder_bytes(out) == saved

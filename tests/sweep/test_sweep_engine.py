@@ -329,7 +329,8 @@ def test_the_config_copy_is_written_before_the_folder_becomes_a_sweep(toy, tmp_p
     monkeypatch.setattr(sweep, "write_json", lambda path, obj: order.append(Path(path).name))
     config = tmp_path / "toy.toml"
     config.write_text('study = "toy"\nvalues = [4]\n')
-    sweep._record_config(tmp_path, {"study": "toy", "values": [4]}, config.read_text(), "x")
+    table, unused = {"study": "toy", "values": [4]}, None  # a new folder parses no old config
+    sweep._record_config(tmp_path, table, config.read_text(), "x", unused)
     assert order == ["config.toml", "sweep.json"]
 
 

@@ -20,6 +20,7 @@ The contract a study implements
         def summarize(self, config, results: list[dict], out_dir: Path) -> None
         # optional:
         def describe(self, config, record: dict) -> str     # one line for a complete cell
+        def cell_inputs(self, config, cell: Cell) -> dict   # what a cell's result depends on
         def view(self, config) -> StudyView      # its part of the report (scratchnet.views)
 
 * ``parse_config`` gets the config file's table *without* its ``study`` key and ``where`` (the
@@ -55,7 +56,8 @@ What the engine does
 * reads the config (a TOML path or a table), dispatches on its ``study`` key;
 * writes ``out_dir/sweep.json`` (the study and its config; a copy of the TOML text as
   ``config.toml``, written first and restored by a rerun if it is missing) and refuses to
-  resume into a folder made from a different config;
+  resume into a folder made from a different config, unless the study declares each cell's
+  inputs and no finished cell's changed (:mod:`scratchnet.sweep.resume`);
 * skips finished cells (see :mod:`scratchnet.sweep.cells` for the folder protocol and the
   per-cell locks that keep two sweeps on one folder from running the same cell);
 * runs the rest through joblib (:mod:`scratchnet.sweep.backends`): in this process,
@@ -76,6 +78,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -90,7 +93,7 @@ from scratchnet.fileio import (
 from scratchnet.numbers import significant
 from scratchnet.runfiles import read_json
 from scratchnet.runformat import FORMAT, FORMAT_KEY, upgrade
-from scratchnet.sweep import backends, cells
+from scratchnet.sweep import backends, cells, resume
 from scratchnet.sweep.cells import Cell
 from scratchnet.sweep.killpoints import kill_point
 from scratchnet.sweep.progress import GridProgress, epoch_bars
@@ -191,7 +194,7 @@ def run_sweep(
     grid = _grid(study, config, where)
     selected = _select(grid, only, engines, where)
     out = Path(out_dir)
-    root = _open_folder(out, table, text, where)
+    root = _open_folder(out, table, text, where, partial(_parse, lookup=lookup))
     finished = {"complete", "failed"} if not retry_failed else {"complete"}
     tasks = _Tasks(study, config, root, finished, blas_threads)
     _run_selected(tasks, selected, progress, backend=backend, n_jobs=n_jobs, scheduler=scheduler)
@@ -219,12 +222,14 @@ def _run_selected(tasks: _Tasks, selected: list[Cell], progress: bool, **where: 
         )
 
 
-def _open_folder(out: Path, table: Mapping[str, Any], text: str | None, where: str) -> Path:
+def _open_folder(
+    out: Path, table: Mapping[str, Any], text: str | None, where: str, parse: resume.Parser
+) -> Path:
     """Create or reopen the sweep folder (checking its config); return its ``cells/``."""
     root = out / CELLS
     root.mkdir(parents=True, exist_ok=True)
     upgrade(out)  # a folder of an older format (scratchnet.runformat) resumes as a new one
-    _record_config(out, table, text, where)
+    _record_config(out, table, text, where, parse)
     remove_stray_temp_files(out)  # of killed summaries and claims; a live writer's are kept
     cells.remove_stale_locks(root)  # of killed sweeps, finished cells' included
     return root
@@ -395,8 +400,11 @@ def _canonical(table: Mapping[str, Any]) -> dict:
     return json.loads(json.dumps(table, sort_keys=True, default=str))
 
 
-def _record_config(out: Path, table: Mapping[str, Any], text: str | None, where: str) -> None:
-    """Write ``sweep.json`` and ``config.toml``, or check that they match this config.
+def _record_config(
+    out: Path, table: Mapping[str, Any], text: str | None, where: str, parse: resume.Parser
+) -> None:
+    """Write ``sweep.json`` and ``config.toml``, or check that they match this config (or
+    that no finished cell depends on what changed: :mod:`scratchnet.sweep.resume`).
 
     ``config.toml`` is written first and ``sweep.json``, which makes the folder a sweep, last;
     a rerun restores a missing ``config.toml``. So a kill between the two writes leaves a
@@ -405,18 +413,18 @@ def _record_config(out: Path, table: Mapping[str, Any], text: str | None, where:
     path = out / SWEEP_FILE
     current = _canonical(table)
     recorded = path.exists()
+    changed = False
     if recorded:
         saved = read_json(path)["config"].expect(dict)
         if saved != current:
-            raise ConfigError(
-                f"{out} holds a sweep made from a different config "
-                f"(differences: {'; '.join(_differences(saved or {}, current))}); "
-                f"use another --out folder, or the config in {path}"
-            )
-    if text is not None and not (recorded and (out / CONFIG_COPY).is_file()):
+            differences = _differences(saved or {}, current)
+            resume.check_change(saved, current, out / CELLS, where, parse, differences)
+            logger.warning("%s: resuming under a changed config (%s)", out, "; ".join(differences))
+            changed = True
+    if text is not None and (changed or not (recorded and (out / CONFIG_COPY).is_file())):
         write_text(out / CONFIG_COPY, text)
         kill_point("sweep-config-copied")
-    if not recorded:
+    if changed or not recorded:
         record = {"study": table["study"], "config": current, "source": where}
         write_json(path, {**record, FORMAT_KEY: FORMAT})
 

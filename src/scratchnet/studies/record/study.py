@@ -10,6 +10,7 @@ scores its model once on the test part and writes the tables and figures the vie
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,13 @@ class RecordStudy:
             Cell(step_key(index, step.name), {"step": step.name, **step.params})
             for index, step in enumerate(config.ladder, 1)
         ]
+
+    def cell_inputs(self, config: RecordConfig, cell: Cell) -> dict[str, Any]:
+        """What a step's result depends on: the data, the engine and task, its parameters
+        and whether it refits (not the title, description, anchors or figures)."""
+        step = config.step(cell.params["step"])
+        engine = {"engine": config.engine, "task": config.task, "refit": step.refit}
+        return {"data": asdict(config.data), **engine, "params": cell.params}
 
     def run_cell(self, config: RecordConfig, cell: Cell, cell_dir: Path) -> dict[str, Any]:
         """Train the step's network on the training part (a refit step: on the training and
