@@ -419,7 +419,8 @@ def _record_config(
         if saved != current:
             differences = _differences(saved or {}, current)
             resume.check_change(saved, current, out / CELLS, where, parse, differences)
-            logger.warning("%s: resuming under a changed config (%s)", out, "; ".join(differences))
+            shown = "; ".join(d if len(d) <= 80 else d[:77] + "..." for d in differences)
+            logger.warning("%s: resuming under a changed config (%s)", out, shown)
             changed = True
     if text is not None and (changed or not (recorded and (out / CONFIG_COPY).is_file())):
         write_text(out / CONFIG_COPY, text)
