@@ -86,8 +86,8 @@ def _chosen(config: RecordConfig, complete: list[dict]) -> dict | None:
 def _refit_of(config: RecordConfig, chosen: dict | None, complete: list[dict]) -> dict | None:
     """The complete refit step that follows the chosen step, if any."""
     for record in complete:
-        step = config.step(record["params"]["step"])
-        if chosen is not None and step.refit and _followed(config, step) == chosen_name(chosen):
+        step = config.step(_step_name(record))
+        if chosen is not None and step.refit and _followed(config, step) == _step_name(chosen):
             return record
     return None
 
@@ -100,13 +100,13 @@ def _followed(config: RecordConfig, step) -> str:
     return names[names.index(step.name) - 1]
 
 
-def chosen_name(record: dict) -> str:
+def _step_name(record: dict) -> str:
     """The step name of a cell's record."""
     return record["params"]["step"]
 
 
 def _is_refit(config: RecordConfig, record: dict) -> bool:
-    return config.step(record["params"]["step"]).refit
+    return config.step(_step_name(record)).refit
 
 
 def _ladder_table(config, results, marks: dict[str, str], out_dir: Path) -> None:
@@ -149,7 +149,7 @@ def _record_table(config, chosen: dict | None, refit: dict | None, out_dir: Path
     again = ", trained again on training + validation" if refit else ""
     if chosen is not None:
         model_file = out_dir / "cells" / (refit or chosen)["key"] / MODEL
-        rows.append({"result": f"record: {chosen_name(chosen)}{again}", "source": RECORD,
+        rows.append({"result": f"record: {_step_name(chosen)}{again}", "source": RECORD,
                      column: _test_score(config, model_file), "from": "this study"})  # fmt: skip
     images = f" ({_size(refit, 'train')} images)" if refit else ""
     notes = [
