@@ -3,14 +3,12 @@ study, the report reads files only, and no function is over 50 lines."""
 
 from codewalk import cycles, functions, import_graph, modules
 
+#: Lines of a function, from its ``def`` to its last line, docstring included.
 MAX_LINES = 50
 
-#: Functions allowed over MAX_LINES for now (outside the experiments redesign's reach), by name.
+#: Functions allowed over MAX_LINES for now, by name.
 LONG_FUNCTIONS_ALLOWED = {
-    "scratchnet.theory.original:compare_svm",
-    "scratchnet.theory.render:backprop_text",
-    "scratchnet.theory.plot:plot_separator",
-    "scratchnet.cli.explain:_backprop",
+    "scratchnet.nn.network:MLP.backward",  # 58 lines: being reworked by its owner meanwhile
 }
 
 #: A circle of function-level imports in the core (estimators, callbacks, persistence), left

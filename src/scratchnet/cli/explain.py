@@ -124,50 +124,9 @@ def _answers(
 
 
 def _backprop(args: argparse.Namespace) -> int:
-    from scratchnet.errors import ConfigError
-    from scratchnet.theory import backprop, config, marking, original, render
+    from scratchnet.theory import backprop, marking, original, render
 
-    settings = dict(original.BACKPROP)
-    file_answers = None
-    if args.config:
-        loaded = config.backprop_settings(args.config)
-        settings.update(loaded)
-        file_answers = config.read_mapping(args.config).get("answers")
-    if args.weights or args.biases or args.activations:
-        n = len(args.weights or args.biases or args.activations)
-        for option, values in (
-            ("--weights", args.weights),
-            ("--biases", args.biases),
-            ("--activations", args.activations),
-        ):
-            if values is not None and len(values) != n:
-                raise ConfigError(
-                    f"{option}: expected {n} values (one per layer), got {len(values)}"
-                )
-        settings["weights"] = args.weights or settings["weights"][:n] + ["1"] * (
-            n - len(settings["weights"])
-        )
-        settings["biases"] = args.biases or ["0"] * n
-        settings["activations"] = args.activations or ["relu"] * (n - 1) + ["identity"]
-    for option, key, index in (
-        ("w1", "weights", 0),
-        ("w2", "weights", 1),
-        ("b1", "biases", 0),
-        ("b2", "biases", 1),
-    ):
-        value = getattr(args, option)
-        if value is not None:
-            if index >= len(settings[key]):
-                raise ConfigError(f"--{option}: the network has only {len(settings[key])} layer(s)")
-            settings[key] = list(settings[key])
-            settings[key][index] = value
-    for option, key in (("x", "x"), ("y", "y"), ("lr", "learning_rate")):
-        if getattr(args, option) is not None:
-            settings[key] = getattr(args, option)
-    for i, name in enumerate(settings["activations"], 1):
-        from scratchnet.theory import activations
-
-        activations.get(name, option=f"--activations (layer {i})")
+    settings, file_answers = _backprop_settings(args)
     network = backprop.Network.from_lists(
         settings["weights"],
         settings["biases"],
@@ -181,6 +140,76 @@ def _backprop(args: argparse.Namespace) -> int:
     )
     marks = marking.mark_backprop(trace, answers) if answers is not None else None
     return _emit(args, "backprop", trace, render.backprop_text(trace), marks)
+
+
+def _backprop_settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict | None]:
+    """The exercise to trace (``original.BACKPROP``'s keys) and the answers of ``--config``, if
+    any: the original's exercise, then ``--config``, the per-layer lists, the single weights
+    and biases, and the data and learning rate, each over the one before."""
+    from scratchnet.theory import config, original
+
+    settings = dict(original.BACKPROP)
+    file_answers = None
+    if args.config:
+        loaded = config.backprop_settings(args.config)
+        settings.update(loaded)
+        file_answers = config.read_mapping(args.config).get("answers")
+    if args.weights or args.biases or args.activations:
+        _set_layers(settings, args)
+    _set_single_parameters(settings, args)
+    for option, key in (("x", "x"), ("y", "y"), ("lr", "learning_rate")):
+        if getattr(args, option) is not None:
+            settings[key] = getattr(args, option)
+    _check_activations(settings["activations"])
+    return settings, file_answers
+
+
+def _set_layers(settings: dict[str, Any], args: argparse.Namespace) -> None:
+    """``--weights``, ``--biases``, ``--activations`` (a chain of n single units, n values
+    each): those not given are the weights so far (cut to n, then 1), zero biases, and relu
+    activations with identity last."""
+    from scratchnet.errors import ConfigError
+
+    n = len(args.weights or args.biases or args.activations)
+    for option, values in (
+        ("--weights", args.weights),
+        ("--biases", args.biases),
+        ("--activations", args.activations),
+    ):
+        if values is not None and len(values) != n:
+            raise ConfigError(f"{option}: expected {n} values (one per layer), got {len(values)}")
+    settings["weights"] = args.weights or settings["weights"][:n] + ["1"] * (
+        n - len(settings["weights"])
+    )
+    settings["biases"] = args.biases or ["0"] * n
+    settings["activations"] = args.activations or ["relu"] * (n - 1) + ["identity"]
+
+
+def _set_single_parameters(settings: dict[str, Any], args: argparse.Namespace) -> None:
+    """``--w1``, ``--w2``, ``--b1``, ``--b2``: one weight or bias of layer 1 or 2, set in a
+    copy of its list."""
+    from scratchnet.errors import ConfigError
+
+    for option, key, index in (
+        ("w1", "weights", 0),
+        ("w2", "weights", 1),
+        ("b1", "biases", 0),
+        ("b2", "biases", 1),
+    ):
+        value = getattr(args, option)
+        if value is not None:
+            if index >= len(settings[key]):
+                raise ConfigError(f"--{option}: the network has only {len(settings[key])} layer(s)")
+            settings[key] = list(settings[key])
+            settings[key][index] = value
+
+
+def _check_activations(names: list[str]) -> None:
+    """ConfigError naming the layer of the first unknown activation."""
+    from scratchnet.theory import activations
+
+    for i, name in enumerate(names, 1):
+        activations.get(name, option=f"--activations (layer {i})")
 
 
 def _width(x: Any) -> int | None:

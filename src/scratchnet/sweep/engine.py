@@ -189,15 +189,42 @@ def run_sweep(
     """
     backends.check(backend, n_jobs, scheduler)
     _check_blas_threads(blas_threads)
-    table, where, text = _read_config(config_path_or_table, quick)
+    study, config, grid, selected, out, root = _open_sweep(
+        config_path_or_table, out_dir, lookup, quick, only, engines
+    )
+    tasks = _Tasks(study, config, root, _finished_states(retry_failed), blas_threads)
+    _run_selected(tasks, selected, progress, backend=backend, n_jobs=n_jobs, scheduler=scheduler)
+    return _summarized(study, config, grid, out)
+
+
+def _open_sweep(
+    source: Any,
+    out_dir: str | os.PathLike[str],
+    lookup: StudyLookup,
+    quick: bool,
+    only: Sequence[str] | None,
+    engines: Sequence[str] | None,
+) -> tuple[Study, Any, list[Cell], list[Cell], Path, Path]:
+    """Read and check the config, list its grid and the cells selected to run, then create or
+    reopen the sweep's folder: the study, its config, the grid, the selection, the folder and
+    its ``cells/``."""
+    table, where, text = _read_config(source, quick)
     study, config = _parse(table, where, lookup)
     grid = _grid(study, config, where)
     selected = _select(grid, only, engines, where)
     out = Path(out_dir)
     root = _open_folder(out, table, text, where, partial(_parse, lookup=lookup))
-    finished = {"complete", "failed"} if not retry_failed else {"complete"}
-    tasks = _Tasks(study, config, root, finished, blas_threads)
-    _run_selected(tasks, selected, progress, backend=backend, n_jobs=n_jobs, scheduler=scheduler)
+    return study, config, grid, selected, out, root
+
+
+def _finished_states(retry_failed: bool) -> set[str]:
+    """The states of a cell that is not run again: complete, and failed unless retrying."""
+    return {"complete", "failed"} if not retry_failed else {"complete"}
+
+
+def _summarized(study: Study, config: Any, grid: list[Cell], out: Path) -> list[dict]:
+    """The finished cells' records, in grid order, after the study's summary and view are
+    written from them."""
     results = collect_results(out, grid)
     study.summarize(config, results, out)
     _write_view(study, config, out)

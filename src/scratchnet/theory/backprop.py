@@ -356,14 +356,8 @@ def trace(
     ConfigError
         On shape mismatches, or ``exact=True`` with sigmoid/tanh.
     """
-    if exact is None:
-        exact = network.exact
-    elif exact and not network.exact:
-        raise ConfigError("exact: sigmoid and tanh have irrational values; use exact=False")
-    xs = _as_samples(x, network.input_size, "x")
-    ys = _as_samples(y, network.output_size, "y")
-    if len(xs) != len(ys):
-        raise ConfigError(f"x/y: {len(xs)} inputs but {len(ys)} targets")
+    exact = _exactness(network, exact)
+    xs, ys = _paired_samples(network, x, y)
     lr = to_fraction(learning_rate, name="learning rate")
     conv = (lambda v: v) if exact else float
     layers = _converted_layers(network, conv)
@@ -378,6 +372,28 @@ def trace(
         for spec in _parameter_specs(network)
     ]
     return BackpropTrace(network, conv(lr), exact, n_entries, samples, loss, steps)
+
+
+def _exactness(network: Network, exact: bool | None) -> bool:
+    """Whether to compute with Fractions: ``exact`` as asked, by default whenever every
+    activation allows it; ConfigError when asked of a network that does not."""
+    if exact is None:
+        return network.exact
+    if exact and not network.exact:
+        raise ConfigError("exact: sigmoid and tanh have irrational values; use exact=False")
+    return exact
+
+
+def _paired_samples(
+    network: Network, x: Sequence[Any], y: Sequence[Any]
+) -> tuple[list[tuple[Fraction, ...]], list[tuple[Fraction, ...]]]:
+    """The inputs, (n_samples, n_inputs), and targets, (n_samples, n_outputs), as Fractions;
+    ConfigError unless they fit the network and are as many."""
+    xs = _as_samples(x, network.input_size, "x")
+    ys = _as_samples(y, network.output_size, "y")
+    if len(xs) != len(ys):
+        raise ConfigError(f"x/y: {len(xs)} inputs but {len(ys)} targets")
+    return xs, ys
 
 
 def _converted_layers(network: Network, conv) -> list[tuple]:

@@ -123,19 +123,48 @@ def _equation(coefficients: list[Fraction], rhs: str) -> str:
     return f"{text} = {rhs}"
 
 
+# The rest of why the original's final (w, b) is wrong, after the points it misclassifies.
+_CANONICAL_SCALING = (
+    "; the line x1 + x2 - 1.5 = 0 has b = -1.5, and with +1 on the origin's side w "
+    "must point towards the origin: w = -k (1, 1), b = 1.5 k, and canonical scaling "
+    "(functional margin 1 at the support vectors) gives k = 2"
+)
+
+
 def compare_svm() -> list[Comparison]:
     """The original study's Q1(b) working and answers against the exact dual solution."""
     result = svm_fit()
-    ys, pts = SVM_LABELS, [[Fraction(v) for v in p] for p in SVM_POINTS]
-    out = [
+    given = SVM_ANSWERS  # the original's answers
+    return [
+        _svm_reading(),
+        *_expansion_equations(),
+        _svm_dual(result),
+        _svm_line(result),
+        _marked_plane(result, "(w, b) before rescaling", given["w_before"], given["b_before"]),
+        _marked_plane(result, "(w, b)", given["w"], given["b"], _CANONICAL_SCALING),
+        marking.mark_point_set("support vectors", given["support_vectors"], result.support_vectors),
         Comparison(
-            "data set (reading of the original)",
-            "never listed",
-            SVM_READING,
-            "assumption",
-            "the only reading consistent with the original's expansion of w and its sum constraint",
-        )
+            "margin 2/||w||", "-", result.margin_text, NOT_GIVEN, "the original does not state it"
+        ),
     ]
+
+
+def _svm_reading() -> Comparison:
+    """The data set, which the original never lists, as read from its working."""
+    return Comparison(
+        "data set (reading of the original)",
+        "never listed",
+        SVM_READING,
+        "assumption",
+        "the only reading consistent with the original's expansion of w and its sum constraint",
+    )
+
+
+def _expansion_equations() -> list[Comparison]:
+    """The original's equations for w1 and w2 (from w = sum a_i y_i x_i, one per coordinate)
+    and for sum a_i y_i = 0, against the ones the six points give."""
+    ys, pts = SVM_LABELS, [[Fraction(v) for v in p] for p in SVM_POINTS]
+    out = []
     for k, key in enumerate(("w1 equation", "w2 equation")):
         correct = _equation([y * p[k] for p, y in zip(pts, ys, strict=True)], f"w{k + 1}")
         ok = correct.replace(" ", "") == SVM_ANSWERS[key].replace(" ", "")
@@ -151,61 +180,43 @@ def compare_svm() -> list[Comparison]:
             "sum_i a_i y_i = 0", SVM_ANSWERS["sum equation"], correct_sum, CORRECT, "matches"
         )
     )
+    return out
+
+
+def _svm_dual(result: svm.SVMResult) -> Comparison:
+    """The original's claim that the dual cannot be solved, against its exact solution."""
     alphas = ", ".join(fmt(a) for a in result.alphas)
     sv = ", ".join(f"x{i + 1}" for i in result.support)
-    out.append(
-        Comparison(
-            "solving the dual",
-            SVM_ANSWERS["dual"],
-            f"a = ({alphas}), dual objective {fmt(result.dual_objective)}",
-            WRONG,
-            f"on the support set {{{sv}}} the KKT conditions y_i (w.x_i + b) = 1 and "
-            "sum a_i y_i = 0 are linear equations with a unique solution "
-            "(a2 - a4 = w1 = -2, a3 - a4 = w2 = -2, a2 + a3 - a4 = 0); all a_i >= 0 and every "
-            "other point has functional margin > 1, so this is the optimum",
-        )
+    return Comparison(
+        "solving the dual",
+        SVM_ANSWERS["dual"],
+        f"a = ({alphas}), dual objective {fmt(result.dual_objective)}",
+        WRONG,
+        f"on the support set {{{sv}}} the KKT conditions y_i (w.x_i + b) = 1 and "
+        "sum a_i y_i = 0 are linear equations with a unique solution "
+        "(a2 - a4 = w1 = -2, a3 - a4 = w2 = -2, a2 + a3 - a4 = 0); all a_i >= 0 and every "
+        "other point has functional margin > 1, so this is the optimum",
     )
-    out.append(
-        Comparison(
-            "separating line",
-            SVM_ANSWERS["line"],
-            marking.plane_text(result.w, result.b) + "  (i.e. x1 + x2 = 1.5)",
-            CORRECT,
-            "the maximum-margin boundary is the line x1 + x2 = 1.5",
-        )
+
+
+def _svm_line(result: svm.SVMResult) -> Comparison:
+    """The original's separating line against the fitted hyperplane."""
+    return Comparison(
+        "separating line",
+        SVM_ANSWERS["line"],
+        marking.plane_text(result.w, result.b) + "  (i.e. x1 + x2 = 1.5)",
+        CORRECT,
+        "the maximum-margin boundary is the line x1 + x2 = 1.5",
     )
-    before = marking.mark_plane(
-        SVM_ANSWERS["w_before"], SVM_ANSWERS["b_before"], result.w, result.b
-    )
-    out.append(
-        _renamed(
-            before,
-            "(w, b) before rescaling",
-            _misclassified_note(SVM_ANSWERS["w_before"], SVM_ANSWERS["b_before"]),
-        )
-    )
-    final = marking.mark_plane(SVM_ANSWERS["w"], SVM_ANSWERS["b"], result.w, result.b)
-    out.append(
-        _renamed(
-            final,
-            "(w, b)",
-            _misclassified_note(SVM_ANSWERS["w"], SVM_ANSWERS["b"])
-            + "; the line x1 + x2 - 1.5 = 0 has b = -1.5, and with +1 on the origin's side w "
-            "must point towards the origin: w = -k (1, 1), b = 1.5 k, and canonical scaling "
-            "(functional margin 1 at the support vectors) gives k = 2",
-        )
-    )
-    out.append(
-        marking.mark_point_set(
-            "support vectors", SVM_ANSWERS["support_vectors"], result.support_vectors
-        )
-    )
-    out.append(
-        Comparison(
-            "margin 2/||w||", "-", result.margin_text, NOT_GIVEN, "the original does not state it"
-        )
-    )
-    return out
+
+
+def _marked_plane(
+    result: svm.SVMResult, quantity: str, w: list[str], b: str, why: str = ""
+) -> Comparison:
+    """A (w, b) of the original marked against the fitted one, named ``quantity``; its reason
+    says which points it misclassifies, then ``why``."""
+    marked = marking.mark_plane(w, b, result.w, result.b)
+    return _renamed(marked, quantity, _misclassified_note(w, b) + why)
 
 
 def _misclassified_note(w: list[str], b: str) -> str:

@@ -5,9 +5,15 @@ Pure functions returning strings (the CLI prints them; the report may embed them
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from scratchnet.theory.backprop import BackpropTrace, describe_deltas, fmt_vector
+from scratchnet.theory.backprop import (
+    BackpropTrace,
+    ParameterStep,
+    SampleForward,
+    describe_deltas,
+    fmt_vector,
+)
 from scratchnet.theory.compare import Comparison
 from scratchnet.theory.hyperplane import HyperplaneAnalysis, class_text
 from scratchnet.theory.marking import plane_text
@@ -44,82 +50,114 @@ def _point(p: Sequence[Number]) -> str:
 
 def backprop_text(trace: BackpropTrace) -> str:
     """The full trace: network, forward pass, loss, chain rule per parameter, update."""
-    net = trace.network
-    n_layers = len(net.layers)
-    out = [
-        f"Backpropagation, one gradient step ({'exact fractions' if trace.exact else 'float64'})"
-    ]
-    out.append("")
+    out = _network_lines(trace)
+    out += _forward_lines(trace)
+    out += _loss_lines(trace)
+    out += _backward_lines(trace)
+    for p in trace.parameters:
+        out += _parameter_lines(p, trace.learning_rate)
+    out += ["", "Updated parameters", _updates_table(trace.parameters)]
+    return "\n".join(out)
+
+
+def _network_lines(trace: BackpropTrace) -> list[str]:
+    """The heading, then each layer's shape, weights W_l (n_out, n_in) flattened by rows,
+    biases b_l (n_out,) and activation, then the learning rate."""
+    kind = "exact fractions" if trace.exact else "float64"
+    out = [f"Backpropagation, one gradient step ({kind})", ""]
     out.append("Network: z_l = W_l a_(l-1) + b_l,  a_l = f_l(z_l),  a_0 = x,  y_hat = a_L")
-    for l, layer in enumerate(net.layers, 1):
+    for l, layer in enumerate(trace.network.layers, 1):
         w = fmt_vector([v for row in layer.weights for v in row])
         out.append(
             f"  layer {l}: {layer.shape[1]} -> {layer.shape[0]}, W{l} = {w}, "
             f"b{l} = {fmt_vector(list(layer.biases))}, activation {layer.activation}"
         )
     out.append(f"  learning rate eta = {fmt(trace.learning_rate)}")
-    out += ["", "Forward pass"]
-    headers = ["i", "x"]
-    for l in range(1, n_layers + 1):
-        headers += [f"z{l}"] + ([f"a{l}"] if l < n_layers else [])
-    headers += ["y_hat", "y", "y - y_hat", "(y - y_hat)^2"]
-    rows = []
-    for s in trace.samples:
-        row: list[object] = [s.index, fmt_vector(s.x)]
-        for l in range(1, n_layers + 1):
-            row.append(fmt_vector(s.z[l]))
-            if l < n_layers:
-                row.append(fmt_vector(s.a[l]))
-        errors = [t - p for t, p in zip(s.y, s.y_hat, strict=True)]
-        row += [fmt_vector(s.y_hat), fmt_vector(s.y), fmt_vector(errors), fmt(s.squared_error)]
-        rows.append(row)
-    out.append(table(headers, rows))
-    for s in trace.samples:
-        out.extend(f"  note: sample {s.index}: {k}" for k in s.kinks)
+    return out
+
+
+def _sample_table(columns: Sequence[str], rows: Iterable[tuple[int, Sequence[object]]]) -> str:
+    """A table of one row per sample: column ``i`` (the sample's number), then ``columns``;
+    ``rows`` gives each sample's number and its cells, one per column."""
+    return table(["i", *columns], [[i, *cells] for i, cells in rows])
+
+
+def _layer_columns(n_layers: int) -> list[tuple[str, str, int]]:
+    """The forward table's per-layer columns z1, a1, ..., z_L as (heading, ``"z"`` or ``"a"``,
+    layer); the last layer's activation is the y_hat column."""
+    return [
+        (f"{kind}{l}", kind, l)
+        for l in range(1, n_layers + 1)
+        for kind in ("z", "a")
+        if kind == "z" or l < n_layers
+    ]
+
+
+def _forward_lines(trace: BackpropTrace) -> list[str]:
+    """The forward pass, one row per sample: x, z_l and a_l per layer (each (n_units_l,)),
+    y_hat, y, the error and its square; then a note for each activation met at its kink."""
+    columns = _layer_columns(len(trace.network.layers))
+    headings = [heading for heading, _, _ in columns]
+    rows = ((s.index, _forward_cells(s, columns)) for s in trace.samples)
+    forward = _sample_table(["x", *headings, "y_hat", "y", "y - y_hat", "(y - y_hat)^2"], rows)
+    notes = [f"  note: sample {s.index}: {k}" for s in trace.samples for k in s.kinks]
+    return ["", "Forward pass", forward, *notes]
+
+
+def _forward_cells(s: SampleForward, columns: list[tuple[str, str, int]]) -> list[object]:
+    """One sample's cells of the forward table (``columns`` from :func:`_layer_columns`)."""
+    errors = [t - p for t, p in zip(s.y, s.y_hat, strict=True)]
+    layers = [fmt_vector(getattr(s, kind)[l]) for _, kind, l in columns]
+    outputs = [fmt_vector(values) for values in (s.y_hat, s.y, errors)]
+    return [fmt_vector(s.x), *layers, *outputs, fmt(s.squared_error)]
+
+
+def _loss_lines(trace: BackpropTrace) -> list[str]:
+    """The mean squared error over the N = n_samples * n_outputs entries, summed then divided."""
     n = trace.n_entries
     sse = sum(s.squared_error for s in trace.samples)
-    out += [
+    return [
         "",
         f"Loss: MSE = (1/N) sum (y - y_hat)^2 with N = {n}",
         f"  MSE = {fmt(sse)} / {n} = {fmt(trace.loss)}",
-        "",
-        "Backward pass (chain rule)",
     ]
-    out += [f"  {line}" for line in describe_deltas(net)]
-    out.append(
-        table(
-            ["i", "dMSE/dy_hat_i"] + [f"delta{l}_i" for l in range(1, n_layers + 1)],
-            [
-                [s.index, fmt_vector(s.dloss_dyhat)]
-                + [fmt_vector(s.deltas[l]) for l in range(1, n_layers + 1)]
-                for s in trace.samples
-            ],
-        )
+
+
+def _backward_lines(trace: BackpropTrace) -> list[str]:
+    """The backward recursion, then one row per sample: dMSE/dy_hat (n_outputs,) and each
+    layer's delta_l = dMSE/dz_l (n_units_l,)."""
+    layers = range(1, len(trace.network.layers) + 1)
+    rows = (
+        (s.index, [fmt_vector(s.dloss_dyhat), *(fmt_vector(s.deltas[l]) for l in layers)])
+        for s in trace.samples
     )
-    for p in trace.parameters:
-        out += ["", f"dMSE/d{p.name} = {p.formula}"]
-        labels = [label for label, _ in p.terms[0].factors]
-        out.append(
-            table(
-                ["i", *labels, "term"],
-                [[t.sample, *(fmt(v) for _, v in t.factors), fmt(t.value)] for t in p.terms],
-            )
-        )
-        out.append(
-            f"  dMSE/d{p.name} = {' + '.join(_paren(t.value) for t in p.terms)} = {fmt(p.gradient)}"
-        )
-        out.append(
-            f"  {p.name} <- {fmt(p.value)} - {fmt(trace.learning_rate)} * {_paren(p.gradient)}"
-            f" = {fmt(p.new_value)}"
-        )
-    out += ["", "Updated parameters"]
-    out.append(
-        table(
-            ["parameter", "old", "gradient", "new"],
-            [[p.name, fmt(p.value), fmt(p.gradient), fmt(p.new_value)] for p in trace.parameters],
-        )
+    deltas = _sample_table(["dMSE/dy_hat_i", *(f"delta{l}_i" for l in layers)], rows)
+    recursion = [f"  {line}" for line in describe_deltas(trace.network)]
+    return ["", "Backward pass (chain rule)", *recursion, deltas]
+
+
+def _parameter_lines(p: ParameterStep, learning_rate: Number) -> list[str]:
+    """One parameter's gradient: its chain-rule formula, one row of factors per sample, the
+    sum of the samples' terms, and its gradient-descent update."""
+    labels = [label for label, _ in p.terms[0].factors]
+    rows = ((t.sample, [*(fmt(v) for _, v in t.factors), fmt(t.value)]) for t in p.terms)
+    terms = " + ".join(_paren(t.value) for t in p.terms)
+    return [
+        "",
+        f"dMSE/d{p.name} = {p.formula}",
+        _sample_table([*labels, "term"], rows),
+        f"  dMSE/d{p.name} = {terms} = {fmt(p.gradient)}",
+        f"  {p.name} <- {fmt(p.value)} - {fmt(learning_rate)} * {_paren(p.gradient)}"
+        f" = {fmt(p.new_value)}",
+    ]
+
+
+def _updates_table(parameters: Sequence[ParameterStep]) -> str:
+    """Each parameter's old value, gradient and new value."""
+    return table(
+        ["parameter", "old", "gradient", "new"],
+        [[p.name, fmt(p.value), fmt(p.gradient), fmt(p.new_value)] for p in parameters],
     )
-    return "\n".join(out)
 
 
 def _paren(value: Number) -> str:
