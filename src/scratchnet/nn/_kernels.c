@@ -26,7 +26,7 @@
 
 enum { IDENTITY = 0, RELU = 1, LEAKY_RELU = 2, SIGMOID = 3, TANH = 4 };
 
-/* --- NumPy's BLAS and NumPy's tanh, as the compiled step calls them ------------------------ */
+/* --- NumPy's BLAS, as the compiled step calls it ------------------------------------------ */
 
 enum { CBLAS_ROW_MAJOR = 101, CBLAS_COL_MAJOR = 102, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
 
@@ -34,12 +34,6 @@ enum { CBLAS_ROW_MAJOR = 101, CBLAS_COL_MAJOR = 102, CBLAS_NO_TRANS = 111, CBLAS
  * blas_ilp64: they take 64-bit integers. */
 static void *blas_gemm[2], *blas_gemv[2], *blas_dot[2];
 static int blas_ilp64 = 0;
-
-/* NumPy's inner loops of np.tanh for float32 [0] and float64 [1], and their data (use_tanh). */
-typedef void (*ufunc_loop_t)(char **args, const Py_ssize_t *dimensions, const Py_ssize_t *steps,
-                             void *data);
-static ufunc_loop_t tanh_loops[2];
-static void *tanh_data[2];
 
 /* A matrix operand as NumPy sees it: data and strides in elements (row, column). The step
  * only has C-contiguous matrices (k, 1) and their transposes (1, k). */
@@ -73,7 +67,20 @@ typedef struct {
     void *params, *grads, *state1, *state2; /* state: velocity, or Adam's m and v, or NULL */
     void *acts[MAX_LAYERS + 1], *deltas[MAX_LAYERS + 1];
     double momentum, beta_1, beta_2, epsilon, weight_decay, alpha, exp_floor;
+    /* np.tanh and the arrays of acts (borrowed), for sigmoid and tanh layers; else NULL. The
+     * step then holds the GIL. */
+    PyObject *tanh, *act_arrays[MAX_LAYERS + 1];
 } Net;
+
+/* z (an array of acts) <- np.tanh(z) in place, NumPy's own loop; -1 with an exception set if
+ * it failed (the GIL is held). */
+static int numpy_tanh(const Net *net, int layer)
+{
+    PyObject *z = net->act_arrays[layer];
+    PyObject *result = PyObject_CallFunctionObjArgs(net->tanh, z, z, NULL);
+    Py_XDECREF(result);
+    return result ? 0 : -1;
+}
 
 #define T float
 #define SUFFIX f
@@ -472,62 +479,6 @@ static PyObject *use_blas(PyObject *self, PyObject *const *args, Py_ssize_t narg
     Py_RETURN_NONE;
 }
 
-/* The leading fields of NumPy's PyUFuncObject (numpy/ufuncobject.h), unchanged since NumPy 1.0. */
-typedef struct {
-    PyObject_HEAD
-    int nin, nout, nargs, identity;
-    ufunc_loop_t *functions;
-    void *const *data;
-    int ntypes, reserved1;
-    const char *name, *types;
-} UfuncHead;
-
-PyDoc_STRVAR(use_tanh_doc,
-             "use_tanh(ufunc) -> bool\n\n"
-             "Take np.tanh's inner loops for float32 and float64 (the float -> float ones of\n"
-             "`ufunc`, which must be np.tanh); False if it has none.");
-
-static PyObject *use_tanh(PyObject *self, PyObject *ufunc)
-{
-    enum { NPY_FLOAT = 11, NPY_DOUBLE = 12 };
-    const UfuncHead *head = (const UfuncHead *)ufunc;
-    if (strcmp(Py_TYPE(ufunc)->tp_name, "numpy.ufunc") != 0 || head->nin != 1 ||
-        head->nout != 1 || strcmp(head->name, "tanh") != 0) {
-        PyErr_SetString(PyExc_TypeError, "use_tanh needs np.tanh");
-        return NULL;
-    }
-    int found = 0;
-    for (int i = 0; i < head->ntypes; i++) {
-        char in = head->types[2 * i], out = head->types[2 * i + 1];
-        int t = in == NPY_FLOAT ? 0 : in == NPY_DOUBLE ? 1 : -1;
-        if (t < 0 || out != in) continue;
-        tanh_loops[t] = head->functions[i];
-        tanh_data[t] = head->data[i];
-        found |= 1 << t;
-    }
-    return PyBool_FromLong(found == 3);
-}
-
-PyDoc_STRVAR(tanh_doc,
-             "tanh(z)\n\nz <- tanh(z) in place for a float32 or float64 array, through the loop\n"
-             "use_tanh took (for checking it against np.tanh).");
-
-static PyObject *tanh_inplace(PyObject *self, PyObject *obj)
-{
-    Arrays arrays = {.count = 0};
-    Py_buffer *z = get_array(&arrays, obj, 1, 1, "z");
-    if (!z) return finish(&arrays, NULL);
-    int t = element_type(z) == 'f' ? 0 : element_type(z) == 'd' ? 1 : -1;
-    if (t < 0 || !tanh_loops[t]) {
-        PyErr_SetString(PyExc_RuntimeError, "tanh: no loop for this dtype (see use_tanh)");
-        return finish(&arrays, NULL);
-    }
-    char *data[2] = {z->buf, z->buf};
-    Py_ssize_t count = z->shape[0], steps[2] = {z->itemsize, z->itemsize};
-    tanh_loops[t](data, &count, steps, tanh_data[t]);
-    return finish(&arrays, Py_NewRef(Py_None));
-}
-
 PyDoc_STRVAR(gemm_at_b_doc,
              "gemm_at_b(a, b, c, alpha, beta)\n\n"
              "c (m, n) <- alpha a.T @ b + beta c for a (k, m) and b (k, n), in one call of\n"
@@ -581,8 +532,6 @@ static PyMethodDef methods[] = {
     {"dropout_mask", (PyCFunction)(void (*)(void))dropout_mask, METH_FASTCALL, dropout_mask_doc},
     {"use_blas", (PyCFunction)(void (*)(void))use_blas, METH_FASTCALL, use_blas_doc},
     {"gemm_at_b", (PyCFunction)(void (*)(void))gemm_at_b, METH_FASTCALL, gemm_at_b_doc},
-    {"use_tanh", use_tanh, METH_O, use_tanh_doc},
-    {"tanh", tanh_inplace, METH_O, tanh_doc},
     {"make_step", (PyCFunction)(void (*)(void))make_step, METH_FASTCALL, make_step_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -85,7 +85,8 @@ static int read_arrays(Net *net, PyObject *const *args)
     }
     for (int i = 1; i <= L; i++) {
         Py_ssize_t size = net->rows * net->sizes[i];
-        if (!(net->acts[i] = array_data(net, PyTuple_GET_ITEM(acts, i - 1), size, "outputs")) ||
+        net->act_arrays[i] = PyTuple_GET_ITEM(acts, i - 1);
+        if (!(net->acts[i] = array_data(net, net->act_arrays[i], size, "outputs")) ||
             (i < L &&
              !(net->deltas[i] = array_data(net, PyTuple_GET_ITEM(deltas, i - 1), size, "deltas"))))
             return 0;
@@ -94,9 +95,18 @@ static int read_arrays(Net *net, PyObject *const *args)
 }
 
 /* The settings: optimizer and loss codes, then momentum, beta_1, beta_2, epsilon,
- * weight_decay, alpha (the L2 penalty) and the softmax's exp floor, from a tuple. */
+ * weight_decay, alpha (the L2 penalty) and the softmax's exp floor, from a tuple; np.tanh,
+ * needed by sigmoid and tanh layers, or None. */
 static int read_settings(Net *net, PyObject *const *args)
 {
+    int smooth = 0;
+    for (int i = 0; i < net->n_layers - 1; i++)
+        smooth |= net->kinds[i] == SIGMOID || net->kinds[i] == TANH;
+    net->tanh = args[12] == Py_None ? NULL : args[12];
+    if (smooth && !net->tanh) {
+        PyErr_SetString(PyExc_ValueError, "make_step: sigmoid and tanh layers need np.tanh");
+        return 0;
+    }
     net->optimizer = PyLong_AsLong(args[9]);
     net->loss = PyLong_AsLong(args[10]);
     double *values[7] = {&net->momentum, &net->beta_1,       &net->beta_2,   &net->epsilon,
@@ -119,17 +129,18 @@ static PyTypeObject StepType;
 
 PyDoc_STRVAR(make_step_doc,
              "make_step(params, grads, state1, state2, outputs, deltas, sizes, kinds, slopes,\n"
-             "          optimizer, loss, settings) -> Step\n\n"
+             "          optimizer, loss, settings, tanh) -> Step\n\n"
              "The compiled training step of a plain network over its arrays, for batches of\n"
              "outputs[0].shape[0] rows (see scratchnet.nn.onestep).");
 
 static PyObject *make_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!check_args(nargs, 12, "make_step")) return NULL;
+    if (!check_args(nargs, 13, "make_step")) return NULL;
     StepObject *step = PyObject_New(StepObject, &StepType);
     if (!step) return NULL;
-    step->arrays = PyTuple_New(6);
+    step->arrays = PyTuple_New(7);
     for (int i = 0; i < 6 && step->arrays; i++) PyTuple_SET_ITEM(step->arrays, i, Py_NewRef(args[i]));
+    if (step->arrays) PyTuple_SET_ITEM(step->arrays, 6, Py_NewRef(args[12]));
     Net *net = &step->net;
     Py_buffer view;
     if (!step->arrays || PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT) < 0) goto fail;
@@ -215,13 +226,15 @@ static PyObject *step_run(StepObject *self, PyObject *const *args, Py_ssize_t na
         !(y = target_data(net, &arrays, args[1])))
         return finish(&arrays, NULL);
     Py_ssize_t correct = 0;
-    Py_BEGIN_ALLOW_THREADS
-    NET_CALL(net, net_forward, X);
-    loss = NET_CALL(net, net_loss, y, &correct);
-    NET_CALL(net, net_backward, X, lr, (double)net->rows);
-    NET_CALL(net, net_update, lr, lr_t);
-    Py_END_ALLOW_THREADS
-    return finish(&arrays, Py_BuildValue("(dn)", loss, correct));
+    PyThreadState *released = net->tanh ? NULL : PyEval_SaveThread(); /* np.tanh needs the GIL */
+    int failed = NET_CALL(net, net_forward, X) < 0;
+    if (!failed) {
+        loss = NET_CALL(net, net_loss, y, &correct);
+        NET_CALL(net, net_backward, X, lr, (double)net->rows);
+        NET_CALL(net, net_update, lr, lr_t);
+    }
+    if (released) PyEval_RestoreThread(released);
+    return finish(&arrays, failed ? NULL : Py_BuildValue("(dn)", loss, correct));
 }
 
 PyDoc_STRVAR(step_forward_doc,
@@ -233,10 +246,10 @@ static PyObject *step_forward(StepObject *self, PyObject *X_obj)
     const Net *net = &self->net;
     const void *X = input_data(net, &arrays, X_obj);
     if (!X) return finish(&arrays, NULL);
-    Py_BEGIN_ALLOW_THREADS
-    NET_CALL(net, net_forward, X);
-    Py_END_ALLOW_THREADS
-    return finish(&arrays, Py_NewRef(Py_None));
+    PyThreadState *released = net->tanh ? NULL : PyEval_SaveThread(); /* np.tanh needs the GIL */
+    int failed = NET_CALL(net, net_forward, X) < 0;
+    if (released) PyEval_RestoreThread(released);
+    return finish(&arrays, failed ? NULL : Py_NewRef(Py_None));
 }
 
 PyDoc_STRVAR(step_backward_doc,

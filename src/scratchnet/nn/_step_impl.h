@@ -11,22 +11,23 @@
 #define NAME(base, suffix) NAME_(base, suffix)
 #define CALL(base, ...) NAME(base, SUFFIX)(__VA_ARGS__)
 
-/* z (count,) <- f(z) for sigmoid or tanh, through NumPy's own tanh loop (see use_tanh):
- * sigmoid is (tanh(z / 2) + 1) / 2, as activations._sigmoid_forward writes it. */
-static void NAME(smooth_forward, SUFFIX)(T *z, Py_ssize_t count, int kind)
+/* acts[layer] (count,) <- f(z) for sigmoid or tanh through np.tanh itself (no other tanh is
+ * bitwise NumPy's): sigmoid is (tanh(z / 2) + 1) / 2, as activations._sigmoid_forward writes
+ * it. Returns -1 if np.tanh failed. */
+static int NAME(smooth_forward, SUFFIX)(const Net *net, int layer, Py_ssize_t count, int kind)
 {
+    T *z = net->acts[layer];
     if (kind == SIGMOID)
         for (Py_ssize_t i = 0; i < count; i++) z[i] = z[i] * (T)0.5;
-    char *args[2] = {(char *)z, (char *)z};
-    Py_ssize_t steps[2] = {sizeof(T), sizeof(T)};
-    tanh_loops[BLAS_INDEX](args, &count, steps, tanh_data[BLAS_INDEX]);
+    if (numpy_tanh(net, layer) < 0) return -1;
     if (kind == SIGMOID)
         for (Py_ssize_t i = 0; i < count; i++) z[i] = (z[i] + (T)1) * (T)0.5;
+    return 0;
 }
 
 /* The forward pass of X (rows, sizes[0]): acts[i + 1] <- f_i(a_i @ W_i + b_i), the output
- * layer linear. */
-static void NAME(net_forward, SUFFIX)(const Net *net, const T *X)
+ * layer linear. Returns -1 if np.tanh failed. */
+static int NAME(net_forward, SUFFIX)(const Net *net, const T *X)
 {
     T *params = net->params;
     for (int i = 0; i < net->n_layers; i++) {
@@ -37,8 +38,10 @@ static void NAME(net_forward, SUFFIX)(const Net *net, const T *X)
         CALL(matmul, &in, &w, &out, net->rows, fan_in, k);
         int hidden = i < net->n_layers - 1, kind = hidden ? net->kinds[i] : IDENTITY;
         CALL(bias_activation, z, params + net->biases[i], net->rows, k, kind, net->slopes[i]);
-        if (kind == SIGMOID || kind == TANH) CALL(smooth_forward, z, net->rows * k, kind);
+        if ((kind == SIGMOID || kind == TANH) && CALL(smooth_forward, net, i + 1, net->rows * k, kind) < 0)
+            return -1;
     }
+    return 0;
 }
 
 /* The loss of the output against y and its gradient, written over the output (as the

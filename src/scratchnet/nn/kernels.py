@@ -12,7 +12,7 @@ The compiled loops serve float32 and float64 arrays; any other dtype, an activat
 the registry, or the environment variable ``SCRATCHNET_PURE_NUMPY=1`` takes the NumPy path.
 
 The module also builds the compiled training step of a small network (:func:`make_step`, used
-by :mod:`scratchnet.nn.onestep`): these loops and NumPy's own BLAS and tanh, called as the
+by :mod:`scratchnet.nn.onestep`): these loops, NumPy's own BLAS and np.tanh, called as the
 NumPy path calls them.
 """
 
@@ -394,26 +394,10 @@ def _numpy_blas() -> tuple | None:
 # --- the whole training step --------------------------------------------------------------------
 
 
-def step_compiled(smooth: bool = False) -> bool:
-    """True if :func:`make_step` can build a compiled step: the loops in use, NumPy's BLAS
-    reachable and, for ``smooth`` (sigmoid or tanh) activations, NumPy's own tanh loops."""
-    return blas_reachable() and (not smooth or _numpy_tanh_reachable())
-
-
-@functools.cache
-def _numpy_tanh_reachable() -> bool:
-    """True if the compiled module holds np.tanh's own float loops, checked bitwise against
-    np.tanh on values across its range (a NumPy whose ufunc layout differed would fail)."""
-    if _built is None or not _built.use_tanh(np.tanh):
-        return False
-    probe = np.concatenate([np.linspace(-20.0, 20.0, 20001), [0.0, -0.0, 1e-30, -1e-30, 1e6]])
-    for dtype in (np.float32, np.float64):
-        values = probe.astype(dtype)
-        ours = values.copy()
-        _built.tanh(ours)
-        if ours.tobytes() != np.tanh(values).tobytes():
-            return False
-    return True
+def step_compiled() -> bool:
+    """True if :func:`make_step` can build a compiled step: the loops in use and NumPy's BLAS
+    reachable."""
+    return blas_reachable()
 
 
 def make_step(network_arrays: tuple, layers: tuple, codes: tuple[int, int], settings: tuple):
@@ -427,7 +411,9 @@ def make_step(network_arrays: tuple, layers: tuple, codes: tuple[int, int], sett
     sizes, activations = layers
     kinds = tuple(_kind(act) for act in activations)
     slopes = tuple(float(_slope(act)) for act in activations)
-    return _compiled.make_step(*network_arrays, sizes, kinds, slopes, *codes, settings)
+    smooth = any(kind in (_KINDS["sigmoid"], _KINDS["tanh"]) for kind in kinds)
+    tanh = np.tanh if smooth else None  # called by the step itself: no other tanh is NumPy's
+    return _compiled.make_step(*network_arrays, sizes, kinds, slopes, *codes, settings, tanh)
 
 
 def compiled_kind(activation: Activation) -> bool:

@@ -20,6 +20,8 @@ backward pass and update in C. Anything else takes the NumPy path.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -37,6 +39,19 @@ MAX_WEIGHTS = 1 << 15
 PLAIN_SGD, MOMENTUM, NESTEROV, ADAM = range(4)
 LOSSES = {SoftmaxCrossEntropy: 0, SquaredError: 1}
 
+_enabled = True
+
+
+@contextmanager
+def numpy_path() -> Iterator[None]:
+    """Take every step on the NumPy path (the compiled step's reference) in this block."""
+    global _enabled
+    saved, _enabled = _enabled, False
+    try:
+        yield
+    finally:
+        _enabled = saved
+
 
 def fits(trainer, X_batch) -> bool:
     """True if the compiled step can take ``trainer``'s step on ``X_batch``: the one predicate.
@@ -44,12 +59,13 @@ def fits(trainer, X_batch) -> bool:
     The trainer: no dropout, a plain :class:`MLP` (no batch normalization) of at most
     :data:`MAX_WEIGHTS` weights and ``kernels.STEP_MAX_LAYERS`` layers with built-in
     activations, an :class:`SGD` or :class:`Adam` optimizer, the compiled loops and NumPy's
-    BLAS (and tanh, for sigmoid or tanh) in use. The batch: a C-contiguous 2-D ndarray of the
+    BLAS in use. The batch: a C-contiguous 2-D ndarray of the
     network's dtype.
     """
     network = trainer.network
     return (
-        type(X_batch) is np.ndarray
+        _enabled
+        and type(X_batch) is np.ndarray
         and X_batch.dtype == network.dtype
         and X_batch.ndim == 2
         and X_batch.flags.c_contiguous
@@ -61,12 +77,8 @@ def fits(trainer, X_batch) -> bool:
         and network.dtype.char in "fd"
         and type(trainer.optimizer) in (SGD, Adam)
         and all(kernels.compiled_kind(act) for act in network.hidden_activations)
-        and kernels.step_compiled(_smooth(network))
+        and kernels.step_compiled()
     )
-
-
-def _smooth(network: MLP) -> bool:
-    return any(act.name in ("sigmoid", "tanh") for act in network.hidden_activations)
 
 
 class CompiledSteps:
