@@ -161,8 +161,9 @@ class Trainer:
         if dropout needs them and they are not given. A small plain network takes the whole
         step in one compiled call where :func:`onestep.fits` (bitwise the same step).
         """
-        if onestep.fits(self, X_batch):
-            return self._compiled.run(self, X_batch, y_batch, w_batch)
+        compiled = self._compiled.run(self, X_batch, y_batch, w_batch)
+        if compiled is not None:
+            return compiled
         workspace = self.network.workspace(X_batch.shape[0])
         output = self._forward(X_batch, w_batch, keys, workspace)
         loss, metric, grad = self.objective.step(output, y_batch, w_batch)

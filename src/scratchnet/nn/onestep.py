@@ -15,11 +15,13 @@ One predicate, :func:`fits`, decides. The compiled step covers networks of at mo
 SGD (with or without (Nesterov) momentum) or Adam, L2 and weight decay. Softmax cross-entropy
 and squared error without sample weights run in one call; any other objective, or sample
 weights, run as the forward pass in C, the objective's own ``step`` in Python, then the
-backward pass and update in C. Anything else takes the NumPy path.
+backward pass and update in C. Anything else takes the NumPy path, as does everything under
+:func:`numpy_path` or with ``SCRATCHNET_ONESTEP=0`` in the environment.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -39,7 +41,8 @@ MAX_WEIGHTS = 1 << 15
 PLAIN_SGD, MOMENTUM, NESTEROV, ADAM = range(4)
 LOSSES = {SoftmaxCrossEntropy: 0, SquaredError: 1}
 
-_enabled = True
+#: ``SCRATCHNET_ONESTEP=0`` in the environment turns the compiled step off (benchmarks compare).
+_enabled = os.environ.get("SCRATCHNET_ONESTEP", "1") != "0"
 
 
 @contextmanager
@@ -56,28 +59,38 @@ def numpy_path() -> Iterator[None]:
 def fits(trainer, X_batch) -> bool:
     """True if the compiled step can take ``trainer``'s step on ``X_batch``: the one predicate.
 
-    The trainer: no dropout, a plain :class:`MLP` (no batch normalization) of at most
-    :data:`MAX_WEIGHTS` weights and ``kernels.STEP_MAX_LAYERS`` layers with built-in
-    activations, an :class:`SGD` or :class:`Adam` optimizer, the compiled loops and NumPy's
-    BLAS in use. The batch: a C-contiguous 2-D ndarray of the
-    network's dtype.
+    The compiled loops and NumPy's BLAS in use, no dropout; the batch a C-contiguous 2-D
+    ndarray of the network's dtype; and :func:`_trainer_fits`: a plain :class:`MLP` (no batch
+    normalization) of at most :data:`MAX_WEIGHTS` weights and ``kernels.STEP_MAX_LAYERS``
+    layers with built-in activations, an :class:`SGD` or :class:`Adam` optimizer.
     """
-    network = trainer.network
+    return _batch_fits(trainer, X_batch) and _trainer_fits(trainer)
+
+
+def _batch_fits(trainer, X_batch) -> bool:
+    """The part of :func:`fits` checked at every step."""
     return (
         _enabled
         and type(X_batch) is np.ndarray
-        and X_batch.dtype == network.dtype
+        and X_batch.dtype == trainer.network.dtype
         and X_batch.ndim == 2
         and X_batch.flags.c_contiguous
         and trainer.dropout is None
-        and type(network) is MLP
+        and kernels.step_compiled()
+    )
+
+
+def _trainer_fits(trainer) -> bool:
+    """The part of :func:`fits` fixed by what :func:`_key` holds (checked once per key)."""
+    network = trainer.network
+    return (
+        type(network) is MLP
         and not network.normalizes
         and network.n_weights <= MAX_WEIGHTS
         and network.n_layers <= kernels.STEP_MAX_LAYERS
         and network.dtype.char in "fd"
         and type(trainer.optimizer) in (SGD, Adam)
         and all(kernels.compiled_kind(act) for act in network.hidden_activations)
-        and kernels.step_compiled()
     )
 
 
@@ -86,7 +99,8 @@ class CompiledSteps:
     what one points into or is set with changes. Pickles empty (they are rebuilt)."""
 
     def __init__(self) -> None:
-        self._steps: dict[int, tuple[tuple, Any, np.ndarray]] = {}
+        #: Per batch size: (key, compiled step or None where the trainer does not fit, output).
+        self._steps: dict[int, tuple] = {}
 
     def __getstate__(self) -> dict:
         return {}
@@ -94,10 +108,19 @@ class CompiledSteps:
     def __setstate__(self, state: dict) -> None:
         self._steps = {}
 
-    def run(self, trainer, X_batch, y_batch, w_batch) -> tuple[float, float]:
-        """``trainer``'s step on the batch (as :meth:`Trainer.step`; :func:`fits` must hold):
-        returns the batch loss and metric."""
+    @property
+    def built(self) -> int:
+        """How many compiled steps this trainer has (one per batch size)."""
+        return sum(entry[1] is not None for entry in self._steps.values())
+
+    def run(self, trainer, X_batch, y_batch, w_batch) -> tuple[float, float] | None:
+        """``trainer``'s step on the batch as :meth:`Trainer.step` takes it: the batch loss and
+        metric; or None, having done nothing, where :func:`fits` does not hold."""
+        if not _batch_fits(trainer, X_batch):
+            return None
         step, output = self._get(trainer, X_batch.shape[0])
+        if step is None:
+            return None
         objective, optimizer, loss_code = trainer.objective, trainer.optimizer, _loss(trainer)
         single = w_batch is None and loss_code is not None and _target_fits(trainer, y_batch)
         if not single:
@@ -117,13 +140,14 @@ class CompiledSteps:
         trainer.steps_done += 1
         return loss, metric
 
-    def _get(self, trainer, rows: int) -> tuple[Any, np.ndarray]:
-        """The compiled step for batches of ``rows`` and its output buffer (rows, n_L)."""
+    def _get(self, trainer, rows: int) -> tuple[Any, np.ndarray | None]:
+        """The compiled step for batches of ``rows`` and its output buffer (rows, n_L); None,
+        None where the trainer does not fit."""
         key = _key(trainer)
         cached = self._steps.get(rows)
         if cached is None or cached[0] != key:
-            step, output = _build(trainer, rows)
-            cached = self._steps[rows] = (key, step, output)
+            built = _build(trainer, rows) if _trainer_fits(trainer) else (None, None)
+            cached = self._steps[rows] = (key, *built)
         return cached[1], cached[2]
 
 
@@ -142,17 +166,27 @@ def _target_fits(trainer, y: np.ndarray) -> bool:
 
 
 def _key(trainer) -> tuple:
-    """What a compiled step is built from: the arrays it points into and every setting."""
+    """What a compiled step is built from: the arrays it points into and every setting (one
+    flat tuple of ids and numbers, cheap to build at every step)."""
     network, optimizer = trainer.network, trainer.optimizer
+    settings = optimizer.__dict__
     return (
         id(network),
         id(network.params),
         id(network.grads),
-        *map(id, _state(optimizer)),
-        *map(id, network.hidden_activations),
+        id(optimizer),
+        type(optimizer),
         type(trainer.objective),
-        *_codes_and_settings(trainer),
+        trainer.alpha,
+        *[settings.get(name) for name in _SETTINGS],
+        *[id(settings.get(name)) for name in _STATE],
+        *map(id, network.hidden_activations),
     )
+
+
+#: The optimizers' settings and state arrays a compiled step is built with.
+_SETTINGS = ("momentum", "nesterov", "beta_1", "beta_2", "epsilon", "weight_decay")
+_STATE = ("velocity", "m", "v")
 
 
 def _state(optimizer) -> tuple:
