@@ -130,7 +130,7 @@ def test_every_objective_with_and_without_sample_weights(objective, weighted, dt
     weights = [rng.uniform(0.5, 2.0, 11) for _ in data] if weighted else None
     for optimizer in ("sgd", "momentum", "adamw"):
 
-        def make():
+        def make(optimizer=optimizer):
             return make_trainer(sizes, "tanh", dtype, optimizer, 1e-3, objective)
 
         assert_same(*train_both(make, data, weights))

@@ -66,7 +66,8 @@ static void NAME(plain_matmul, SUFFIX)(const Operand *a, const Operand *b, const
     for (Py_ssize_t i = 0; i < m; i++)
         for (Py_ssize_t j = 0; j < p; j++) {
             T sum = 0;
-            for (Py_ssize_t k = 0; k < n; k++) sum += x[i * a->s0 + k * a->s1] * y[k * b->s0 + j * b->s1];
+            for (Py_ssize_t k = 0; k < n; k++)
+                sum += x[i * a->s0 + k * a->s1] * y[k * b->s0 + j * b->s1];
             z[i * out->s0 + j * out->s1] = sum;
         }
 }

@@ -139,15 +139,19 @@ static PyObject *make_step(PyObject *self, PyObject *const *args, Py_ssize_t nar
     StepObject *step = PyObject_New(StepObject, &StepType);
     if (!step) return NULL;
     step->arrays = PyTuple_New(7);
-    for (int i = 0; i < 6 && step->arrays; i++) PyTuple_SET_ITEM(step->arrays, i, Py_NewRef(args[i]));
+    for (int i = 0; i < 6 && step->arrays; i++)
+        PyTuple_SET_ITEM(step->arrays, i, Py_NewRef(args[i]));
     if (step->arrays) PyTuple_SET_ITEM(step->arrays, 6, Py_NewRef(args[12]));
     Net *net = &step->net;
     Py_buffer view;
     if (!step->arrays || PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT) < 0) goto fail;
     net->type = element_type(&view);
     PyBuffer_Release(&view);
-    PyObject *first = PyTuple_Check(args[4]) && PyTuple_Size(args[4]) ? PyTuple_GET_ITEM(args[4], 0) : NULL;
-    if ((net->type != 'f' && net->type != 'd') || !first || PyObject_GetBuffer(first, &view, PyBUF_ND) < 0) {
+    PyObject *first = PyTuple_Check(args[4]) && PyTuple_Size(args[4]) > 0
+                          ? PyTuple_GET_ITEM(args[4], 0)
+                          : NULL;
+    if ((net->type != 'f' && net->type != 'd') || !first ||
+        PyObject_GetBuffer(first, &view, PyBUF_ND) < 0) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "make_step: float32 or float64");
         goto fail;
     }
@@ -156,7 +160,8 @@ static PyObject *make_step(PyObject *self, PyObject *const *args, Py_ssize_t nar
     if (!read_layers(net, args[6], args[7], args[8]) || !read_arrays(net, args) ||
         !read_settings(net, args))
         goto fail;
-    if (!blas_gemm[net->type == 'd'] || !blas_gemv[net->type == 'd'] || !blas_dot[net->type == 'd']) {
+    int t = net->type == 'd';
+    if (!blas_gemm[t] || !blas_gemv[t] || !blas_dot[t]) {
         PyErr_SetString(PyExc_RuntimeError, "make_step: NumPy's BLAS is not set (use_blas)");
         goto fail;
     }

@@ -38,8 +38,8 @@ static int NAME(net_forward, SUFFIX)(const Net *net, const T *X)
         CALL(matmul, &in, &w, &out, net->rows, fan_in, k);
         int hidden = i < net->n_layers - 1, kind = hidden ? net->kinds[i] : IDENTITY;
         CALL(bias_activation, z, params + net->biases[i], net->rows, k, kind, net->slopes[i]);
-        if ((kind == SIGMOID || kind == TANH) && CALL(smooth_forward, net, i + 1, net->rows * k, kind) < 0)
-            return -1;
+        int smooth = kind == SIGMOID || kind == TANH;
+        if (smooth && CALL(smooth_forward, net, i + 1, net->rows * k, kind) < 0) return -1;
     }
     return 0;
 }
