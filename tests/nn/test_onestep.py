@@ -209,7 +209,7 @@ def test_what_the_compiled_step_does_not_cover_takes_the_numpy_path():
     assert _takes_numpy_path(make_trainer(sizes), sparse.csr_matrix(X), y)
     assert _takes_numpy_path(make_trainer(sizes), np.asfortranarray(X), y)
     assert _takes_numpy_path(make_trainer(sizes), X.astype(np.float64), y)
-    big = [200, 200, 3]
+    big = [300, 220, 3]  # 66,660 weights: above onestep.MAX_WEIGHTS
     X_big, y_big = batches(big, "softmax", np.float32, 4, 1)[0]
     assert _takes_numpy_path(make_trainer(big), X_big, y_big)
     with kernels.pure_numpy():
