@@ -7,6 +7,10 @@
  * function, gemm_at_b, calls NumPy's own BLAS with an accumulating output (beta), which
  * NumPy's matmul cannot: plain SGD then steps the weights inside their gradient product.
  *
+ * make_step builds the whole training step of a small network as one call (_step.h over the
+ * typed _step_impl.h), from these loops and NumPy's matrix products made as NumPy makes them
+ * (_blas_impl.h), so that it is bitwise the step of the NumPy path.
+ *
  * scratchnet/nn/kernels.py is the only caller and holds the NumPy reference of every loop;
  * without a C compiler the package installs without this module and runs that reference.
  */
