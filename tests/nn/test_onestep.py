@@ -230,6 +230,16 @@ def test_a_target_the_compiled_loss_cannot_take_goes_through_the_objective():
 
 
 @compiled_only
+def test_strided_class_indices_go_through_the_objective_and_fail_there_too():
+    sizes = [3, 5, 3]
+    X, y = batches(sizes, "softmax", np.float32, 9, 1)[0]
+    strided = np.repeat(y, 2)[::2]
+    for path in (_nothing(), onestep.numpy_path()):
+        with path, pytest.raises(ValueError, match="not C-contiguous"):
+            make_trainer(sizes).step(X, strided)
+
+
+@compiled_only
 def test_class_indices_out_of_range_raise_as_on_the_numpy_path():
     sizes = [3, 4, 2]
     X, y = batches(sizes, "softmax", np.float32, 5, 1)[0]

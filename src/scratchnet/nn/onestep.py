@@ -160,12 +160,11 @@ def _loss(trainer) -> int | None:
 
 
 def _target_fits(trainer, y: np.ndarray) -> bool:
-    """True if the compiled loss takes ``y``: intp class indices, or C-contiguous (n, k)
-    targets of the network's dtype."""
-    if type(trainer.objective) is SoftmaxCrossEntropy:
-        return type(y) is np.ndarray and y.dtype == np.intp and y.ndim == 1
-    dtype = trainer.network.dtype
-    return type(y) is np.ndarray and y.dtype == dtype and y.ndim == 2 and y.flags.c_contiguous
+    """True if the compiled loss takes ``y``, C-contiguous: intp class indices (n,), or
+    targets (n, k) of the network's dtype."""
+    classes = type(trainer.objective) is SoftmaxCrossEntropy
+    dtype, ndim = (np.intp, 1) if classes else (trainer.network.dtype, 2)
+    return type(y) is np.ndarray and y.dtype == dtype and y.ndim == ndim and y.flags.c_contiguous
 
 
 def _key(trainer) -> tuple:
