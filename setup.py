@@ -23,7 +23,10 @@ setup(
         Extension(
             "scratchnet.nn._kernels",
             sources=["src/scratchnet/nn/_kernels.c"],
-            depends=["src/scratchnet/nn/_kernels_impl.h"],
+            depends=[
+                f"src/scratchnet/nn/{name}"
+                for name in ("_kernels_impl.h", "_blas_impl.h", "_step_impl.h", "_step.h")
+            ],
             extra_compile_args=FLAGS,
             optional=True,
         ),

@@ -9,7 +9,10 @@ each optimizer) run in their own worker processes and take turns, one epoch each
 rounds of each within-round ratio: scratchnet's epoch over the floor's, and PyTorch's epoch
 over scratchnet's (above 1: scratchnet is faster).
 
-    python benchmarks/bench_shapes.py [--repeats 5] [--threads 2] [--only tiny]
+    python benchmarks/bench_shapes.py [--repeats 5] [--threads 2] [--only tiny] [--numpy-path]
+
+``--numpy-path`` trains scratchnet on its NumPy path, without the compiled training step of
+small networks (``scratchnet.nn.onestep``), to compare the two in the same build.
 
 The GEMM floor is the time of only the matrix products training must do at these shapes (see
 ``bench_training.gemm_floor``). A row is marked where it misses issue #19's targets: at most
@@ -173,7 +176,12 @@ def print_row(shape: Shape, ratios: dict[str, float]) -> None:
 def main() -> None:
     parser = rounds_parser(__doc__.splitlines()[0], repeats=5)
     parser.add_argument("--only", default="", help="only shapes whose name contains this")
+    parser.add_argument(
+        "--numpy-path", action="store_true", help="without the compiled step of small networks"
+    )
     args = parser.parse_args()
+    if args.numpy_path:
+        os.environ["SCRATCHNET_ONESTEP"] = "0"  # read by scratchnet in the worker processes
     if args.worker:
         worker(args.worker, args.threads)
         return
@@ -183,6 +191,7 @@ def main() -> None:
         f"machine: {_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"numpy {np.__version__}, {args.threads} threads, median of {args.repeats} rounds; "
         f"load {os.getloadavg()[0]:.2f}"
+        + ("; scratchnet on its NumPy path (--numpy-path)" if args.numpy_path else "")
     )
     print("\n| network, batch | params | floor ms/epoch | x floor (SGD / momentum / Adam) | "
           "x faster than PyTorch (SGD / momentum / Adam) |")  # fmt: skip

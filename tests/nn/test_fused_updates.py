@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from scratchnet import NeuralNetwork, NeuralNetworkRegressor, training
+from scratchnet.nn import onestep
 from scratchnet.training import Trainer
 
 pytestmark = pytest.mark.usefixtures("kernel_path")  # both kernel paths
@@ -12,9 +13,12 @@ pytestmark = pytest.mark.usefixtures("kernel_path")  # both kernel paths
 
 @pytest.fixture(autouse=True, params=["layerwise", "one call"])
 def per_layer(request, monkeypatch):
-    """Small networks step layer by layer too (as large ones do), and in one call."""
+    """Small networks step layer by layer too (as large ones do), and in one call; on the
+    NumPy path, not the compiled step (tests/nn/test_onestep.py)."""
     if request.param == "layerwise":
         monkeypatch.setattr(training, "LAYERWISE_MIN_WEIGHTS", 0)
+    with onestep.numpy_path():
+        yield
 
 
 OPTIMIZERS = [

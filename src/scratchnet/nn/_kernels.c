@@ -7,6 +7,10 @@
  * function, gemm_at_b, calls NumPy's own BLAS with an accumulating output (beta), which
  * NumPy's matmul cannot: plain SGD then steps the weights inside their gradient product.
  *
+ * make_step builds the whole training step of a small network as one call (_step.h over the
+ * typed _step_impl.h), from these loops and NumPy's matrix products made as NumPy makes them
+ * (_blas_impl.h), so that it is bitwise the step of the NumPy path.
+ *
  * scratchnet/nn/kernels.py is the only caller and holds the NumPy reference of every loop;
  * without a C compiler the package installs without this module and runs that reference.
  */
@@ -15,6 +19,7 @@
 #include <Python.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The hot loops are compiled for AVX-512 and AVX2 as well, chosen at load time. */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
@@ -25,29 +30,93 @@
 
 enum { IDENTITY = 0, RELU = 1, LEAKY_RELU = 2, SIGMOID = 3, TANH = 4 };
 
+/* --- NumPy's BLAS, as the compiled step calls it ------------------------------------------ */
+
+enum { CBLAS_ROW_MAJOR = 101, CBLAS_COL_MAJOR = 102, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
+
+/* cblas_?gemm, cblas_?gemv, cblas_?dot of NumPy's OpenBLAS, [0] float, [1] double (use_blas);
+ * blas_ilp64: they take 64-bit integers. */
+static void *blas_gemm[2], *blas_gemv[2], *blas_dot[2];
+static int blas_ilp64 = 0;
+
+/* A matrix operand as NumPy sees it: data and strides in elements (row, column). The step
+ * only has C-contiguous matrices (k, 1) and their transposes (1, k). */
+typedef struct {
+    void *data;
+    Py_ssize_t s0, s1;
+} Operand;
+
+/* NumPy's is_blasable2d in elements: the second axis contiguous, the first stride covering
+ * it (numpy/_core/src/umath/matmul.c.src). */
+static int blasable2d(Py_ssize_t stride1, Py_ssize_t stride2, Py_ssize_t d1, Py_ssize_t d2)
+{
+    return stride2 == 1 && stride1 >= d2 && stride1 <= INT32_MAX - 1;
+}
+
+#define MAX_LAYERS 16
+enum { PLAIN_SGD = 0, MOMENTUM = 1, NESTEROV = 2, ADAM = 3 };
+enum { SOFTMAX_CROSS_ENTROPY = 0, SQUARED_ERROR = 1 };
+
+/* A plain network with its training buffers, for the compiled step (_step.h). Offsets and
+ * sizes in elements of the network's type: weights[i], biases[i] locate layer i's W (sizes[i],
+ * sizes[i + 1]) and b in params and grads (MLP's layout); acts[i] (rows, sizes[i]) for i >= 1,
+ * deltas[i] (rows, sizes[i]) for hidden layers i. */
+typedef struct {
+    char type; /* 'f' or 'd' */
+    int n_layers, optimizer, loss;
+    Py_ssize_t rows, sizes[MAX_LAYERS + 1], weights[MAX_LAYERS], biases[MAX_LAYERS];
+    Py_ssize_t n_weights, n_params;
+    int kinds[MAX_LAYERS];
+    double slopes[MAX_LAYERS];
+    void *params, *grads, *state1, *state2; /* state: velocity, or Adam's m and v, or NULL */
+    void *acts[MAX_LAYERS + 1], *deltas[MAX_LAYERS + 1];
+    double momentum, beta_1, beta_2, epsilon, weight_decay, alpha, exp_floor;
+    /* np.tanh and the arrays of acts (borrowed), for sigmoid and tanh layers; else NULL. The
+     * step then holds the GIL. */
+    PyObject *tanh, *act_arrays[MAX_LAYERS + 1];
+} Net;
+
+/* z (an array of acts) <- np.tanh(z) in place, NumPy's own loop; -1 with an exception set if
+ * it failed (the GIL is held). */
+static int numpy_tanh(const Net *net, int layer)
+{
+    PyObject *z = net->act_arrays[layer];
+    PyObject *result = PyObject_CallFunctionObjArgs(net->tanh, z, z, NULL);
+    Py_XDECREF(result);
+    return result ? 0 : -1;
+}
+
 #define T float
 #define SUFFIX f
 #define EXP expf
 #define LOG logf
 #define SQRT sqrtf
+#define BLAS_INDEX 0
 #include "_kernels_impl.h"
+#include "_blas_impl.h"
+#include "_step_impl.h"
 #undef T
 #undef SUFFIX
 #undef EXP
 #undef LOG
 #undef SQRT
+#undef BLAS_INDEX
 
 #define T double
 #define SUFFIX d
 #define EXP exp
 #define LOG log
 #define SQRT sqrt
+#define BLAS_INDEX 1
 #include "_kernels_impl.h"
+#include "_blas_impl.h"
+#include "_step_impl.h"
 #undef T
 #undef SUFFIX
 #undef EXP
 #undef LOG
 #undef SQRT
+#undef BLAS_INDEX
 
 /* --- arguments ------------------------------------------------------------------------------ */
 
@@ -393,34 +462,24 @@ fail:
 
 /* --- matrix products through NumPy's own BLAS ------------------------------------------------ */
 
-/* cblas_?gemm of an OpenBLAS with 64-bit (ILP64) or 32-bit (LP64) integers. */
-typedef void (*sgemm64_t)(int, int, int, int64_t, int64_t, int64_t, float, const float *, int64_t,
-                          const float *, int64_t, float, float *, int64_t);
-typedef void (*dgemm64_t)(int, int, int, int64_t, int64_t, int64_t, double, const double *,
-                          int64_t, const double *, int64_t, double, double *, int64_t);
-typedef void (*sgemm32_t)(int, int, int, int32_t, int32_t, int32_t, float, const float *, int32_t,
-                          const float *, int32_t, float, float *, int32_t);
-typedef void (*dgemm32_t)(int, int, int, int32_t, int32_t, int32_t, double, const double *,
-                          int32_t, const double *, int32_t, double, double *, int32_t);
-
-static void *sgemm_address = NULL, *dgemm_address = NULL;
-static int blas_ilp64 = 0;
-
-enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
-
 PyDoc_STRVAR(use_blas_doc,
-             "use_blas(sgemm_address, dgemm_address, ilp64)\n\n"
-             "The addresses of cblas_sgemm and cblas_dgemm in NumPy's BLAS, for gemm_at_b.");
+             "use_blas(ilp64, sgemm, dgemm, sgemv, dgemv, sdot, ddot)\n\n"
+             "The addresses of cblas_?gemm, cblas_?gemv and cblas_?dot in NumPy's BLAS, taking\n"
+             "64-bit integers if ilp64, for gemm_at_b and the compiled step.");
 
 static PyObject *use_blas(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!check_args(nargs, 3, "use_blas")) return NULL;
-    void *sgemm = PyLong_AsVoidPtr(args[0]), *dgemm = PyLong_AsVoidPtr(args[1]);
-    int ilp64 = PyObject_IsTrue(args[2]);
+    if (!check_args(nargs, 7, "use_blas")) return NULL;
+    void *addresses[6];
+    for (int i = 0; i < 6; i++) addresses[i] = PyLong_AsVoidPtr(args[i + 1]);
+    int ilp64 = PyObject_IsTrue(args[0]);
     if (PyErr_Occurred() || ilp64 < 0) return NULL;
-    sgemm_address = sgemm;
-    dgemm_address = dgemm;
     blas_ilp64 = ilp64;
+    for (int t = 0; t < 2; t++) {
+        blas_gemm[t] = addresses[t];
+        blas_gemv[t] = addresses[2 + t];
+        blas_dot[t] = addresses[4 + t];
+    }
     Py_RETURN_NONE;
 }
 
@@ -446,28 +505,20 @@ static PyObject *gemm_at_b(PyObject *self, PyObject *const *args, Py_ssize_t nar
         goto fail;
     }
     int single = element_type(c) == 'f';
-    if (!(single ? sgemm_address : dgemm_address) || (!blas_ilp64 && (m | n | k) > INT32_MAX)) {
+    if (!blas_gemm[!single] || (!blas_ilp64 && (m | n | k) > INT32_MAX)) {
         PyErr_SetString(PyExc_RuntimeError, "gemm_at_b: no BLAS set for this dtype or size");
         goto fail;
     }
     Py_BEGIN_ALLOW_THREADS
-    if (blas_ilp64 && single)
-        ((sgemm64_t)sgemm_address)(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, m, n, k,
-                                   (float)alpha, a->buf, m, b->buf, n, (float)beta, c->buf, n);
-    else if (blas_ilp64)
-        ((dgemm64_t)dgemm_address)(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, m, n, k, alpha,
-                                   a->buf, m, b->buf, n, beta, c->buf, n);
-    else if (single)
-        ((sgemm32_t)sgemm_address)(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, m, n, k,
-                                   (float)alpha, a->buf, m, b->buf, n, (float)beta, c->buf, n);
-    else
-        ((dgemm32_t)dgemm_address)(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, m, n, k, alpha,
-                                   a->buf, m, b->buf, n, beta, c->buf, n);
+    TYPED_CALL(c, gemm, CBLAS_TRANS, CBLAS_NO_TRANS, m, n, k, alpha, a->buf, m, b->buf, n, beta,
+               c->buf, n);
     Py_END_ALLOW_THREADS
     return finish(&arrays, Py_NewRef(Py_None));
 fail:
     return finish(&arrays, NULL);
 }
+
+#include "_step.h"
 
 static PyMethodDef methods[] = {
     {"bias_activation", (PyCFunction)(void (*)(void))bias_activation, METH_FASTCALL,
@@ -485,6 +536,7 @@ static PyMethodDef methods[] = {
     {"dropout_mask", (PyCFunction)(void (*)(void))dropout_mask, METH_FASTCALL, dropout_mask_doc},
     {"use_blas", (PyCFunction)(void (*)(void))use_blas, METH_FASTCALL, use_blas_doc},
     {"gemm_at_b", (PyCFunction)(void (*)(void))gemm_at_b, METH_FASTCALL, gemm_at_b_doc},
+    {"make_step", (PyCFunction)(void (*)(void))make_step, METH_FASTCALL, make_step_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -498,5 +550,8 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__kernels(void)
 {
-    return PyModule_Create(&module);
+    if (PyType_Ready(&StepType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddIntConstant(m, "MAX_LAYERS", MAX_LAYERS) < 0) Py_CLEAR(m);
+    return m;
 }

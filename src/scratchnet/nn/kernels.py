@@ -10,6 +10,10 @@ result, except for the last bits of the loss (``exp`` and ``log`` are not correc
 
 The compiled loops serve float32 and float64 arrays; any other dtype, an activation outside
 the registry, or the environment variable ``SCRATCHNET_PURE_NUMPY=1`` takes the NumPy path.
+
+The module also builds the compiled training step of a small network (:func:`make_step`, used
+by :mod:`scratchnet.nn.onestep`): these loops, NumPy's own BLAS and np.tanh, called as the
+NumPy path calls them.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ except ImportError:  # installed without a C compiler
     _built = None
 
 _compiled = None if os.environ.get("SCRATCHNET_PURE_NUMPY") else _built
+#: The most weight layers a compiled step (:func:`make_step`) takes.
+STEP_MAX_LAYERS = getattr(_built, "MAX_LAYERS", 0)
 
 #: The activation codes of the compiled loops, by registry name.
 _KINDS = {"identity": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh": 4}
@@ -351,13 +357,14 @@ def descend(a: np.ndarray, delta: np.ndarray, w: np.ndarray, lr: float, shrink: 
 
 def blas_reachable() -> bool:
     """True if the compiled loops are in use and hold NumPy's own ``cblas_?gemm``."""
-    return _compiled is not None and _numpy_blas_gemm() is not None
+    return _compiled is not None and _numpy_blas() is not None
 
 
 @functools.cache
-def _numpy_blas_gemm() -> tuple[int, int, bool] | None:
-    """Addresses of ``cblas_sgemm``/``cblas_dgemm`` in the OpenBLAS NumPy ships, and whether it
-    takes 64-bit integers; None for any other BLAS. Handed to the compiled module once.
+def _numpy_blas() -> tuple | None:
+    """Whether the OpenBLAS NumPy ships takes 64-bit integers, and the addresses of its
+    ``cblas_?gemm``, ``cblas_?gemv`` and ``cblas_?dot`` (s, d); None for any other BLAS.
+    Handed to the compiled module once.
 
     The library is the one NumPy already loaded (same threads, same settings): threadpoolctl
     names its file, and its symbols carry the ``scipy_`` prefix of the scipy-openblas builds
@@ -372,16 +379,43 @@ def _numpy_blas_gemm() -> tuple[int, int, bool] | None:
             continue
         blas = ctypes.CDLL(str(path))  # the loaded library again, not a second copy
         for suffix, ilp64 in (("64_", True), ("", False)):
+            names = [f"scipy_cblas_{t}{f}{suffix}" for f in ("gemm", "gemv", "dot") for t in "sd"]
             try:
-                single, double = (getattr(blas, f"scipy_cblas_{t}gemm{suffix}") for t in "sd")
+                functions = [getattr(blas, name) for name in names]
             except AttributeError:
                 continue
-            addresses = (
-                ctypes.cast(single, ctypes.c_void_p).value,
-                ctypes.cast(double, ctypes.c_void_p).value,
-                ilp64,
-            )
+            addresses = tuple(ctypes.cast(f, ctypes.c_void_p).value for f in functions)
             if _built is not None:
-                _built.use_blas(*addresses)
-            return addresses
+                _built.use_blas(ilp64, *addresses)
+            return (ilp64, *addresses)
     return None
+
+
+# --- the whole training step --------------------------------------------------------------------
+
+
+def step_compiled() -> bool:
+    """True if :func:`make_step` can build a compiled step: the loops in use and NumPy's BLAS
+    reachable."""
+    return blas_reachable()
+
+
+def make_step(network_arrays: tuple, layers: tuple, codes: tuple[int, int], settings: tuple):
+    """The compiled training step (``scratchnet.nn._kernels.Step``) over a network's arrays.
+
+    ``network_arrays``: params, grads, the optimizer state (two arrays or None), the layers'
+    outputs and the hidden layers' deltas (tuples of (rows, size) buffers); ``layers``: sizes,
+    activation codes and slopes; ``codes``: optimizer and loss; ``settings``: see
+    :mod:`scratchnet.nn.onestep`. Only call it when :func:`step_compiled` says so.
+    """
+    sizes, activations = layers
+    kinds = tuple(_kind(act) for act in activations)
+    slopes = tuple(float(_slope(act)) for act in activations)
+    smooth = any(kind in (_KINDS["sigmoid"], _KINDS["tanh"]) for kind in kinds)
+    tanh = np.tanh if smooth else None  # called by the step itself: no other tanh is NumPy's
+    return _compiled.make_step(*network_arrays, sizes, kinds, slopes, *codes, settings, tanh)
+
+
+def compiled_kind(activation: Activation) -> bool:
+    """True if the compiled step computes ``activation`` itself (a built-in one by name)."""
+    return _kind(activation) is not None and not activation.needs_input

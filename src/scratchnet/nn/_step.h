@@ -1,0 +1,297 @@
+/* The compiled training step as a Python object: make_step(...) -> Step, holding a Net over
+ * the network's arrays (_kernels.c), with run (the whole step), forward and backward (around
+ * an objective computed in Python). Included once by _kernels.c; scratchnet/nn/onestep.py is
+ * the only caller.
+ */
+
+typedef struct {
+    PyObject_HEAD
+    Net net;
+    PyObject *arrays; /* the arrays net points into, kept alive */
+} StepObject;
+
+#define NET_CALL(net, function, ...) \
+    ((net)->type == 'f' ? function##_f(net, __VA_ARGS__) : function##_d(net, __VA_ARGS__))
+
+/* The data pointer of a C-contiguous float array of the net's type with `size` elements (any
+ * number of dimensions), or NULL with an exception set. */
+static void *array_data(const Net *net, PyObject *obj, Py_ssize_t size, const char *name)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0)
+        return NULL;
+    void *data = view.buf;
+    if (element_type(&view) != net->type || view.len / view.itemsize != size) {
+        PyErr_Format(PyExc_ValueError, "%s must hold %zd elements of the network's dtype", name,
+                     size);
+        data = NULL;
+    }
+    PyBuffer_Release(&view); /* the array stays alive in StepObject.arrays */
+    return data;
+}
+
+/* Layer sizes, activation kinds and slopes from tuples; offsets of the weights and biases. */
+static int read_layers(Net *net, PyObject *sizes, PyObject *kinds, PyObject *slopes)
+{
+    Py_ssize_t L = PyTuple_Size(sizes) - 1;
+    if (L < 1 || L > MAX_LAYERS || PyTuple_Size(kinds) != L - 1 || PyTuple_Size(slopes) != L - 1) {
+        PyErr_SetString(PyExc_ValueError, "make_step: 2 to MAX_LAYERS + 1 sizes, a kind and a "
+                                          "slope per hidden layer");
+        return 0;
+    }
+    net->n_layers = (int)L;
+    for (Py_ssize_t i = 0; i <= L; i++) {
+        net->sizes[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, i));
+        if (i < L - 1) {
+            net->kinds[i] = PyLong_AsLong(PyTuple_GET_ITEM(kinds, i));
+            net->slopes[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(slopes, i));
+        }
+    }
+    net->slopes[L - 1] = 0.0;
+    Py_ssize_t offset = 0;
+    for (Py_ssize_t i = 0; i < L; i++) {
+        net->weights[i] = offset;
+        offset += net->sizes[i] * net->sizes[i + 1];
+    }
+    net->n_weights = offset;
+    for (Py_ssize_t i = 0; i < L; i++) {
+        net->biases[i] = offset;
+        offset += net->sizes[i + 1];
+    }
+    net->n_params = offset;
+    return !PyErr_Occurred();
+}
+
+/* The network's arrays: params, grads, optimizer state (or None), the layers' outputs and
+ * the hidden layers' deltas (tuples of (rows, size) arrays). */
+static int read_arrays(Net *net, PyObject *const *args)
+{
+    PyObject *acts = args[4], *deltas = args[5];
+    int L = net->n_layers;
+    if (!PyTuple_Check(acts) || !PyTuple_Check(deltas) || PyTuple_Size(acts) != L ||
+        PyTuple_Size(deltas) != L - 1) {
+        PyErr_SetString(PyExc_ValueError, "make_step: L outputs and L - 1 deltas");
+        return 0;
+    }
+    if (!(net->params = array_data(net, args[0], net->n_params, "params")) ||
+        !(net->grads = array_data(net, args[1], net->n_params, "grads")))
+        return 0;
+    void **state[2] = {&net->state1, &net->state2};
+    for (int s = 0; s < 2; s++) {
+        *state[s] = NULL;
+        if (args[2 + s] != Py_None && !(*state[s] = array_data(net, args[2 + s], net->n_params,
+                                                               "optimizer state")))
+            return 0;
+    }
+    for (int i = 1; i <= L; i++) {
+        Py_ssize_t size = net->rows * net->sizes[i];
+        net->act_arrays[i] = PyTuple_GET_ITEM(acts, i - 1);
+        if (!(net->acts[i] = array_data(net, net->act_arrays[i], size, "outputs")) ||
+            (i < L &&
+             !(net->deltas[i] = array_data(net, PyTuple_GET_ITEM(deltas, i - 1), size, "deltas"))))
+            return 0;
+    }
+    return 1;
+}
+
+/* The settings: optimizer and loss codes, then momentum, beta_1, beta_2, epsilon,
+ * weight_decay, alpha (the L2 penalty) and the softmax's exp floor, from a tuple; np.tanh,
+ * needed by sigmoid and tanh layers, or None. */
+static int read_settings(Net *net, PyObject *const *args)
+{
+    int smooth = 0;
+    for (int i = 0; i < net->n_layers - 1; i++)
+        smooth |= net->kinds[i] == SIGMOID || net->kinds[i] == TANH;
+    net->tanh = args[12] == Py_None ? NULL : args[12];
+    if (smooth && !net->tanh) {
+        PyErr_SetString(PyExc_ValueError, "make_step: sigmoid and tanh layers need np.tanh");
+        return 0;
+    }
+    net->optimizer = PyLong_AsLong(args[9]);
+    net->loss = PyLong_AsLong(args[10]);
+    double *values[7] = {&net->momentum, &net->beta_1,       &net->beta_2,   &net->epsilon,
+                         &net->weight_decay, &net->alpha, &net->exp_floor};
+    if (!PyTuple_Check(args[11]) || PyTuple_Size(args[11]) != 7) {
+        PyErr_SetString(PyExc_ValueError, "make_step: 7 settings");
+        return 0;
+    }
+    for (int i = 0; i < 7; i++) *values[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(args[11], i));
+    if (PyErr_Occurred()) return 0;
+    if (net->optimizer < PLAIN_SGD || net->optimizer > ADAM || net->loss < 0 || net->loss > 1 ||
+        (net->optimizer != PLAIN_SGD && !net->state1) || (net->optimizer == ADAM && !net->state2)) {
+        PyErr_SetString(PyExc_ValueError, "make_step: bad optimizer, loss or optimizer state");
+        return 0;
+    }
+    return 1;
+}
+
+static PyTypeObject StepType;
+
+PyDoc_STRVAR(make_step_doc,
+             "make_step(params, grads, state1, state2, outputs, deltas, sizes, kinds, slopes,\n"
+             "          optimizer, loss, settings, tanh) -> Step\n\n"
+             "The compiled training step of a plain network over its arrays, for batches of\n"
+             "outputs[0].shape[0] rows (see scratchnet.nn.onestep).");
+
+static PyObject *make_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!check_args(nargs, 13, "make_step")) return NULL;
+    StepObject *step = PyObject_New(StepObject, &StepType);
+    if (!step) return NULL;
+    step->arrays = PyTuple_New(7);
+    for (int i = 0; i < 6 && step->arrays; i++)
+        PyTuple_SET_ITEM(step->arrays, i, Py_NewRef(args[i]));
+    if (step->arrays) PyTuple_SET_ITEM(step->arrays, 6, Py_NewRef(args[12]));
+    Net *net = &step->net;
+    Py_buffer view;
+    if (!step->arrays || PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT) < 0) goto fail;
+    net->type = element_type(&view);
+    PyBuffer_Release(&view);
+    PyObject *first = PyTuple_Check(args[4]) && PyTuple_Size(args[4]) > 0
+                          ? PyTuple_GET_ITEM(args[4], 0)
+                          : NULL;
+    if ((net->type != 'f' && net->type != 'd') || !first ||
+        PyObject_GetBuffer(first, &view, PyBUF_ND) < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "make_step: float32 or float64");
+        goto fail;
+    }
+    net->rows = view.ndim == 2 ? view.shape[0] : 0;
+    PyBuffer_Release(&view);
+    if (!read_layers(net, args[6], args[7], args[8]) || !read_arrays(net, args) ||
+        !read_settings(net, args))
+        goto fail;
+    int t = net->type == 'd';
+    if (!blas_gemm[t] || !blas_gemv[t] || !blas_dot[t]) {
+        PyErr_SetString(PyExc_RuntimeError, "make_step: NumPy's BLAS is not set (use_blas)");
+        goto fail;
+    }
+    return (PyObject *)step;
+fail:
+    Py_DECREF(step);
+    return NULL;
+}
+
+static void step_dealloc(StepObject *step)
+{
+    Py_XDECREF(step->arrays);
+    PyObject_Free(step);
+}
+
+/* X's data if it is a C-contiguous (rows, sizes[0]) array of the net's type, else NULL with
+ * an exception set. */
+static const void *input_data(const Net *net, Arrays *arrays, PyObject *obj)
+{
+    Py_buffer *X = get_array(arrays, obj, 2, 0, "X");
+    if (!X) return NULL;
+    if (element_type(X) != net->type || X->shape[0] != net->rows || X->shape[1] != net->sizes[0]) {
+        PyErr_SetString(PyExc_ValueError, "X must be (rows, n_inputs) of the network's dtype");
+        return NULL;
+    }
+    return X->buf;
+}
+
+/* y's data: class indices (rows,) intp in range, or targets (rows, n_outputs) of the net's type;
+ * else NULL with an exception set. */
+static const void *target_data(const Net *net, Arrays *arrays, PyObject *obj)
+{
+    Py_ssize_t k = net->sizes[net->n_layers];
+    int classes = net->loss == SOFTMAX_CROSS_ENTROPY;
+    Py_buffer *y = get_array(arrays, obj, classes ? 1 : 2, 0, "y");
+    if (!y) return NULL;
+    if (element_type(y) != (classes ? 'n' : net->type) || y->shape[0] != net->rows ||
+        (!classes && y->shape[1] != k)) {
+        PyErr_SetString(PyExc_ValueError, "y must be intp class indices (rows,) or targets "
+                                          "(rows, n_outputs) of the network's dtype");
+        return NULL;
+    }
+    for (Py_ssize_t r = 0; classes && r < net->rows; r++) {
+        Py_ssize_t label = ((const Py_ssize_t *)y->buf)[r];
+        if (label < 0 || label >= k) {
+            PyErr_Format(PyExc_IndexError, "class index %zd out of range [0, %zd)", label, k);
+            return NULL;
+        }
+    }
+    return y->buf;
+}
+
+PyDoc_STRVAR(step_run_doc,
+             "run(X, y, lr, lr_t) -> (loss, n_correct)\n\n"
+             "One training step on the batch X (rows, n_0), y: forward, the loss and its\n"
+             "gradient, backward, the update at rate lr (Adam: bias-corrected rate lr_t).\n"
+             "n_correct: rows whose largest output is the class (softmax), else 0.");
+
+static PyObject *step_run(StepObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    const Net *net = &self->net;
+    if (!check_args(nargs, 4, "run")) return NULL;
+    double lr = PyFloat_AsDouble(args[2]), lr_t = PyFloat_AsDouble(args[3]), loss;
+    const void *X, *y;
+    if (PyErr_Occurred() || !(X = input_data(net, &arrays, args[0])) ||
+        !(y = target_data(net, &arrays, args[1])))
+        return finish(&arrays, NULL);
+    Py_ssize_t correct = 0;
+    PyThreadState *released = net->tanh ? NULL : PyEval_SaveThread(); /* np.tanh needs the GIL */
+    int failed = NET_CALL(net, net_forward, X) < 0;
+    if (!failed) {
+        loss = NET_CALL(net, net_loss, y, &correct);
+        NET_CALL(net, net_backward, X, lr, (double)net->rows);
+        NET_CALL(net, net_update, lr, lr_t);
+    }
+    if (released) PyEval_RestoreThread(released);
+    return finish(&arrays, failed ? NULL : Py_BuildValue("(dn)", loss, correct));
+}
+
+PyDoc_STRVAR(step_forward_doc,
+             "forward(X)\n\nThe forward pass of X (rows, n_0): the output in outputs[-1].");
+
+static PyObject *step_forward(StepObject *self, PyObject *X_obj)
+{
+    Arrays arrays = {.count = 0};
+    const Net *net = &self->net;
+    const void *X = input_data(net, &arrays, X_obj);
+    if (!X) return finish(&arrays, NULL);
+    PyThreadState *released = net->tanh ? NULL : PyEval_SaveThread(); /* np.tanh needs the GIL */
+    int failed = NET_CALL(net, net_forward, X) < 0;
+    if (released) PyEval_RestoreThread(released);
+    return finish(&arrays, failed ? NULL : Py_NewRef(Py_None));
+}
+
+PyDoc_STRVAR(step_backward_doc,
+             "backward(X, lr, lr_t, normalizer)\n\n"
+             "After forward(X) and the loss gradient written into outputs[-1]: backward and\n"
+             "the update (see run); the L2 penalty is alpha / normalizer.");
+
+static PyObject *step_backward(StepObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    const Net *net = &self->net;
+    if (!check_args(nargs, 4, "backward")) return NULL;
+    double lr = PyFloat_AsDouble(args[1]), lr_t = PyFloat_AsDouble(args[2]);
+    double normalizer = PyFloat_AsDouble(args[3]);
+    const void *X;
+    if (PyErr_Occurred() || !(X = input_data(net, &arrays, args[0])))
+        return finish(&arrays, NULL);
+    Py_BEGIN_ALLOW_THREADS
+    NET_CALL(net, net_backward, X, lr, normalizer);
+    NET_CALL(net, net_update, lr, lr_t);
+    Py_END_ALLOW_THREADS
+    return finish(&arrays, Py_NewRef(Py_None));
+}
+
+static PyMethodDef step_methods[] = {
+    {"run", (PyCFunction)(void (*)(void))step_run, METH_FASTCALL, step_run_doc},
+    {"forward", (PyCFunction)step_forward, METH_O, step_forward_doc},
+    {"backward", (PyCFunction)(void (*)(void))step_backward, METH_FASTCALL, step_backward_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject StepType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "scratchnet.nn._kernels.Step",
+    .tp_basicsize = sizeof(StepObject),
+    .tp_dealloc = (destructor)step_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A compiled training step over a network's arrays (see make_step).",
+    .tp_methods = step_methods,
+};

@@ -1,0 +1,137 @@
+/* A whole training step of a plain network, for one floating type T.
+ *
+ * Included twice by _kernels.c, with T and SUFFIX defined, after _kernels_impl.h and
+ * _blas_impl.h, whose loops and products it strings together in the order of the NumPy path
+ * (scratchnet/nn/network.py MLP.forward and MLP.backward, training.py Trainer.step, the
+ * optimizers' updates): forward, loss gradient, backward and update, each operation the same
+ * as there, so the step is bitwise the NumPy path's. See the Net struct in _kernels.c.
+ */
+
+#define NAME_(base, suffix) base##_##suffix
+#define NAME(base, suffix) NAME_(base, suffix)
+#define CALL(base, ...) NAME(base, SUFFIX)(__VA_ARGS__)
+
+/* acts[layer] (count,) <- f(z) for sigmoid or tanh through np.tanh itself (no other tanh is
+ * bitwise NumPy's): sigmoid is (tanh(z / 2) + 1) / 2, as activations._sigmoid_forward writes
+ * it. Returns -1 if np.tanh failed. */
+static int NAME(smooth_forward, SUFFIX)(const Net *net, int layer, Py_ssize_t count, int kind)
+{
+    T *z = net->acts[layer];
+    if (kind == SIGMOID)
+        for (Py_ssize_t i = 0; i < count; i++) z[i] = z[i] * (T)0.5;
+    if (numpy_tanh(net, layer) < 0) return -1;
+    if (kind == SIGMOID)
+        for (Py_ssize_t i = 0; i < count; i++) z[i] = (z[i] + (T)1) * (T)0.5;
+    return 0;
+}
+
+/* The forward pass of X (rows, sizes[0]): acts[i + 1] <- f_i(a_i @ W_i + b_i), the output
+ * layer linear. Returns -1 if np.tanh failed. */
+static int NAME(net_forward, SUFFIX)(const Net *net, const T *X)
+{
+    T *params = net->params;
+    for (int i = 0; i < net->n_layers; i++) {
+        Py_ssize_t fan_in = net->sizes[i], k = net->sizes[i + 1];
+        const T *a = i == 0 ? X : net->acts[i];
+        T *z = net->acts[i + 1];
+        Operand in = {(void *)a, fan_in, 1}, w = {params + net->weights[i], k, 1}, out = {z, k, 1};
+        CALL(matmul, &in, &w, &out, net->rows, fan_in, k);
+        int hidden = i < net->n_layers - 1, kind = hidden ? net->kinds[i] : IDENTITY;
+        CALL(bias_activation, z, params + net->biases[i], net->rows, k, kind, net->slopes[i]);
+        int smooth = kind == SIGMOID || kind == TANH;
+        if (smooth && CALL(smooth_forward, net, i + 1, net->rows * k, kind) < 0) return -1;
+    }
+    return 0;
+}
+
+/* The loss of the output against y and its gradient, written over the output (as the
+ * objectives' unweighted `step`): softmax cross-entropy (y intp class indices, *correct set)
+ * or half the squared error (y (rows, k) of type T). Returns the mean loss. */
+static double NAME(net_loss, SUFFIX)(const Net *net, const void *y, Py_ssize_t *correct)
+{
+    Py_ssize_t n = net->rows, k = net->sizes[net->n_layers];
+    T *z = net->acts[net->n_layers];
+    if (net->loss == SOFTMAX_CROSS_ENTROPY)
+        return CALL(softmax_cross_entropy, z, y, z, n, k, net->exp_floor, correct);
+    const T *target = y;
+    for (Py_ssize_t i = 0; i < n * k; i++) z[i] = z[i] - target[i];
+    double loss = (double)CALL(numpy_dot, z, 1, z, 1, n * k) / (double)(2 * n);
+    for (Py_ssize_t i = 0; i < n * k; i++) z[i] = z[i] / (T)n;
+    return loss;
+}
+
+/* Weight layer i's gradient from its input a (rows, sizes[i]) and delta (rows, sizes[i + 1]),
+ * plus l2 W (MLP._weight_gradient); for plain SGD, the step taken inside that product. */
+static void NAME(weight_gradient, SUFFIX)(const Net *net, int i, const T *a, const T *delta,
+                                          double lr, double l2)
+{
+    Py_ssize_t fan_in = net->sizes[i], k = net->sizes[i + 1], n = net->rows;
+    T *w = (T *)net->params + net->weights[i], *g = (T *)net->grads + net->weights[i];
+    if (net->optimizer == PLAIN_SGD) {
+        double shrink = 1.0 - lr * (net->weight_decay + l2);
+        CALL(gemm, CBLAS_TRANS, CBLAS_NO_TRANS, fan_in, k, n, (T)-lr, a, fan_in, delta, k,
+             (T)shrink, w, k);
+        return;
+    }
+    Operand at = {(void *)a, 1, fan_in}, d = {(void *)delta, k, 1}, out = {g, k, 1};
+    CALL(matmul, &at, &d, &out, fan_in, n, k);
+    if (l2 != 0)
+        for (Py_ssize_t j = 0; j < fan_in * k; j++) g[j] = g[j] + (T)l2 * w[j];
+}
+
+/* The backward pass from the loss gradient in the output buffer: every bias gradient, and
+ * every weight gradient (or, for plain SGD, the weights' step). `normalizer` is the n of the
+ * L2 penalty alpha / n. */
+static void NAME(net_backward, SUFFIX)(const Net *net, const T *X, double lr, double normalizer)
+{
+    int L = net->n_layers;
+    Py_ssize_t n = net->rows;
+    T *grads = net->grads, *delta = net->acts[L];
+    double l2 = net->alpha / normalizer;
+    CALL(column_sums, delta, n, net->sizes[L], grads + net->biases[L - 1]);
+    for (int i = L - 1; i >= 0; i--) {
+        Py_ssize_t fan_in = net->sizes[i], k = net->sizes[i + 1];
+        T *previous = net->deltas[i];
+        if (i > 0) { /* previous <- delta @ W_i.T, before W_i may change */
+            Operand d = {delta, k, 1}, wt = {(T *)net->params + net->weights[i], 1, k};
+            Operand out = {previous, fan_in, 1};
+            CALL(matmul, &d, &wt, &out, n, k, fan_in);
+        }
+        CALL(weight_gradient, net, i, i == 0 ? X : net->acts[i], delta, lr, l2);
+        if (i == 0) break;
+        CALL(activation_backward, net->acts[i], previous, grads + net->biases[i - 1], n, fan_in,
+             net->kinds[i - 1], net->slopes[i - 1]);
+        delta = previous;
+    }
+}
+
+/* The optimizer's step on params[begin:end] (Optimizer.update): SGD with or without
+ * (Nesterov) momentum, or Adam with bias-corrected rate lr_t; weights decay by `shrink`. */
+static void NAME(net_update_part, SUFFIX)(const Net *net, Py_ssize_t begin, Py_ssize_t end,
+                                          double lr, double lr_t, double shrink)
+{
+    T *p = (T *)net->params + begin, *g = (T *)net->grads + begin;
+    T *s1 = net->state1 ? (T *)net->state1 + begin : NULL;
+    T *s2 = net->state2 ? (T *)net->state2 + begin : NULL;
+    if (net->optimizer == ADAM)
+        CALL(adam_update, p, g, s1, s2, end - begin, 1.0 - net->beta_1, 1.0 - net->beta_2,
+             net->epsilon, -lr_t, 0.0, shrink);
+    else
+        CALL(sgd_update, p, g, s1, end - begin, -lr, net->momentum,
+             net->optimizer == NESTEROV, 0.0, shrink);
+}
+
+/* The update after the backward pass (Trainer._backward_and_update): the weights (plain SGD
+ * took their step in the backward pass), then the biases. */
+static void NAME(net_update, SUFFIX)(const Net *net, double lr, double lr_t)
+{
+    if (net->optimizer != PLAIN_SGD) {
+        double shrink = net->weight_decay != 0 ? 1.0 - lr * net->weight_decay : 1.0;
+        CALL(net_update_part, net, 0, net->n_weights, lr, lr_t, shrink);
+    }
+    CALL(net_update_part, net, net->n_weights, net->n_params, lr, lr_t, 1.0);
+}
+
+#undef CALL
+#undef NAME
+#undef NAME_

@@ -1,0 +1,224 @@
+"""The whole training step of a small plain network in one compiled call.
+
+A step of a tiny network costs little arithmetic and some sixty Python and NumPy calls: a
+matrix product, a bias and an activation per layer, the loss, the backward pass, the update.
+A compiled step (``Step`` of the C extension, built by :func:`kernels.make_step`) does all of
+it in one call per batch: forward, loss gradient, backward and the optimizer's update for every
+layer. It strings together the same compiled loops the NumPy path calls and makes the same
+matrix products through NumPy's own BLAS (the cblas function NumPy's matmul would pick, with the
+same arguments), so its step is bitwise the NumPy path's (:meth:`Trainer.step`), which stays
+its reference.
+
+One predicate, :func:`fits`, decides. The compiled step covers networks of fewer than
+:data:`MAX_WEIGHTS` weights without batch normalization, dropout or custom activations
+(identity, relu, leaky_relu, sigmoid and tanh hidden layers), float32 or float64, dense input,
+SGD (with or without (Nesterov) momentum) or Adam, L2 and weight decay. Softmax cross-entropy
+and squared error without sample weights run in one call; any other objective, or sample
+weights, run as the forward pass in C, the objective's own ``step`` in Python, then the
+backward pass and update in C. Anything else takes the NumPy path, as does everything under
+:func:`numpy_path` or with ``SCRATCHNET_ONESTEP=0`` in the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from scratchnet.nn import kernels
+from scratchnet.nn.activations import exp_floor
+from scratchnet.nn.network import MLP
+from scratchnet.nn.objectives import SoftmaxCrossEntropy, SquaredError
+from scratchnet.nn.optimizers import SGD, Adam
+
+#: Networks of fewer weights than this take the compiled step: the ones the NumPy path, too,
+#: updates in one call after the backward pass (training.LAYERWISE_MIN_WEIGHTS), so that the
+#: compiled step does the same work without the Python. Measured (CPU time per step, one BLAS
+#: thread, a loaded machine): 4-5x faster at 1,760 weights, 1.5-2x at 10k-26k, 1.35-1.85x at
+#: 42k. Larger networks step each layer in cache on the NumPy path, which this step does not.
+MAX_WEIGHTS = 1 << 16
+#: The compiled step's codes of the optimizers and of the losses it computes itself.
+PLAIN_SGD, MOMENTUM, NESTEROV, ADAM = range(4)
+LOSSES = {SoftmaxCrossEntropy: 0, SquaredError: 1}
+
+#: ``SCRATCHNET_ONESTEP=0`` in the environment turns the compiled step off (benchmarks compare).
+_enabled = os.environ.get("SCRATCHNET_ONESTEP", "1") != "0"
+
+
+@contextmanager
+def numpy_path() -> Iterator[None]:
+    """Take every step on the NumPy path (the compiled step's reference) in this block."""
+    global _enabled
+    saved, _enabled = _enabled, False
+    try:
+        yield
+    finally:
+        _enabled = saved
+
+
+def fits(trainer, X_batch) -> bool:
+    """True if the compiled step can take ``trainer``'s step on ``X_batch``: the one predicate.
+
+    The compiled loops and NumPy's BLAS in use, no dropout; the batch a C-contiguous 2-D
+    ndarray of the network's dtype; and :func:`_trainer_fits`: a plain :class:`MLP` (no batch
+    normalization) of fewer than :data:`MAX_WEIGHTS` weights and ``kernels.STEP_MAX_LAYERS``
+    layers with built-in activations, an :class:`SGD` or :class:`Adam` optimizer.
+    """
+    return _batch_fits(trainer, X_batch) and _trainer_fits(trainer)
+
+
+def _batch_fits(trainer, X_batch) -> bool:
+    """The part of :func:`fits` checked at every step."""
+    return (
+        _enabled
+        and type(X_batch) is np.ndarray
+        and X_batch.dtype == trainer.network.dtype
+        and X_batch.ndim == 2
+        and X_batch.flags.c_contiguous
+        and trainer.dropout is None
+        and kernels.step_compiled()
+    )
+
+
+def _trainer_fits(trainer) -> bool:
+    """The part of :func:`fits` fixed by what :func:`_key` holds (checked once per key)."""
+    network = trainer.network
+    return (
+        type(network) is MLP
+        and not network.normalizes
+        and network.n_weights < MAX_WEIGHTS
+        and network.n_layers <= kernels.STEP_MAX_LAYERS
+        and network.dtype.char in "fd"
+        and type(trainer.optimizer) in (SGD, Adam)
+        and all(kernels.compiled_kind(act) for act in network.hidden_activations)
+    )
+
+
+class CompiledSteps:
+    """A trainer's compiled steps, one per batch size, built on first use and again whenever
+    what one points into or is set with changes. Pickles empty (they are rebuilt)."""
+
+    def __init__(self) -> None:
+        #: Per batch size: (key, compiled step or None where the trainer does not fit, output).
+        self._steps: dict[int, tuple] = {}
+
+    def __getstate__(self) -> dict:
+        return {}
+
+    def __setstate__(self, state: dict) -> None:
+        self._steps = {}
+
+    @property
+    def built(self) -> int:
+        """How many compiled steps this trainer has (one per batch size)."""
+        return sum(entry[1] is not None for entry in self._steps.values())
+
+    def run(self, trainer, X_batch, y_batch, w_batch) -> tuple[float, float] | None:
+        """``trainer``'s step on the batch as :meth:`Trainer.step` takes it: the batch loss and
+        metric; or None, having done nothing, where :func:`fits` does not hold."""
+        if not _batch_fits(trainer, X_batch):
+            return None
+        step, output = self._get(trainer, X_batch.shape[0])
+        if step is None:
+            return None
+        objective, optimizer, loss_code = trainer.objective, trainer.optimizer, _loss(trainer)
+        single = w_batch is None and loss_code is not None and _target_fits(trainer, y_batch)
+        if not single:
+            step.forward(X_batch)
+            loss, metric, grad = objective.step(output, y_batch, w_batch)
+            if grad is not output:
+                np.copyto(output, grad)
+        lr = trainer.schedule(trainer.steps_done, trainer.total_steps, trainer.learning_rate)
+        optimizer.begin_step(lr)
+        lr_t = getattr(optimizer, "_lr_t", 0.0)
+        if single:
+            loss, count = step.run(X_batch, y_batch, lr, lr_t)
+            metric = count / output.shape[0] if loss_code == 0 else 2.0 * loss / output.shape[1]
+        else:
+            norm = output.shape[0] if w_batch is None else float(w_batch.sum(dtype=np.float64))
+            step.backward(X_batch, lr, lr_t, norm)
+        trainer.steps_done += 1
+        return loss, metric
+
+    def _get(self, trainer, rows: int) -> tuple[Any, np.ndarray | None]:
+        """The compiled step for batches of ``rows`` and its output buffer (rows, n_L); None,
+        None where the trainer does not fit."""
+        key = _key(trainer)
+        cached = self._steps.get(rows)
+        if cached is None or cached[0] != key:
+            built = _build(trainer, rows) if _trainer_fits(trainer) else (None, None)
+            cached = self._steps[rows] = (key, *built)
+        return cached[1], cached[2]
+
+
+def _loss(trainer) -> int | None:
+    """The code of the loss the compiled step computes itself, None for the others."""
+    return LOSSES.get(type(trainer.objective))
+
+
+def _target_fits(trainer, y: np.ndarray) -> bool:
+    """True if the compiled loss takes ``y``, C-contiguous: intp class indices (n,), or
+    targets (n, k) of the network's dtype."""
+    classes = type(trainer.objective) is SoftmaxCrossEntropy
+    dtype, ndim = (np.intp, 1) if classes else (trainer.network.dtype, 2)
+    return type(y) is np.ndarray and y.dtype == dtype and y.ndim == ndim and y.flags.c_contiguous
+
+
+def _key(trainer) -> tuple:
+    """What a compiled step is built from: the arrays it points into and every setting (one
+    flat tuple of ids and numbers, cheap to build at every step)."""
+    network, optimizer = trainer.network, trainer.optimizer
+    settings = optimizer.__dict__
+    return (
+        id(network),
+        id(network.params),
+        id(network.grads),
+        id(optimizer),
+        type(optimizer),
+        type(trainer.objective),
+        trainer.alpha,
+        *[settings.get(name) for name in _SETTINGS],
+        *[id(settings.get(name)) for name in _STATE],
+        *map(id, network.hidden_activations),
+    )
+
+
+#: The optimizers' settings and state arrays a compiled step is built with.
+_SETTINGS = ("momentum", "nesterov", "beta_1", "beta_2", "epsilon", "weight_decay")
+_STATE = ("velocity", "m", "v")
+
+
+def _state(optimizer) -> tuple:
+    """The optimizer's state arrays (velocity, or Adam's m and v), None where it has none."""
+    if isinstance(optimizer, Adam):
+        return optimizer.m, optimizer.v
+    return optimizer.velocity, None
+
+
+def _codes_and_settings(trainer) -> tuple:
+    """The optimizer's code, then its settings, the L2 penalty and the exp floor, as floats."""
+    optimizer, dtype = trainer.optimizer, trainer.network.dtype
+    if isinstance(optimizer, Adam):
+        code, betas = ADAM, (optimizer.beta_1, optimizer.beta_2, optimizer.epsilon)
+    else:
+        code = (NESTEROV if optimizer.nesterov else MOMENTUM) if optimizer.momentum else PLAIN_SGD
+        betas = (0.0, 0.0, 0.0)
+    settings = (optimizer.momentum if code != ADAM else 0.0, *betas, optimizer.weight_decay)
+    return code, *map(float, settings), float(trainer.alpha), float(exp_floor(dtype))
+
+
+def _build(trainer, rows: int) -> tuple[Any, np.ndarray]:
+    """A compiled step over the network's arrays and its buffers for ``rows``, and the output."""
+    network = trainer.network
+    workspace = network.workspace(rows)
+    outputs = tuple(workspace.activations[1:])
+    arrays = (network.params, network.grads, *_state(trainer.optimizer), outputs)
+    arrays += (tuple(workspace.deltas[1:]),)
+    layers = (tuple(network.layer_sizes), tuple(network.hidden_activations))
+    code, *settings = _codes_and_settings(trainer)
+    loss = _loss(trainer)
+    step = kernels.make_step(arrays, layers, (code, 0 if loss is None else loss), tuple(settings))
+    return step, outputs[-1]

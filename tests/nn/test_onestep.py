@@ -1,0 +1,261 @@
+"""The compiled training step (nn/onestep.py) is bitwise the NumPy path's step, and every case
+it does not cover takes that path."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+
+from scratchnet.nn import activations, initializers, kernels, onestep, optimizers, schedules
+from scratchnet.nn.dropout import Dropout
+from scratchnet.nn.network import MLP
+from scratchnet.nn.objectives import OBJECTIVES
+from scratchnet.training import Trainer
+
+compiled_only = pytest.mark.skipif(
+    not kernels.step_compiled(), reason="no compiled step (C kernels or BLAS)"
+)
+
+ACTIVATIONS = ["identity", "relu", "leaky_relu", "sigmoid", "tanh"]
+OPTIMIZERS = {
+    "sgd": {"name": "sgd"},
+    "momentum": {"name": "sgd", "momentum": 0.9},
+    "nesterov": {"name": "sgd", "momentum": 0.9, "nesterov": True},
+    "adam": {"name": "adam"},
+    "adamw": {"name": "adamw", "weight_decay": 0.05},
+}
+
+
+def make_trainer(sizes, activation="relu", dtype=np.float32, optimizer="adam", alpha=0.0,
+                 objective="softmax", weight_decay=None, batch_norm=()):  # fmt: skip
+    """A trainer of a fresh network, the same for the same arguments."""
+    hidden = [activations.get(activation)] * (len(sizes) - 2)
+    network = MLP(sizes, hidden, dtype, batch_norm=batch_norm)
+    network.initialize(initializers.get("he"), np.random.default_rng(0))
+    network.intercepts[0][...] = 0.01  # biases that are not all zero
+    settings = dict(OPTIMIZERS[optimizer])
+    if weight_decay is not None:
+        settings["weight_decay"] = weight_decay
+    opt = optimizers.make(settings.pop("name"), **settings)
+    opt.init(network.params.size, network.dtype)
+    return Trainer(
+        network, OBJECTIVES[objective](), opt, schedules.get("cosine"), lr=0.05,
+        total_steps=20, batch_size=16, alpha=alpha,
+    )  # fmt: skip
+
+
+def batches(sizes, objective, dtype, rows, steps, seed=1):
+    """``steps`` batches (X, y) of ``rows`` rows for the objective."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(steps):
+        X = rng.normal(size=(rows, sizes[0])).astype(dtype)
+        if objective == "softmax":
+            y = rng.integers(0, sizes[-1], rows).astype(np.intp)
+        elif objective == "logistic":
+            y = rng.integers(0, 2, (rows, sizes[-1])).astype(dtype)
+        else:
+            y = rng.random((rows, sizes[-1])).astype(dtype)
+        out.append((X, y))
+    return out
+
+
+def state(trainer):
+    """Everything a step changes: parameters, gradients and the optimizer's state."""
+    opt = trainer.optimizer
+    arrays = [trainer.network.params]
+    arrays += [opt.m, opt.v] if hasattr(opt, "m") else [opt.velocity]
+    return [a.copy() for a in arrays if a is not None]
+
+
+def train_both(make, data, weights=None):
+    """The same steps through the compiled step and through the NumPy path: (compiled,
+    numpy), each (step results, the state after every step: a difference of one ulp may
+    round away in later steps)."""
+    results = []
+    for path in ("compiled", "numpy"):
+        trainer, losses, states = make(), [], []
+        with onestep.numpy_path() if path == "numpy" else _nothing():
+            for i, (X, y) in enumerate(data):
+                losses.append(trainer.step(X, y, None if weights is None else weights[i]))
+                states += state(trainer)
+        took_compiled = trainer._compiled.built > 0
+        assert took_compiled == (path == "compiled")
+        results.append((losses, states))
+    return results
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def assert_same(compiled, reference):
+    (losses_a, state_a), (losses_b, state_b) = compiled, reference
+    assert losses_a == losses_b
+    for a, b in zip(state_a, state_b):
+        assert a.dtype == b.dtype
+        assert a.tobytes() == b.tobytes()
+
+
+@compiled_only
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("penalty", ["none", "l2", "decay", "both"])
+def test_the_compiled_step_is_bitwise_the_numpy_path(optimizer, activation, dtype, penalty):
+    sizes = [7, 12, 9, 3]
+    alpha = 1e-2 if penalty in ("l2", "both") else 0.0
+    decay = 0.03 if penalty in ("decay", "both") else 0.0
+    data = batches(sizes, "softmax", dtype, 16, 4)
+
+    def make():
+        return make_trainer(sizes, activation, dtype, optimizer, alpha, weight_decay=decay)
+
+    compiled, reference = train_both(make, data)
+    assert_same(compiled, reference)
+    assert not np.array_equal(compiled[1][0], make().network.params)  # it trained
+
+
+@compiled_only
+@pytest.mark.parametrize("objective", ["softmax", "identity", "logistic", "exp"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_objective_with_and_without_sample_weights(objective, weighted, dtype):
+    sizes = [5, 8, 2]
+    data = batches(sizes, objective, dtype, 11, 3)
+    rng = np.random.default_rng(4)
+    weights = [rng.uniform(0.5, 2.0, 11) for _ in data] if weighted else None
+    for optimizer in ("sgd", "momentum", "adamw"):
+
+        def make(optimizer=optimizer):
+            return make_trainer(sizes, "tanh", dtype, optimizer, 1e-3, objective)
+
+        assert_same(*train_both(make, data, weights))
+
+
+@compiled_only
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 12), min_size=2, max_size=5),
+    rows=st.integers(1, 40),
+    activation=st.sampled_from(ACTIVATIONS),
+    optimizer=st.sampled_from(list(OPTIMIZERS)),
+    objective=st.sampled_from(["softmax", "identity"]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    alpha=st.sampled_from([0.0, 1e-2]),
+)
+def test_any_small_shape_and_batch(sizes, rows, activation, optimizer, objective, dtype, alpha):
+    # Ones anywhere (one input, one unit, one output, one row) take NumPy's gemv, dot and plain
+    # loops; one output column is summed pairwise.
+    if objective == "softmax" and sizes[-1] < 2:
+        sizes = [*sizes[:-1], 2]
+    data = batches(sizes, objective, dtype, rows, 3)
+
+    def make():
+        return make_trainer(sizes, activation, dtype, optimizer, alpha, objective)
+
+    assert_same(*train_both(make, data))
+
+
+@compiled_only
+def test_a_long_one_output_batch_sums_its_bias_gradient_pairwise():
+    sizes = [3, 4, 1]
+    data = batches(sizes, "identity", np.float32, 301, 3)
+
+    def make():
+        return make_trainer(sizes, "relu", np.float32, "sgd", 0.0, "identity")
+
+    assert_same(*train_both(make, data))
+
+
+@compiled_only
+def test_new_optimizer_state_or_settings_build_a_new_step():
+    sizes = [4, 6, 3]
+    data = batches(sizes, "softmax", np.float32, 8, 4)
+    trainers = [make_trainer(sizes) for _ in range(2)]
+    for i, (X, y) in enumerate(data):
+        if i == 2:  # a warm restart of the optimizer, and a new L2 penalty
+            for trainer in trainers:
+                trainer.optimizer.init(trainer.network.params.size, np.float32)
+                trainer.alpha = 0.1
+        trainers[0].step(X, y)
+        with onestep.numpy_path():
+            trainers[1].step(X, y)
+    assert state(trainers[0])[0].tobytes() == state(trainers[1])[0].tobytes()
+
+
+def _takes_numpy_path(trainer, X, y, w=None):
+    trainer.step(X, y, w)
+    return trainer._compiled.built == 0
+
+
+def test_what_the_compiled_step_does_not_cover_takes_the_numpy_path():
+    sizes = [6, 8, 3]
+    X, y = batches(sizes, "softmax", np.float32, 10, 1)[0]
+    with_dropout = make_trainer(sizes)
+    with_dropout.dropout = Dropout([0.5], seed=0)
+    assert _takes_numpy_path(with_dropout, X, y)
+    assert _takes_numpy_path(make_trainer(sizes, batch_norm=(True,)), X, y)
+    custom = activations.register("cube_test", lambda z: z**3, lambda a: 3 * np.cbrt(a) ** 2)
+    try:
+        assert _takes_numpy_path(make_trainer(sizes, custom), X, y)
+    finally:
+        activations.unregister("cube_test")
+    assert _takes_numpy_path(make_trainer(sizes), sparse.csr_matrix(X), y)
+    assert _takes_numpy_path(make_trainer(sizes), np.asfortranarray(X), y)
+    assert _takes_numpy_path(make_trainer(sizes), X.astype(np.float64), y)
+    big = [300, 220, 3]  # 66,660 weights: above onestep.MAX_WEIGHTS
+    X_big, y_big = batches(big, "softmax", np.float32, 4, 1)[0]
+    assert _takes_numpy_path(make_trainer(big), X_big, y_big)
+    with kernels.pure_numpy():
+        assert _takes_numpy_path(make_trainer(sizes), X, y)
+    assert not _takes_numpy_path(make_trainer(sizes), X, y) or not kernels.step_compiled()
+
+
+@compiled_only
+def test_a_target_the_compiled_loss_cannot_take_goes_through_the_objective():
+    # float64 targets for a float32 regressor: the objective's own step casts them.
+    sizes = [3, 5, 2]
+    data = [(X, y.astype(np.float64)) for X, y in batches(sizes, "identity", np.float32, 9, 3)]
+
+    def make():
+        return make_trainer(sizes, "relu", np.float32, "adam", 0.0, "identity")
+
+    assert_same(*train_both(make, data))
+
+
+@compiled_only
+def test_strided_class_indices_go_through_the_objective_and_fail_there_too():
+    sizes = [3, 5, 3]
+    X, y = batches(sizes, "softmax", np.float32, 9, 1)[0]
+    strided = np.repeat(y, 2)[::2]
+    for path in (_nothing(), onestep.numpy_path()):
+        with path, pytest.raises(ValueError, match="not C-contiguous"):
+            make_trainer(sizes).step(X, strided)
+
+
+@compiled_only
+def test_class_indices_out_of_range_raise_as_on_the_numpy_path():
+    sizes = [3, 4, 2]
+    X, y = batches(sizes, "softmax", np.float32, 5, 1)[0]
+    y[2] = 2
+    with pytest.raises(IndexError, match="out of range"):
+        make_trainer(sizes).step(X, y)
+
+
+@compiled_only
+def test_the_trainer_pickles_without_its_compiled_steps():
+    import pickle
+
+    sizes = [4, 6, 3]
+    trainer = make_trainer(sizes)
+    X, y = batches(sizes, "softmax", np.float32, 8, 1)[0]
+    trainer.step(X, y)
+    copy = pickle.loads(pickle.dumps(trainer))
+    assert copy._compiled.built == 0
+    assert copy.step(X, y) == trainer.step(X, y)
