@@ -68,7 +68,9 @@ def test_a_part_is_never_held_as_one_prediction(monkeypatch, digits):
     seen = []
     predict_proba = type(classifier).predict_proba
     monkeypatch.setattr(
-        type(classifier), "predict_proba", lambda self, X: seen.append(len(X)) or predict_proba(self, X)
+        type(classifier),
+        "predict_proba",
+        lambda self, X: seen.append(len(X)) or predict_proba(self, X),
     )
     evaluate(classifier, X.astype(np.float32), y)
     assert sum(seen) == len(X) and max(seen) <= 50 and len(seen) == 12
@@ -84,10 +86,14 @@ def test_each_part_is_evaluated_once_per_epoch_and_reused_at_the_end(
     parts = {"train": (X[:400], X[:400]), "val": (X[400:500], X[400:500]),
              "test": (X[500:], X[500:])}  # fmt: skip
     if engine == "scratchnet":
-        parts = {name: (a.astype(np.float32), b.astype(np.float32)) for name, (a, b) in parts.items()}
+        parts = {
+            name: (a.astype(np.float32), b.astype(np.float32)) for name, (a, b) in parts.items()
+        }
     calls = []
     scores = Part.scores
-    monkeypatch.setattr(Part, "scores", lambda self, *a, **k: calls.append(len(self)) or scores(self, *a, **k))
+    monkeypatch.setattr(
+        Part, "scores", lambda self, *a, **k: calls.append(len(self)) or scores(self, *a, **k)
+    )
     recipe = Recipe(lr=1e-2, batch_size=64, epochs=3, random_state=0)
     model = engines.get(engine).build("regress", (8,), "relu", recipe, 64, 64)
     fitted, metrics = train_and_record(engines.get(engine), model, parts, tmp_path, epochs=3)

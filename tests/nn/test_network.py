@@ -113,8 +113,12 @@ def test_chunked_prediction_equals_one_shot_prediction(monkeypatch, budget_rows)
     row_bytes = sum(net.layer_sizes) * 4
     monkeypatch.setattr(network_module, "PREDICT_BYTES", budget_rows * row_bytes)
     np.testing.assert_allclose(net.predict_raw(X), expected, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(net.predict_raw(np.asfortranarray(X), layer=1),
-                               np.tanh(X @ net.coefs[0] + net.intercepts[0]), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        net.predict_raw(np.asfortranarray(X), layer=1),
+        np.tanh(X @ net.coefs[0] + net.intercepts[0]),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_prediction_memory_is_the_result_plus_one_chunk(monkeypatch):

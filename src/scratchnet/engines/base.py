@@ -31,6 +31,11 @@ from scratchnet.errors import ConfigError
 from scratchnet.schema import Spec, flag, integer, number, seed, text
 
 TASKS = ("classify", "regress")
+#: What a grid's or record's training curve is, for the captions of their figures.
+TRAIN_CURVE = (
+    "train: the whole training set evaluated after each epoch with a constant learning rate, "
+    "the running mean over the epoch's batches with a schedule"
+)
 
 #: The per-epoch hook of :meth:`TrainingEngine.epochs`: ``record(epoch, seconds)``.
 EpochRecord = Callable[[int, float], None]

@@ -42,9 +42,9 @@ class Part:
 
     def scores(self, model, *, with_r2: bool = True) -> dict[str, float]:
         """``loss`` and ``accuracy`` of a classifier, or ``mse`` (and ``r2``) of a regressor."""
-        from scratchnet.engines.base import is_classifier_model
-
         from sklearn import config_context
+
+        from scratchnet.engines.base import is_classifier_model
 
         # Only the first scoring of a part checks its values are finite (both engines' input
         # validation does); the next ones, epoch after epoch, skip that pass over the data.

@@ -246,7 +246,12 @@ class MnistActivationInitStudy:
             (results,),
             (
                 FigureView("test_accuracy_heatmap.png", "Test accuracy, activation x init"),
-                FigureView("loss_curves.png", "Training and validation loss of every cell"),
+                FigureView(
+                    "loss_curves.png",
+                    "Training and validation loss of every cell (training: "
+                    "the running mean over each epoch's batches, as the network trains; "
+                    "validation: the whole validation set after each epoch)",
+                ),
             ),
             SettingsView("sweep.json", ("config", "model"), SETTINGS),
         )
