@@ -43,13 +43,12 @@ class Part:
     def scores(self, model, *, with_r2: bool = True) -> dict[str, float]:
         """``loss`` and ``accuracy`` of a classifier, or ``mse`` (and ``r2``) of a regressor."""
         from sklearn import config_context
-
-        from scratchnet.engines.base import is_classifier_model
+        from sklearn.base import is_classifier
 
         # Only the first scoring of a part checks its values are finite (both engines' input
         # validation does); the next ones, epoch after epoch, skip that pass over the data.
         with config_context(assume_finite=self._checked):
-            if is_classifier_model(model):
+            if is_classifier(model):
                 result = self._classifier_scores(model)
             else:
                 result = self._regressor_scores(model, with_r2)
