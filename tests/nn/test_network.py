@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from scratchnet.nn import activations, initializers, losses
-from scratchnet.nn.network import MLP, PREDICT_CHUNK
+from scratchnet.nn import network as network_module
+from scratchnet.nn.network import MLP, chunk_rows
 
 from gradcheck import numeric_gradient, relative_error
 
@@ -86,10 +87,58 @@ def test_prediction_does_not_depend_on_batching_beyond_rounding():
     net.params[...] = net.params.astype(np.float32)
     net32 = MLP(net.layer_sizes, net.hidden_activations, np.float32)
     net32.params[...] = net.params
-    X = np.random.default_rng(0).normal(size=(PREDICT_CHUNK + 37, 30)).astype(np.float32)
+    X = np.random.default_rng(0).normal(size=(300, 30)).astype(np.float32)
     whole = net32.predict_raw(X)
     one_by_one = np.vstack([net32.predict_raw(X[i : i + 1]) for i in range(0, len(X), 41)])
     np.testing.assert_allclose(whole[::41], one_by_one, rtol=1e-5, atol=1e-6)
+
+
+def test_chunk_rows_splits_evenly_within_the_budget():
+    assert chunk_rows(10_000, 100, budget=100 * 4_000) == 3_334  # 3 chunks, not 4000+4000+2000
+    assert chunk_rows(10_000, 100, budget=10**9) == 10_000  # one chunk
+    assert chunk_rows(5, 10**9, budget=10) == 1  # a row larger than the budget: one at a time
+    assert chunk_rows(0, 100) == 1
+
+
+@pytest.mark.parametrize("budget_rows", [1, 7, 64, 10_000])
+def test_chunked_prediction_equals_one_shot_prediction(monkeypatch, budget_rows):
+    """Any chunking gives the one-shot forward pass, to float32 rounding, for every layer."""
+    net = MLP([30, 16, 8, 5], [activations.get("tanh")] * 2, np.float32)
+    net.initialize(initializers.get("xavier"), np.random.default_rng(0))
+    X = np.random.default_rng(1).normal(size=(203, 30)).astype(np.float32)
+    expected = X
+    for i, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
+        expected = expected @ W + b
+        expected = np.tanh(expected) if i < 2 else expected
+    row_bytes = sum(net.layer_sizes) * 4
+    monkeypatch.setattr(network_module, "PREDICT_BYTES", budget_rows * row_bytes)
+    np.testing.assert_allclose(net.predict_raw(X), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        net.predict_raw(np.asfortranarray(X), layer=1),
+        np.tanh(X @ net.coefs[0] + net.intercepts[0]),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_prediction_memory_is_the_result_plus_one_chunk(monkeypatch):
+    """However many rows, the scratch space is one chunk's buffers: the peak of a prediction
+    stays the output plus the budget, far below the activations of all rows at once."""
+    import tracemalloc
+
+    net = MLP([50, 400, 400, 2], [activations.get("relu")] * 2, np.float32)
+    net.initialize(initializers.get("he"), np.random.default_rng(0))
+    X = np.random.default_rng(1).normal(size=(20_000, 50)).astype(np.float32)
+    budget = 1 << 20
+    monkeypatch.setattr(network_module, "PREDICT_BYTES", budget)
+    tracemalloc.start()
+    try:
+        out = net.predict_raw(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    all_at_once = X.shape[0] * sum(net.layer_sizes[1:]) * 4  # 64 MB
+    assert peak <= out.nbytes + budget + 64 * 1024 < all_at_once / 10
 
 
 def test_parameters_are_views_of_one_flat_vector_and_survive_pickling():

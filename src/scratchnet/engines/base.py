@@ -8,24 +8,34 @@ estimator from a :class:`Recipe` or from its own parameters, trains it with per-
 Per-epoch curves are measured the same way for both engines whenever the learning rate is
 constant: after every epoch, the model is evaluated on the whole training set and on the
 validation set, outside the timed part (each engine trains epoch by epoch exactly as one
-``fit``). A scratchnet recipe with a learning-rate schedule needs to know the run's length, so
-it is trained by one ``fit(validation_data=...)``; its training curve is then the estimator's
-running mean over each epoch's batches (``curve = "running"``).
+``fit``), as the original study's Section C did ("for each epoch, the model was evaluated on
+training and validation data"). Each evaluation is one streamed pass in large chunks
+(:mod:`scratchnet.engines.scoring`), and the last epoch's is kept (:attr:`FitResult.scores`),
+so that the cell's final training and validation scores are not computed again. A scratchnet
+recipe with a learning-rate schedule needs to know the run's length, so it is trained by one
+``fit(validation_data=...)``; its training curve is then the estimator's running mean over
+each epoch's batches (``curve = "running"``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
+from scratchnet.engines.scoring import Part
 from scratchnet.errors import ConfigError
 from scratchnet.schema import Spec, flag, integer, number, seed, text
 
 TASKS = ("classify", "regress")
+#: What a grid's or record's training curve is, for the captions of their figures.
+TRAIN_CURVE = (
+    "train: the whole training set evaluated after each epoch with a constant learning rate, "
+    "the running mean over the epoch's batches with a schedule"
+)
 
 #: The per-epoch hook of :meth:`TrainingEngine.epochs`: ``record(epoch, seconds)``.
 EpochRecord = Callable[[int, float], None]
@@ -84,13 +94,16 @@ class FitResult:
 
     ``history`` keys: ``loss``, ``accuracy`` (classifier) or ``mse`` (regressor), their
     ``val_`` versions, and ``epoch_time`` (training seconds per epoch, evaluation excluded).
-    ``curve`` is ``"end-of-epoch"`` or ``"running"`` (see the module docstring).
+    ``curve`` is ``"end-of-epoch"`` or ``"running"`` (see the module docstring). ``scores``:
+    the final model's scores (:func:`evaluate`, R^2 included) on the parts its last epoch
+    evaluated, by part name (``train``, ``val``); empty for running curves.
     """
 
     model: Any
     history: dict[str, list[float]]
     fit_seconds: float
     curve: str
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 class TrainingEngine:
@@ -135,16 +148,20 @@ class TrainingEngine:
         validation data has the same layout, or is None (no validation curves).
         """
         history: dict[str, list[float]] = {}
-        parts = (("", (X, y)), ("val_", (X_val, y_val)))[: 1 if X_val is None else 2]
+        parts = {"train": Part(X, y)} | ({} if X_val is None else {"val": Part(X_val, y_val)})
+        last: dict[str, dict[str, float]] = {}
 
         def record(epoch: int, seconds: float) -> None:
-            for prefix, (X_part, y_part) in parts:
-                for key, value in evaluate(model, X_part, y_part, with_r2=False).items():
+            for name, part in parts.items():
+                last[name] = part.scores(model, with_r2=False)
+                prefix = "val_" if name == "val" else ""
+                for key, value in last[name].items():
                     history.setdefault(prefix + key, []).append(value)
             history.setdefault("epoch_time", []).append(seconds)
 
         times = self.epochs(model, X, y, epochs, record)
-        return FitResult(model, history, float(sum(times)), "end-of-epoch")
+        final = {name: parts[name].with_r2(scores) for name, scores in last.items()}
+        return FitResult(model, history, float(sum(times)), "end-of-epoch", final)
 
     def save(self, model, path: str | Path) -> Path:
         """Write a fitted model as a safe ``.npz`` (:mod:`scratchnet.persistence`)."""
@@ -171,21 +188,9 @@ def evaluate(model, X: np.ndarray, y: np.ndarray, *, with_r2: bool = True) -> di
     """Log loss and accuracy of a classifier, or MSE (and R^2) of a regressor, on (X, y).
 
     R^2 is scikit-learn's ``r2_score`` averaged uniformly over the outputs (what both engines'
-    ``score`` return).
+    ``score`` return). One streamed pass over the rows (:class:`~scratchnet.engines.scoring.Part`).
     """
-    if is_classifier_model(model):
-        from sklearn.metrics import log_loss
-
-        proba = model.predict_proba(X)
-        accuracy = float(np.mean(model.classes_[proba.argmax(axis=1)] == y))
-        return {"loss": float(log_loss(y, proba, labels=model.classes_)), "accuracy": accuracy}
-    prediction = np.asarray(model.predict(X), dtype=np.float64)
-    result = {"mse": float(np.mean((prediction - y) ** 2))}
-    if with_r2:
-        from sklearn.metrics import r2_score
-
-        result["r2"] = float(r2_score(y, prediction))
-    return result
+    return Part(X, y).scores(model, with_r2=with_r2)
 
 
 def load_model(path: str | Path):

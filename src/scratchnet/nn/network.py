@@ -19,7 +19,7 @@ statistics used at inference live in a second flat vector ``running`` (means, th
 
 The input batch may be a SciPy sparse CSR matrix: the first layer multiplies it directly
 (``X @ W``, ``X.T @ delta``) and nothing densifies it, except :meth:`MLP.predict_raw`, which
-densifies one chunk of :data:`PREDICT_CHUNK` rows at a time.
+densifies one chunk of rows (:func:`chunk_rows`) at a time.
 """
 
 from __future__ import annotations
@@ -368,9 +368,12 @@ class MLP:
         """Outputs of layer ``layer`` (default: the linear output) for all rows of ``X``.
 
         Batch-normalized layers use their running statistics (inference mode). Rows go
-        through in chunks of exactly :data:`PREDICT_CHUNK` (the last one zero-padded),
-        so every matrix product has the same shape and each row's result is bitwise the same
-        however the rows are batched: predicting one sample or ten thousand agrees exactly.
+        through in equal chunks of at most :data:`PREDICT_BYTES` of activations
+        (:func:`chunk_rows`): large enough for the matrix products to run at full speed,
+        bounded however many rows ``X`` has. Each chunk's last layer is written straight
+        into the result, and a dense chunk of the network's dtype is read where it is.
+        BLAS blocks a product by its row count, so a row's output may differ in its last
+        bits from one batching to another (float32 rounding), never more.
 
         Parameters
         ----------
@@ -386,26 +389,24 @@ class MLP:
         n, first = X.shape[0], 1 if sparse.issparse(X) else 0  # sparse: multiplied as it is
         out = np.empty((n, self.layer_sizes[stop]), self.dtype)
         affine = self.inference_affines()
-        # One buffer per layer, reused by every chunk; the input's is the zero padding.
-        buffers = [np.zeros((PREDICT_CHUNK, size), self.dtype) for size in self.layer_sizes]
-        for begin in range(0, n, PREDICT_CHUNK):
-            rows = min(PREDICT_CHUNK, n - begin)
-            chunk, views = X[begin : begin + rows], list(buffers)
-            if rows == PREDICT_CHUNK:  # written where it belongs, not copied there
-                views[stop] = out[begin : begin + rows]
-            if first:  # padded after the first layer's (sparse) product: never dense
-                views[1][:rows] = chunk @ self.coefs[0]
-            elif rows == PREDICT_CHUNK and chunk.flags.c_contiguous and chunk.dtype == self.dtype:
-                views[0] = chunk  # a whole chunk goes in as it is
+        rows = chunk_rows(n, sum(self.layer_sizes[: stop + 1]) * self.dtype.itemsize)
+        # One buffer per layer before ``stop``, reused by every chunk (the last may be shorter).
+        buffers = [np.empty((rows, size), self.dtype) for size in self.layer_sizes[:stop]]
+        for begin in range(0, n, rows):
+            chunk = X[begin : begin + rows]
+            views = [buffer[: chunk.shape[0]] for buffer in buffers]
+            views.append(out[begin : begin + chunk.shape[0]])  # the result, written in place
+            if first:  # the first layer's (sparse) product: never densified
+                np.copyto(views[1], chunk @ self.coefs[0])
+            elif chunk.flags.c_contiguous and chunk.dtype == self.dtype:
+                views[0] = chunk  # goes in as it is, no copy
             else:
-                views[0][:rows] = chunk
+                views[0][...] = chunk
             self._predict_chunk(views, first, stop, affine)
-            if rows < PREDICT_CHUNK:
-                out[begin:] = views[stop][:rows]
         return out
 
     def _predict_chunk(self, buffers: list[np.ndarray], first: int, stop: int, affine) -> None:
-        """``buffers[i + 1]`` (PREDICT_CHUNK, n_{i+1}) <- layer i's inference output from
+        """``buffers[i + 1]`` (rows, n_{i+1}) <- layer i's inference output from
         ``buffers[i]`` for every ``i < stop``: its product (from ``i = first`` on), then its
         affine map and activation (``affine``: :meth:`inference_affines`)."""
         for i in range(stop):
@@ -465,8 +466,20 @@ def _matmul(a, b: np.ndarray, out: np.ndarray) -> None:
         np.matmul(a, b, out=out)
 
 
-#: Rows per matrix product in :meth:`MLP.predict_raw` (fixed, for batch-invariant results).
-PREDICT_CHUNK = 256
+#: Bytes of activations (every layer's rows together) one chunk of :meth:`MLP.predict_raw`
+#: may hold: about 1,600 rows of the 784-256-128-64-32-10 network in float32, enough for
+#: the products to run at the speed of one whole-batch product, and within a 32 MiB L3.
+PREDICT_BYTES = 8 << 20
+
+
+def chunk_rows(n_rows: int, row_bytes: int, budget: int | None = None) -> int:
+    """Rows per chunk for ``n_rows`` rows of ``row_bytes`` bytes each, at most ``budget``
+    bytes (default :data:`PREDICT_BYTES`) a chunk and at least one row: the rows split into
+    as few chunks as the budget allows, of equal size (so that no chunk is a small rest)."""
+    budget = PREDICT_BYTES if budget is None else budget
+    most = max(1, budget // max(1, row_bytes))
+    n_chunks = max(1, -(-n_rows // most))
+    return max(1, -(-n_rows // n_chunks))
 
 
 def _layer_views(

@@ -36,6 +36,7 @@ def train_and_record(
     running: bool = False,
     prefix: str = "",
     model_file: str | None = None,
+    scored: tuple[str, ...] | None = None,
 ) -> tuple[FitResult, dict[str, Any]]:
     """Train ``model`` on ``parts["train"]`` (curves against ``parts["val"]``), score every
     part, write the history and the model into ``folder``.
@@ -46,8 +47,8 @@ def train_and_record(
         The engine of ``model`` (:func:`scratchnet.engines.of`).
     model : unfitted estimator
     parts : mapping name -> (X, y)
-        Must hold ``train``, and ``val`` for validation curves; every part is scored at
-        the end.
+        Must hold ``train``, and ``val`` for validation curves; every part in ``scored``
+        is scored at the end.
     epochs : int, optional
         Epochs to train (default: the model's own setting, with ``running``).
     running : bool
@@ -57,6 +58,9 @@ def train_and_record(
         File name prefix, when one folder holds several networks.
     model_file : str, optional
         The model's file name (default ``<prefix>model.npz``).
+    scored : tuple of str, optional
+        The parts to score at the end (default: all); a part the last epoch already
+        evaluated with the final model (:attr:`FitResult.scores`) is not evaluated again.
 
     Returns
     -------
@@ -67,7 +71,7 @@ def train_and_record(
     fitted = _fit(engine, model, parts, epochs, running)
     if model.get_params().get("verbose"):
         model.set_params(verbose=False)  # the saved file must not depend on the progress bar
-    metrics = _scores(fitted, parts)
+    metrics = _scores(fitted, parts if scored is None else {name: parts[name] for name in scored})
     write_json(folder / f"{prefix}{HISTORY}", json_safe(fitted.history))
     engine.save(fitted.model, folder / (model_file or f"{prefix}{MODEL}"))
     return fitted, metrics
@@ -82,7 +86,8 @@ def _scores(fitted: FitResult, parts: Parts) -> dict[str, Any]:
         "curve": fitted.curve,
     }
     for name, (X_part, y_part) in parts.items():
-        for key, value in evaluate(fitted.model, X_part, y_part).items():
+        scores = fitted.scores.get(name) or evaluate(fitted.model, X_part, y_part)
+        for key, value in scores.items():
             metrics[f"{name}_{key}"] = value
     metrics["score_seconds"] = time.perf_counter() - start
     return metrics

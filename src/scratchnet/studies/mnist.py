@@ -220,8 +220,9 @@ class MnistActivationInitStudy:
         model = engine.estimator("classify", params)
         parts = {"train": (data.X_train, data.y_train), "val": (data.X_val, data.y_val)}
         start = time.perf_counter()
+        # The cell's figures are its history's and the test scores below: no part scored twice.
         fitted, _ = train_and_record(
-            engine, model, parts, cell_dir, running=True, model_file=f"{cell.key}.npz"
+            engine, model, parts, cell_dir, running=True, model_file=f"{cell.key}.npz", scored=()
         )
         return _metrics(model, fitted.history, data, time.perf_counter() - start)
 
@@ -245,7 +246,12 @@ class MnistActivationInitStudy:
             (results,),
             (
                 FigureView("test_accuracy_heatmap.png", "Test accuracy, activation x init"),
-                FigureView("loss_curves.png", "Training and validation loss of every cell"),
+                FigureView(
+                    "loss_curves.png",
+                    "Training and validation loss of every cell (training: "
+                    "the running mean over each epoch's batches, as the network trains; "
+                    "validation: the whole validation set after each epoch)",
+                ),
             ),
             SettingsView("sweep.json", ("config", "model"), SETTINGS),
         )

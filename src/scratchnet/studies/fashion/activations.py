@@ -19,6 +19,7 @@ from typing import Any
 from scratchnet.data.prepare import PreparedData
 from scratchnet.studies.fashion import tables
 from scratchnet.studies.fashion.base import (
+    CURVES,
     FashionStudy,
     histories,
     improved_notes,
@@ -51,8 +52,8 @@ class ActivationsStudy(FashionStudy):
         "Hidden layers [128, 64, 32], Adam at the original study's learning rate 2e-5, batch 128, "
         "100 epochs; scikit-learn driven epoch by epoch so that its curves exist.",
         (TableView("activations", "val acc %", "val acc %"), TableView("engines")),
-        (FigureView("loss.png", "Log loss per epoch"),
-         FigureView("accuracy.png", "Accuracy per epoch")),
+        (FigureView("loss.png", f"Log loss per epoch ({CURVES})"),
+         FigureView("accuracy.png", f"Accuracy per epoch ({CURVES})")),
     )  # fmt: skip
 
     def train_cell(

@@ -27,6 +27,7 @@ from scratchnet.fileio import atomic_path
 from scratchnet.run.train import MODEL
 from scratchnet.studies.fashion import tables
 from scratchnet.studies.fashion.base import (
+    CURVES,
     FashionStudy,
     histories,
     improved_notes,
@@ -58,7 +59,7 @@ class AutoencoderStudy(FashionStudy):
         "C.4 Autoencoder",
         "A [64, 32, 16, 32, 64] regressor trained to regenerate its input.",
         (TableView("autoencoder", "test R2", "test R2"), TableView("engines")),
-        (FigureView("mse.png", "Mean squared error per epoch"),
+        (FigureView("mse.png", f"Mean squared error per epoch ({CURVES})"),
          FigureView("reconstructions.png", "Test images above their reconstructions")),
     )  # fmt: skip
 

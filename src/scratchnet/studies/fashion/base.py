@@ -32,6 +32,12 @@ from scratchnet.studies.fashion.config import (
 from scratchnet.sweep.cells import Cell
 from scratchnet.views import StudyView
 
+#: What the training curves of the Section C figures are (the report says it under them).
+CURVES = (
+    "training and validation sets each evaluated in full after every epoch, as the original "
+    "study did; an improved recipe's training curve is the running mean over its batches"
+)
+
 
 class FashionStudy:
     """Shared cell and summary steps; subclasses implement :meth:`train_cell` and

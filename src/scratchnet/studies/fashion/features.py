@@ -45,6 +45,7 @@ from scratchnet.studies.fashion import tables
 from scratchnet.studies.fashion.autoencoder import STUDY as AUTOENCODER
 from scratchnet.studies.fashion.autoencoder import load_autoencoder
 from scratchnet.studies.fashion.base import (
+    CURVES,
     FashionStudy,
     cell_metrics,
     histories,
@@ -98,7 +99,7 @@ class FeaturesStudy(FashionStudy):
         "Classifiers with two hidden layers of 16 units trained on the autoencoders' "
         "hidden activations.",
         (TableView("features", "test acc %", "test acc %"), TableView("engines")),
-        (FigureView("accuracy.png", "Accuracy per epoch"),),
+        (FigureView("accuracy.png", f"Accuracy per epoch ({CURVES})"),),
     )
 
     def parse_config(self, table: dict, where: str) -> FeaturesConfig:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scratchnet import engines
+from scratchnet.engines.base import TRAIN_CURVE
 from scratchnet.numbers import MISSING, significant
 from scratchnet.studies.grid import summary
 from scratchnet.studies.grid.config import NAME, GridConfig, parse
@@ -61,7 +62,9 @@ class GridStudy:
 
     def view(self, config: GridConfig) -> StudyView:
         figures = [
-            FigureView(summary.curves_file(key), f"{key} per epoch, every cell (train, val)")
+            FigureView(
+                summary.curves_file(key), f"{key} per epoch, every cell (train, val; {TRAIN_CURVE})"
+            )
             for key in config.curves
         ]
         if config.heatmap:

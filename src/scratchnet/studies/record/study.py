@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from scratchnet import engines
+from scratchnet.engines.base import TRAIN_CURVE
 from scratchnet.studies.record import summary
 from scratchnet.studies.record.config import NAME, RecordConfig, parse
 from scratchnet.sweep.cells import Cell
@@ -76,7 +77,10 @@ class RecordStudy:
 
     def view(self, config: RecordConfig) -> StudyView:
         figures = [
-            FigureView(summary.curves_file(key), f"{key} per epoch of every step (train, val)")
+            FigureView(
+                summary.curves_file(key),
+                f"{key} per epoch of every step (train, val; {TRAIN_CURVE})",
+            )
             for key in config.curves
         ]
         if any(step.params.get("augment") for step in config.ladder):
