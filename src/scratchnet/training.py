@@ -2,7 +2,8 @@
 
 No scikit-learn and no I/O here: the estimators validate input and call :func:`run`.
 
-* :func:`minibatches` yields the index ranges or shuffled indices of one epoch;
+* :func:`minibatches` (and :func:`batches`) yield the index ranges or shuffled indices of
+  one epoch;
 * :class:`Trainer` owns a network, its objective, optimizer and learning rate, and runs one
   :meth:`~Trainer.step`, one :meth:`~Trainer.epoch`, or an :meth:`~Trainer.evaluate`;
 * :class:`Plateau` watches one per-epoch figure and says when it stopped improving (early
@@ -51,8 +52,14 @@ def minibatches(
 
     The last batch holds the remainder when ``batch_size`` does not divide ``n_samples``.
     """
-    order = None if rng is None else rng.permutation(n_samples)
-    for begin in range(0, n_samples, batch_size):
+    yield from batches(n_samples, batch_size, None if rng is None else rng.permutation(n_samples))
+
+
+def batches(
+    n_samples: int, batch_size: int, order: np.ndarray | None, start: int = 0
+) -> Iterator[slice | np.ndarray]:
+    """The batches of one epoch from row ``start`` on: slices, or parts of ``order`` (n,)."""
+    for begin in range(start, n_samples, batch_size):
         end = min(begin + batch_size, n_samples)
         yield slice(begin, end) if order is None else order[begin:end]
 
@@ -214,9 +221,15 @@ class Trainer:
         """One pass over the data; returns the (weighted) mean batch loss and metric.
 
         ``keys`` (n,): the rows' dropout keys, if dropout is on (else computed per batch).
+        A small plain network takes every full batch in one compiled call where it can
+        (:meth:`onestep.CompiledSteps.run_epoch`: bitwise the same steps).
         """
-        loss_sum = metric_sum = 0.0
-        for batch in minibatches(X.shape[0], self.batch_size, self.rng):
+        n_samples = X.shape[0]
+        order = None if self.rng is None else self.rng.permutation(n_samples)
+        done, loss_sum, metric_sum = 0, 0.0, 0.0
+        if w is None and keys is None and self.augment is None:  # full batches in one call?
+            done, loss_sum, metric_sum = self._compiled.run_epoch(self, X, y, order)
+        for batch in batches(n_samples, self.batch_size, order, done):
             w_batch = None if w is None else self._gather(w, batch, "w")
             k_batch = None if keys is None else self._gather(keys, batch, "k")
             X_batch, y_batch = self._gather(X, batch, "X"), self._gather(y, batch, "y")

@@ -259,3 +259,112 @@ def test_the_trainer_pickles_without_its_compiled_steps():
     copy = pickle.loads(pickle.dumps(trainer))
     assert copy._compiled.built == 0
     assert copy.step(X, y) == trainer.step(X, y)
+
+
+# --- whole epochs in one call (CompiledSteps.run_epoch) ------------------------------------------
+
+
+def epochs_both(make, X, y, epochs=3, shuffle=True, w=None):
+    """Whole epochs through the compiled path and through the NumPy path: (compiled, numpy),
+    each (the epochs' mean loss and metric, the state after every epoch), and the compiled
+    path's per-step calls."""
+    results, step_calls = [], []
+    for path in ("compiled", "numpy"):
+        trainer, figures, states = make(), [], []
+        trainer.rng = np.random.default_rng(3) if shuffle else None
+        calls = _count_steps(trainer)
+        with onestep.numpy_path() if path == "numpy" else _nothing():
+            for _ in range(epochs):
+                figures.append(trainer.epoch(X, y, w))
+                states += [*state(trainer), np.array([trainer.steps_done])]
+        results.append((figures, states))
+        step_calls.append(len(calls))
+    return results, step_calls[0]
+
+
+def _count_steps(trainer) -> list:
+    """A list that gains an item at every call of the trainer's one-step compiled path."""
+    calls, run = [], trainer._compiled.run
+    trainer._compiled.run = lambda *args: calls.append(1) or run(*args)
+    return calls
+
+
+def epoch_data(sizes, objective, dtype, n, seed=2):
+    return batches(sizes, objective, dtype, n, 1, seed)[0]
+
+
+@compiled_only
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("objective", ["softmax", "identity"])
+def test_an_epoch_in_one_call_is_bitwise_its_steps(optimizer, dtype, shuffle, objective):
+    sizes = [7, 12, 9, 3]
+    X, y = epoch_data(sizes, objective, dtype, 16 * 5 + 7)  # five full batches and 7 rows
+
+    def make():
+        return make_trainer(sizes, "relu", dtype, optimizer, 1e-2, objective, weight_decay=0.01)
+
+    (compiled, reference), step_calls = epochs_both(make, X, y, shuffle=shuffle)
+    assert_same(compiled, reference)
+    assert step_calls == 3  # one step per epoch, the last 7 rows'; the full batches in one call
+
+
+@compiled_only
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_an_epoch_in_one_call_with_every_activation(activation):
+    sizes = [5, 8, 8, 4]
+    X, y = epoch_data(sizes, "softmax", np.float32, 64)
+
+    def make():
+        return make_trainer(sizes, activation, np.float32, "adam")
+
+    (compiled, reference), step_calls = epochs_both(make, X, y)
+    assert_same(compiled, reference)
+    assert step_calls == 0
+
+
+@compiled_only
+@settings(max_examples=40, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 9), min_size=2, max_size=4),
+    n=st.integers(1, 70),
+    batch_size=st.integers(1, 40),
+    optimizer=st.sampled_from(list(OPTIMIZERS)),
+    objective=st.sampled_from(["softmax", "identity"]),
+    shuffle=st.booleans(),
+)
+def test_an_epoch_in_one_call_for_any_rows_and_batch(sizes, n, batch_size, optimizer, objective,
+                                                     shuffle):  # fmt: skip
+    if objective == "softmax" and sizes[-1] < 2:
+        sizes = [*sizes[:-1], 2]
+    X, y = epoch_data(sizes, objective, np.float32, n)
+
+    def make():
+        trainer = make_trainer(sizes, "tanh", np.float32, optimizer, 1e-3, objective)
+        trainer.batch_size = batch_size
+        return trainer
+
+    (compiled, reference), step_calls = epochs_both(make, X, y, epochs=2, shuffle=shuffle)
+    assert_same(compiled, reference)
+    assert step_calls == (2 if n % batch_size else 0)
+
+
+@compiled_only
+def test_sample_weights_and_out_of_range_labels_take_one_step_at_a_time():
+    sizes = [3, 5, 3]
+    X, y = epoch_data(sizes, "softmax", np.float32, 32)
+
+    def make():
+        return make_trainer(sizes, "relu", np.float32, "adam")
+
+    w = np.linspace(0.5, 1.5, 32).astype(np.float32)
+    (compiled, reference), step_calls = epochs_both(make, X, y, w=w)
+    assert_same(compiled, reference)
+    assert step_calls == 3 * 2
+    y[20] = 3
+    for path in (_nothing(), onestep.numpy_path()):
+        trainer = make()
+        with path, pytest.raises(IndexError, match="out of range"):
+            trainer.epoch(X, y)
+        assert trainer.steps_done == 1  # the first batch stepped, as on the NumPy path

@@ -1,7 +1,7 @@
 /* The compiled training step as a Python object: make_step(...) -> Step, holding a Net over
  * the network's arrays (_kernels.c), with run (the whole step), forward and backward (around
- * an objective computed in Python). Included once by _kernels.c; scratchnet/nn/onestep.py is
- * the only caller.
+ * an objective computed in Python), and epoch (run on every full batch of an epoch). Included
+ * once by _kernels.c; scratchnet/nn/onestep.py is the only caller.
  */
 
 typedef struct {
@@ -279,10 +279,79 @@ static PyObject *step_backward(StepObject *self, PyObject *const *args, Py_ssize
     return finish(&arrays, Py_NewRef(Py_None));
 }
 
+/* The epoch's data: X (N, sizes[0]) of the net's type; y as target_data takes it, N rows, class
+ * indices in range; order None or (N,) intp indices in [0, N); lrs and lr_ts (n_batches,)
+ * float64 with n_batches full batches within N. Sets *order_data (NULL for None) and returns
+ * n_batches, or -1 with an exception set. */
+static Py_ssize_t epoch_data(const Net *net, Arrays *arrays, PyObject *const *args,
+                             const void *data[4], const Py_ssize_t **order_data)
+{
+    Py_ssize_t k = net->sizes[net->n_layers];
+    int classes = net->loss == SOFTMAX_CROSS_ENTROPY;
+    Py_buffer *X = get_array(arrays, args[0], 2, 0, "X"), *y, *order = NULL, *lrs, *lr_ts;
+    if (!X || !(y = get_array(arrays, args[1], classes ? 1 : 2, 0, "y")) ||
+        (args[2] != Py_None && !(order = get_array(arrays, args[2], 1, 0, "order"))) ||
+        !(lrs = get_array(arrays, args[3], 1, 0, "lrs")) ||
+        !(lr_ts = get_array(arrays, args[4], 1, 0, "lr_ts")))
+        return -1;
+    Py_ssize_t N = X->shape[0], n_batches = lrs->shape[0];
+    int bad = element_type(X) != net->type || X->shape[1] != net->sizes[0] ||
+              y->shape[0] != N || element_type(y) != (classes ? 'n' : net->type) ||
+              (!classes && y->shape[1] != k) || (order && (element_type(order) != 'n' ||
+                                                           order->shape[0] != N)) ||
+              element_type(lrs) != 'd' || element_type(lr_ts) != 'd' ||
+              lr_ts->shape[0] != n_batches || n_batches * net->rows > N;
+    const Py_ssize_t *labels = y->buf, *rows = order ? order->buf : NULL;
+    for (Py_ssize_t r = 0; !bad && r < N; r++)
+        bad = (classes && (labels[r] < 0 || labels[r] >= k)) ||
+              (rows && (rows[r] < 0 || rows[r] >= N));
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "epoch: X (N, n_inputs) and y of the step's types, "
+                                          "labels and order in range, full batches within N");
+        return -1;
+    }
+    data[0] = X->buf, data[1] = y->buf, data[2] = lrs->buf, data[3] = lr_ts->buf;
+    *order_data = rows;
+    return n_batches;
+}
+
+PyDoc_STRVAR(step_epoch_doc,
+             "epoch(X, y, order, lrs, lr_ts) -> (loss_sum, metric_sum)\n\n"
+             "run() on every full batch of an epoch, in one call: batch b is rows b * rows to\n"
+             "(b + 1) * rows of X and y, or of order (intp indices, or None), at rate lrs[b]\n"
+             "(Adam: lr_ts[b]). The sums of each batch's loss and metric (the share of correct\n"
+             "rows, or twice the loss per output) times its rows, as Trainer.epoch sums them.");
+
+static PyObject *step_epoch(StepObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    const Net *net = &self->net;
+    const void *data[4];
+    const Py_ssize_t *order;
+    Py_ssize_t n_batches;
+    if (!check_args(nargs, 5, "epoch") ||
+        (n_batches = epoch_data(net, &arrays, args, data, &order)) < 0)
+        return finish(&arrays, NULL);
+    Py_ssize_t k = net->sizes[net->n_layers];
+    size_t item = net->type == 'f' ? sizeof(float) : sizeof(double);
+    size_t y_row = net->loss == SOFTMAX_CROSS_ENTROPY ? sizeof(Py_ssize_t) : (size_t)k * item;
+    char *buffer = order ? PyMem_RawMalloc(net->rows * (net->sizes[0] * item + y_row)) : NULL;
+    if (order && !buffer) return finish(&arrays, PyErr_NoMemory());
+    char *y_buffer = buffer ? buffer + net->rows * net->sizes[0] * item : NULL;
+    double sums[2] = {0.0, 0.0};
+    PyThreadState *released = net->tanh ? NULL : PyEval_SaveThread(); /* np.tanh needs the GIL */
+    int failed = NET_CALL(net, net_epoch, data[0], data[1], order, n_batches, data[2], data[3],
+                          (void *)buffer, y_buffer, sums) < 0;
+    if (released) PyEval_RestoreThread(released);
+    PyMem_RawFree(buffer);
+    return finish(&arrays, failed ? NULL : Py_BuildValue("(dd)", sums[0], sums[1]));
+}
+
 static PyMethodDef step_methods[] = {
     {"run", (PyCFunction)(void (*)(void))step_run, METH_FASTCALL, step_run_doc},
     {"forward", (PyCFunction)step_forward, METH_O, step_forward_doc},
     {"backward", (PyCFunction)(void (*)(void))step_backward, METH_FASTCALL, step_backward_doc},
+    {"epoch", (PyCFunction)(void (*)(void))step_epoch, METH_FASTCALL, step_epoch_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -132,6 +132,42 @@ static void NAME(net_update, SUFFIX)(const Net *net, double lr, double lr_t)
     CALL(net_update_part, net, net->n_weights, net->n_params, lr, lr_t, 1.0);
 }
 
+/* Every full batch of an epoch (Step.epoch): batch b is rows [b * rows, (b + 1) * rows) of X
+ * and y, or those rows of `order` gathered into the buffers, stepped at rate lrs[b] (Adam:
+ * lr_ts[b]) as Trainer.step steps it; sums[0] and sums[1] gain each batch's loss and metric
+ * times its rows, as Trainer.epoch adds them. Returns -1 if np.tanh failed. */
+static int NAME(net_epoch, SUFFIX)(const Net *net, const T *X, const void *y,
+                                   const Py_ssize_t *order, Py_ssize_t n_batches,
+                                   const double *lrs, const double *lr_ts, T *X_buffer,
+                                   char *y_buffer, double sums[2])
+{
+    Py_ssize_t n = net->rows, n_0 = net->sizes[0], k = net->sizes[net->n_layers];
+    int classes = net->loss == SOFTMAX_CROSS_ENTROPY;
+    size_t y_row = classes ? sizeof(Py_ssize_t) : (size_t)k * sizeof(T);
+    for (Py_ssize_t b = 0; b < n_batches; b++) {
+        const T *X_batch = X + b * n * n_0;
+        const char *y_batch = (const char *)y + b * n * y_row;
+        if (order) { /* np.take(data, batch, axis=0, out=buffer): the same rows, copied */
+            for (Py_ssize_t r = 0; r < n; r++) {
+                Py_ssize_t row = order[b * n + r];
+                memcpy(X_buffer + r * n_0, X + row * n_0, (size_t)n_0 * sizeof(T));
+                memcpy(y_buffer + r * y_row, (const char *)y + row * y_row, y_row);
+            }
+            X_batch = X_buffer;
+            y_batch = y_buffer;
+        }
+        if (CALL(net_forward, net, X_batch) < 0) return -1;
+        Py_ssize_t correct = 0;
+        double loss = CALL(net_loss, net, y_batch, &correct);
+        CALL(net_backward, net, X_batch, lrs[b], (double)n);
+        CALL(net_update, net, lrs[b], lr_ts[b]);
+        double metric = classes ? (double)correct / (double)n : 2.0 * loss / (double)k;
+        sums[0] += loss * (double)n;
+        sums[1] += metric * (double)n;
+    }
+    return 0;
+}
+
 #undef CALL
 #undef NAME
 #undef NAME_

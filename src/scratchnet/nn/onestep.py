@@ -143,6 +143,25 @@ class CompiledSteps:
         trainer.steps_done += 1
         return loss, metric
 
+    def run_epoch(self, trainer, X, y: np.ndarray, order) -> tuple[int, float, float]:
+        """Every full batch of ``trainer``'s epoch over ``X``, ``y`` in one compiled call, in
+        the order ``order`` (n,) or the rows' own (None), as :meth:`run` would take them one
+        by one: the rows done and the sums of the batches' loss and metric times their rows
+        (what :meth:`Trainer.epoch` adds up). ``(0, 0.0, 0.0)``, having done nothing, where
+        :func:`fits` or the one-call loss does not hold for the whole data."""
+        n_batches = X.shape[0] // trainer.batch_size
+        if not (n_batches and _loss(trainer) is not None and _batch_fits(trainer, X)):
+            return 0, 0.0, 0.0
+        if not (_target_fits(trainer, y) and _labels_fit(trainer, y)):
+            return 0, 0.0, 0.0
+        step, _ = self._get(trainer, trainer.batch_size)
+        if step is None:
+            return 0, 0.0, 0.0
+        lrs, lr_ts = _rates(trainer, n_batches)
+        loss_sum, metric_sum = step.epoch(X, y, order, lrs, lr_ts)
+        trainer.steps_done += n_batches
+        return n_batches * trainer.batch_size, loss_sum, metric_sum
+
     def _get(self, trainer, rows: int) -> tuple[Any, np.ndarray | None]:
         """The compiled step for batches of ``rows`` and its output buffer (rows, n_L); None,
         None where the trainer does not fit."""
@@ -165,6 +184,28 @@ def _target_fits(trainer, y: np.ndarray) -> bool:
     classes = type(trainer.objective) is SoftmaxCrossEntropy
     dtype, ndim = (np.intp, 1) if classes else (trainer.network.dtype, 2)
     return type(y) is np.ndarray and y.dtype == dtype and y.ndim == ndim and y.flags.c_contiguous
+
+
+def _labels_fit(trainer, y: np.ndarray) -> bool:
+    """True unless ``y`` holds class indices outside the network's outputs (the step's own
+    IndexError then comes from :meth:`CompiledSteps.run`, at the batch that holds one)."""
+    if type(trainer.objective) is not SoftmaxCrossEntropy or not y.size:
+        return True
+    return 0 <= y.min() and y.max() < trainer.network.layer_sizes[-1]
+
+
+def _rates(trainer, n_batches: int) -> tuple[np.ndarray, np.ndarray]:
+    """The learning rate (n_batches,) of each of the next steps, and Adam's bias-corrected
+    one (else zeros), each step begun on the optimizer as :meth:`CompiledSteps.run` does."""
+    optimizer, schedule = trainer.optimizer, trainer.schedule
+    lrs, lr_ts = np.empty(n_batches), np.zeros(n_batches)
+    adam = isinstance(optimizer, Adam)
+    for b in range(n_batches):
+        lrs[b] = lr = schedule(trainer.steps_done + b, trainer.total_steps, trainer.learning_rate)
+        optimizer.begin_step(lr)
+        if adam:
+            lr_ts[b] = optimizer._lr_t
+    return lrs, lr_ts
 
 
 def _key(trainer) -> tuple:
