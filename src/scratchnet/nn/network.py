@@ -318,27 +318,32 @@ class MLP:
         dropped output, and passes the gradient back through the same mask. A batch-normalized
         layer passes it back through its batch statistics, and fills ``scale_grads``.
         """
-        activations = workspace.activations
         n = output_delta.shape[0] if normalizer is None else normalizer
         delta = output_delta
         np.sum(delta, axis=0, out=self.intercept_grads[-1])
         for i in reversed(range(self.n_layers)):
-            mask = workspace.masks[i]
-            layer_input = activations[i] if mask is None else workspace.dropped[i]
-            if i > 0:  # no gradient with respect to the input is needed
-                previous = workspace.deltas[i]
-                np.matmul(delta, self.coefs[i].T, out=previous)  # before W_i may change
-                if mask is not None:
-                    previous *= mask
-            if update is None:
-                self._weight_gradient(i, layer_input, delta, alpha / n, descend)
-            else:
-                self._weight_gradient(i, layer_input, delta, 0.0, None)
-                update(i, alpha / n)
-            if i == 0:
-                break
+            delta = self._layer_backward(i, workspace, delta, alpha / n, descend, update)
+
+    def _layer_backward(self, i: int, workspace: Workspace, delta, l2: float, descend, update):
+        """Weight layer i's part of :meth:`backward` from the gradient ``delta`` (n, n_{i+1})
+        at its product's output: its weight gradient (or step), and for i > 0 the gradient
+        at layer i's product's output (n, n_i), returned (None for i = 0)."""
+        mask = workspace.masks[i]
+        layer_input = workspace.activations[i] if mask is None else workspace.dropped[i]
+        previous = None
+        if i > 0:  # no gradient with respect to the input is needed
+            previous = workspace.deltas[i]
+            np.matmul(delta, self.coefs[i].T, out=previous)  # before W_i may change
+            if mask is not None:
+                previous *= mask
+        if update is None:
+            self._weight_gradient(i, layer_input, delta, l2, descend)
+        else:
+            self._weight_gradient(i, layer_input, delta, 0.0, None)
+            update(i, l2)
+        if previous is not None:
             self._hidden_backward(i, workspace, previous)
-            delta = previous
+        return previous
 
     def _hidden_backward(self, i: int, workspace: Workspace, delta: np.ndarray) -> None:
         """``delta`` (n, n_i): the gradient at hidden layer i's output in, at its product's

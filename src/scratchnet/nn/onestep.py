@@ -17,6 +17,11 @@ and squared error without sample weights run in one call; any other objective, o
 weights, run as the forward pass in C, the objective's own ``step`` in Python, then the
 backward pass and update in C. Anything else takes the NumPy path, as does everything under
 :func:`numpy_path` or with ``SCRATCHNET_ONESTEP=0`` in the environment.
+
+An epoch without sample weights, dropout or augmentation takes every full batch in one call
+(:meth:`CompiledSteps.run_epoch`, ``Step.epoch``): the rows gathered in C, the learning rates
+computed up front, the loss and metric summed as :meth:`Trainer.epoch` sums them; only the last,
+partial batch goes through :meth:`CompiledSteps.run`.
 """
 
 from __future__ import annotations
