@@ -1,6 +1,7 @@
 """`scratchnet reproduce --quick` end to end: every study, the report in a real browser, and a
 rerun that resumes everything and rewrites the same report."""
 
+import csv
 import re
 
 import pytest
@@ -51,6 +52,15 @@ def test_the_report_lists_every_study_with_tables_and_figures(quick_run):
     assert md.count("| the original |") >= 3 and "| activation | init | the original % |" in md
     for name in ("scikit-learn", "numpy", "cpu", "wall time, Section C.4: autoencoder"):
         assert f"**{name}" in md
+
+
+def test_every_record_anchor_finds_its_figure_in_the_run(quick_run):
+    # An anchor read from another study's table names a column and values that study writes.
+    paths = sorted(quick_run.glob("records/*/record.csv"))
+    assert len(paths) == 3
+    for path in paths:
+        rows = list(csv.reader(path.open()))[1:]
+        assert len(rows) >= 4 and [row for row in rows if row[2] == ""] == [], path
 
 
 def test_the_html_report_renders_in_chromium(quick_run):

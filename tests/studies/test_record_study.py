@@ -73,6 +73,13 @@ label = "a sweep that did not run"
 run = "../missing"
 column = "x"
 best_by = "y"
+
+[[anchors]]
+label = "a value the other sweep's table does not hold"
+run = "../other"
+column = "test acc %"
+best_by = "val loss"
+where = { source = "improved" }
 """
 OTHER = [  # the other sweep's table: the best "ours" row by val loss has 77.0
     {"source": "ours", "val loss": "0.5", "test acc %": "70.0"},
@@ -139,9 +146,16 @@ def test_anchors_are_fixed_read_from_another_sweep_or_missing(record_run):
     assert rows["a published figure"] == "12.5"
     assert rows["another sweep's best"] == "77.0"
     assert rows["a sweep that did not run"] == ""
-    assert "| a sweep that did not run | reproduction | - |" in (out / "record.md").read_text()
+    md = (out / "record.md").read_text()
+    assert "| a sweep that did not run | reproduction | - | not run here (missing) |" in md
+    # A config naming a value the table does not have says so, instead of "not run here".
+    assert rows["a value the other sweep's table does not hold"] == ""
+    assert (
+        "| - | no row of other/results.csv with numbers in 'test acc %' and 'val loss', "
+        "source = 'improved' |"
+    ) in md
     sources = [row["source"] for row in _rows(out / "record.csv")]
-    assert sources == ["original", "reproduction", "reproduction", "record"]
+    assert sources == ["original", "reproduction", "reproduction", "reproduction", "record"]
 
 
 def test_the_view_names_the_tables_figures_and_samples_that_exist(record_run):

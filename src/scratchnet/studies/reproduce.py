@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,14 @@ def step_table(step: Step, configs: Path, out: Path, *, quick: bool) -> dict[str
     return table
 
 
-def estimate_minutes(quick: bool, engines: tuple[str, ...]) -> float:
-    """A rough duration of the whole run on this machine (for the message shown up front)."""
+def estimate_minutes(
+    quick: bool, engines: tuple[str, ...], finished: Collection[str] = ()
+) -> float:
+    """A rough duration on this machine of the run's steps not ``finished`` (their titles, as
+    an earlier run recorded them in ``timings.json``), for the message shown up front."""
     if quick:
         return 3.0
-    total = sum(step.full_minutes for step in PLAN)
+    total = sum(step.full_minutes for step in PLAN if step.title not in finished)
     return total * (0.6 if engines == ("scratchnet",) else 1.0) * _speed_factor()
 
 
@@ -83,9 +86,12 @@ def reproduce(
     write_json(out / "environment.json", environment.describe())
     complete_views(out, configs)  # a study not run yet shows in the report as such
     timings = _start_timings(out / "timings.json", quick, engines)
+    finished = {entry["study"] for entry in timings["studies"]}
+    minutes = estimate_minutes(quick, engines, finished)
     echo(
         f"reproducing the study into {out} ({'quick' if quick else 'full'} run, engines "
-        f"{', '.join(engines)}); estimated duration ~{estimate_minutes(quick, engines):.0f} min"
+        f"{', '.join(engines)}); estimated duration ~{minutes:.0f} min"
+        + (f" ({len(finished)} of {len(PLAN)} steps finished earlier)" if finished else "")
     )
     sweep_options = dict(
         n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress, engines=engines

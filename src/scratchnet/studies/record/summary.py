@@ -141,10 +141,10 @@ def _ladder_table(config, results, marks: dict[str, str], out_dir: Path) -> None
 
 def _record_table(config, chosen: dict | None, refit: dict | None, out_dir: Path) -> None:
     column = score_column(config)
-    values = [_anchor_value(anchor, out_dir) for anchor in config.anchors]
+    found = [_anchor_value(anchor, out_dir) for anchor in config.anchors]
     rows = [
-        {"result": a.label, "source": _source(a), column: v, "from": _origin(a, v)}
-        for a, v in zip(config.anchors, values)
+        {"result": a.label, "source": _source(a), column: value, "from": origin}
+        for a, (value, origin) in zip(config.anchors, found)
     ]
     again = ", trained again on training + validation" if refit else ""
     if chosen is not None:
@@ -173,20 +173,32 @@ def _test_score(config: RecordConfig, model_file: Path) -> float:
     return shown(config.test, evaluate(load_model(model_file), data.X_test, y)[metric])
 
 
-def _anchor_value(anchor: Anchor, out_dir: Path) -> float | None:
-    """The anchor's figure: fixed, or read from another sweep folder's table (None if that
-    folder has not run or its table is damaged)."""
+def _anchor_value(anchor: Anchor, out_dir: Path) -> tuple[float | None, str]:
+    """The anchor's figure and where it comes from: fixed, or read from another sweep
+    folder's table. None, and why, if that folder has not run, its table is damaged, or no
+    row of it holds the ``where`` values and numbers in the two columns (a config that names
+    a column or value the table does not have says so, in the table itself)."""
     if anchor.value is not None:
-        return anchor.value
+        return anchor.value, "the paper or page named"
+    folder = anchor.run.replace("../", "")
+    path = out_dir / anchor.run / f"{anchor.table}.csv"
+    if not path.exists():
+        return None, f"not run here ({folder})"
     try:
-        _, rows = read_csv(out_dir / anchor.run / f"{anchor.table}.csv")
+        _, rows = read_csv(path)
     except (RunFolderError, OSError):
-        return None
+        return None, f"unreadable table ({folder}/{path.name})"
     rows = [r for r in rows if all(r.get(k) == str(v) for k, v in anchor.where.items())]
     sign = -1.0 if anchor.best == "min" else 1.0
     scored = [(_float(r.get(anchor.best_by)), _float(r.get(anchor.column))) for r in rows]
     scored = [(sign * key, value) for key, value in scored if key is not None and value is not None]
-    return max(scored, key=lambda pair: pair[0])[1] if scored else None
+    if not scored:
+        where = "".join(f", {key} = {value!r}" for key, value in anchor.where.items())
+        return None, (
+            f"no row of {folder}/{path.name} with numbers in {anchor.column!r} and "
+            f"{anchor.best_by!r}{where}"
+        )
+    return max(scored, key=lambda pair: pair[0])[1], f"this run: {folder}"
 
 
 def _source(anchor: Anchor) -> str:
@@ -194,13 +206,6 @@ def _source(anchor: Anchor) -> str:
     if anchor.original:
         return ORIGINAL
     return "published" if anchor.value is not None else "reproduction"
-
-
-def _origin(anchor: Anchor, value: float | None) -> str:
-    if anchor.value is not None:
-        return "the paper or page named"
-    folder = anchor.run.replace("../", "")
-    return f"this run: {folder}" if value is not None else f"not run here ({folder})"
 
 
 def _samples(config: RecordConfig, augment_spec: Any, out_dir: Path) -> None:
