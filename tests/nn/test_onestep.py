@@ -244,8 +244,15 @@ def test_class_indices_out_of_range_raise_as_on_the_numpy_path():
     sizes = [3, 4, 2]
     X, y = batches(sizes, "softmax", np.float32, 5, 1)[0]
     y[2] = 2
-    with pytest.raises(IndexError, match="out of range"):
-        make_trainer(sizes).step(X, y)
+    states = []
+    for path in (_nothing(), onestep.numpy_path()):
+        trainer = make_trainer(sizes)
+        with path, pytest.raises(IndexError, match="out of range"):
+            trainer.step(X, y)
+        states.append((trainer.steps_done, trainer.optimizer.t, *state(trainer)))
+    compiled, reference = states
+    assert compiled[:2] == reference[:2] == (0, 0)  # Adam's step not begun
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(compiled[2:], reference[2:]))
 
 
 @compiled_only

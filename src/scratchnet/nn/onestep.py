@@ -131,6 +131,8 @@ class CompiledSteps:
             return None
         objective, optimizer, loss_code = trainer.objective, trainer.optimizer, _loss(trainer)
         single = w_batch is None and loss_code is not None and _target_fits(trainer, y_batch)
+        if single and not _labels_fit(trainer, y_batch):
+            return None  # the NumPy path raises before the optimizer begins a step
         if not single:
             step.forward(X_batch)
             loss, metric, grad = objective.step(output, y_batch, w_batch)
@@ -192,8 +194,8 @@ def _target_fits(trainer, y: np.ndarray) -> bool:
 
 
 def _labels_fit(trainer, y: np.ndarray) -> bool:
-    """True unless ``y`` holds class indices outside the network's outputs (the step's own
-    IndexError then comes from :meth:`CompiledSteps.run`, at the batch that holds one)."""
+    """True unless ``y`` holds class indices outside the network's outputs (the NumPy path
+    then raises its IndexError, at the batch that holds one, before any state changes)."""
     if type(trainer.objective) is not SoftmaxCrossEntropy or not y.size:
         return True
     return 0 <= y.min() and y.max() < trainer.network.layer_sizes[-1]
