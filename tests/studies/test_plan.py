@@ -3,6 +3,8 @@ the report, and on its first screen, with no edit of the report."""
 
 import json
 
+import pytest
+
 from scratchnet.report.build import build_document, write_report
 from scratchnet.studies.plan import PLAN, Step, run_view
 from scratchnet.views import StudyView, TableView, write_view
@@ -39,3 +41,19 @@ def test_a_new_step_becomes_its_own_section_with_its_headline(tmp_path):
     assert rows[-1][0].link == "records-on-mnist" and rows[-1][2].status == "good"
     _, md = write_report(tmp_path)
     assert "## Extras: MNIST" in md.read_text() and "| mlp | ours | 98.10 ▲ |" in md.read_text()
+
+
+def test_the_estimate_counts_only_the_steps_not_finished_earlier(monkeypatch):
+    from scratchnet.studies import reproduce
+
+    monkeypatch.setattr(reproduce, "_speed_factor", lambda: 1.0)
+    engines = reproduce.ENGINES
+    total = sum(step.full_minutes for step in PLAN)
+    assert reproduce.estimate_minutes(False, engines) == total
+    assert 60 <= total <= 90  # the measured full run: about 75 minutes on the reference machine
+    records = [step for step in PLAN if step.folder.startswith("records/")]
+    finished = {step.title for step in records}
+    assert len(finished) == 3 and all(step.full_minutes > 0 for step in records)
+    rest = sum(step.full_minutes for step in PLAN if step not in records)
+    assert reproduce.estimate_minutes(False, engines, finished) == pytest.approx(rest)
+    assert reproduce.estimate_minutes(False, engines, {step.title for step in PLAN}) == 0.0
