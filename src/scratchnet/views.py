@@ -58,7 +58,8 @@ class TableView:
     column by which the report says which group of rows is best, ``headline`` the column whose
     best row the report's first screen puts beside the original study's (``headline_label``:
     the row's label, ``{finding}`` standing for "best" or "at chance"; ``headline_source``:
-    only rows of this ``source`` count as ours). ``caption`` replaces
+    only rows of this ``source`` count as ours, and, not being settings the original tried,
+    are not asked whether they agree with its best). ``caption`` replaces
     the title, ``columns`` choose and label the columns shown, ``compare`` highlights them."""
 
     stem: str

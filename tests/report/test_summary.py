@@ -185,3 +185,4 @@ def test_a_record_is_put_beside_the_original_not_a_published_figure(run):
     assert row[0].text == "Records: MNIST, best test accuracy %"
     assert row[1] == "the original's best cell: 96.23"
     assert row[2] == Cell("record: 200 epochs: 99.45 (record)", "good")  # not 99.65
+    assert row[3] == "–"  # a record is not a setting the original tried: no "agrees"

@@ -69,8 +69,10 @@ def build(run_dir: Path, planned: RunView | None = None) -> Section:
     return section
 
 
-def _row(label: str, title: str, original: str, ours: str | Cell, agrees: bool) -> list:
-    return [Cell(label, link=slug(title)), original, ours, "yes" if agrees else "no"]
+def _row(label: str, title: str, original: str, ours: str | Cell, agrees: bool | None) -> list:
+    """A summary row; ``agrees`` None where the question does not arise (shown as "–")."""
+    shown = "–" if agrees is None else "yes" if agrees else "no"
+    return [Cell(label, link=slug(title)), original, ours, shown]
 
 
 def _section_rows(run_dir: Path, planned: SectionView) -> list[list]:
@@ -116,7 +118,8 @@ def _text(view: JsonView, key: str) -> str | None:
 
 def _source_row(columns: list[str], rows: list[dict], metric: str, title: str, source=None):
     """The original's best setting by ``metric`` beside ours (over every engine we ran, or
-    the rows of ``source``)."""
+    the rows of ``source``). Whether the two best settings agree is asked only over every
+    engine: rows of one ``source`` (a record) are not settings the original tried."""
     group = columns[: columns.index("source")]
     labels = group + [c for c in columns if c.startswith("best ") and c != metric]
 
@@ -142,5 +145,5 @@ def _source_row(columns: list[str], rows: list[dict], metric: str, title: str, s
             f"{name(ours)}: {readable(value_ours, '.3f')} ({ours['source']})",
             compare_cell(value_ours, value_theirs).status,
         ),
-        name(ours) == name(theirs),
+        name(ours) == name(theirs) if source is None else None,
     )
