@@ -375,3 +375,12 @@ def test_sample_weights_and_out_of_range_labels_take_one_step_at_a_time():
         with path, pytest.raises(IndexError, match="out of range"):
             trainer.epoch(X, y)
         assert trainer.steps_done == 1  # the first batch stepped, as on the NumPy path
+
+
+def test_without_the_compiled_loops_an_epoch_takes_the_numpy_path():
+    sizes = [3, 5, 3]
+    X, y = epoch_data(sizes, "softmax", np.float32, 32)
+    trainer = make_trainer(sizes)
+    with kernels.pure_numpy():
+        trainer.epoch(X, y)
+    assert trainer._compiled.built == 0 and trainer.steps_done == 2
