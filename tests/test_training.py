@@ -6,15 +6,18 @@ import pytest
 from scratchnet import NeuralNetwork, NeuralNetworkRegressor
 from scratchnet.nn import kernels
 from scratchnet.nn.network import MLP
-from scratchnet.training import Plateau, minibatches
+from scratchnet.training import Plateau, batches
 
 
-def test_minibatches_cover_every_sample_once():
-    batches = list(minibatches(10, 4, None))
-    assert batches == [slice(0, 4), slice(4, 8), slice(8, 10)]
-    shuffled = list(minibatches(10, 4, np.random.default_rng(0)))
+def test_batches_cover_every_sample_once():
+    assert list(batches(10, 4, None)) == [slice(0, 4), slice(4, 8), slice(8, 10)]
+    order = np.random.default_rng(0).permutation(10)
+    shuffled = list(batches(10, 4, order))
     assert [len(b) for b in shuffled] == [4, 4, 2]
-    assert sorted(np.concatenate(shuffled).tolist()) == list(range(10))
+    assert np.concatenate(shuffled).tolist() == order.tolist()
+    # From a row on: what is left after the full batches an epoch took in one call.
+    assert list(batches(10, 4, None, start=8)) == [slice(8, 10)]
+    assert [b.tolist() for b in batches(10, 4, order, start=8)] == [order[8:].tolist()]
 
 
 def _every_array(trainer):

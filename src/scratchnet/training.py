@@ -2,8 +2,7 @@
 
 No scikit-learn and no I/O here: the estimators validate input and call :func:`run`.
 
-* :func:`minibatches` (and :func:`batches`) yield the index ranges or shuffled indices of
-  one epoch;
+* :func:`batches` yields the index ranges or shuffled indices of one epoch;
 * :class:`Trainer` owns a network, its objective, optimizer and learning rate, and runs one
   :meth:`~Trainer.step`, one :meth:`~Trainer.epoch`, or an :meth:`~Trainer.evaluate`;
 * :class:`Plateau` watches one per-epoch figure and says when it stopped improving (early
@@ -45,20 +44,12 @@ Objective = SoftmaxCrossEntropy | SigmoidCrossEntropy | SquaredError | PoissonDe
 # --- batches ------------------------------------------------------------------------------------
 
 
-def minibatches(
-    n_samples: int, batch_size: int, rng: np.random.Generator | None
-) -> Iterator[slice | np.ndarray]:
-    """The batches of one epoch: slices in order, or shuffled index arrays if ``rng`` is given.
-
-    The last batch holds the remainder when ``batch_size`` does not divide ``n_samples``.
-    """
-    yield from batches(n_samples, batch_size, None if rng is None else rng.permutation(n_samples))
-
-
 def batches(
     n_samples: int, batch_size: int, order: np.ndarray | None, start: int = 0
 ) -> Iterator[slice | np.ndarray]:
-    """The batches of one epoch from row ``start`` on: slices, or parts of ``order`` (n,)."""
+    """The batches of one epoch from row ``start`` on: slices, or parts of ``order`` (n,), a
+    permutation of the rows. The last batch holds the remainder when ``batch_size`` does not
+    divide ``n_samples``."""
     for begin in range(start, n_samples, batch_size):
         end = min(begin + batch_size, n_samples)
         yield slice(begin, end) if order is None else order[begin:end]
