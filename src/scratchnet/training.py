@@ -169,6 +169,13 @@ class Trainer:
         self.steps_done += 1
         return loss, metric
 
+    @property
+    def layerwise(self) -> bool:
+        """True if the optimizer steps each weight matrix inside the backward pass, as soon
+        as its gradient is there: a network of at least :data:`LAYERWISE_MIN_WEIGHTS`
+        weights."""
+        return self.network.n_weights >= LAYERWISE_MIN_WEIGHTS
+
     def _forward(self, X_batch, w_batch, keys, workspace) -> np.ndarray:
         """The training forward pass: this step's dropout masks, batch statistics folded
         into the running ones. Returns the linear output (n, n_L)."""
@@ -184,9 +191,9 @@ class Trainer:
 
     def _backward_and_update(self, workspace, grad: np.ndarray, w_batch, sparse_input: bool):
         """Gradients from the output gradient ``grad`` (n, n_L), then the optimizer's step: on
-        each weight matrix in the backward pass, as soon as its gradient is there (a network
-        of at least :data:`LAYERWISE_MIN_WEIGHTS` weights; a smaller one in one call after
-        it), then on the biases (and batch normalization's scales)."""
+        each weight matrix in the backward pass, as soon as its gradient is there (if
+        :attr:`layerwise`; else in one call after it), then on the biases (and batch
+        normalization's scales)."""
         network, optimizer = self.network, self.optimizer
         lr = self.schedule(self.steps_done, self.total_steps, self.learning_rate)
         norm = None if w_batch is None else float(w_batch.sum(dtype=np.float64))
@@ -196,7 +203,7 @@ class Trainer:
             # Plain SGD steps each weight matrix inside its gradient product.
             decay = optimizer.weight_decay
             network.backward(workspace, grad, self.alpha, descend=(lr, decay), normalizer=norm)
-        elif n_weights >= LAYERWISE_MIN_WEIGHTS:
+        elif self.layerwise:
             slices = network.weight_slices
 
             def update(i: int, l2: float) -> None:

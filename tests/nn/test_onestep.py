@@ -11,6 +11,7 @@ from scratchnet.nn import activations, initializers, kernels, onestep, optimizer
 from scratchnet.nn.dropout import Dropout
 from scratchnet.nn.network import MLP
 from scratchnet.nn.objectives import OBJECTIVES
+from scratchnet import training
 from scratchnet.training import Trainer
 
 compiled_only = pytest.mark.skipif(
@@ -25,6 +26,16 @@ OPTIMIZERS = {
     "adam": {"name": "adam"},
     "adamw": {"name": "adamw", "weight_decay": 0.05},
 }
+
+
+@pytest.fixture(params=["one update", "layerwise"])
+def updates(request, monkeypatch):
+    """Momentum and Adam update the weights in one call after the backward pass (as small
+    networks do), or each weight matrix inside it (as networks of at least
+    ``training.LAYERWISE_MIN_WEIGHTS`` weights do): the compiled step and the NumPy path alike."""
+    if request.param == "layerwise":
+        monkeypatch.setattr(training, "LAYERWISE_MIN_WEIGHTS", 0)
+    return request.param
 
 
 def make_trainer(sizes, activation="relu", dtype=np.float32, optimizer="adam", alpha=0.0,
@@ -107,7 +118,9 @@ def assert_same(compiled, reference):
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("penalty", ["none", "l2", "decay", "both"])
-def test_the_compiled_step_is_bitwise_the_numpy_path(optimizer, activation, dtype, penalty):
+def test_the_compiled_step_is_bitwise_the_numpy_path(
+    optimizer, activation, dtype, penalty, updates
+):
     sizes = [7, 12, 9, 3]
     alpha = 1e-2 if penalty in ("l2", "both") else 0.0
     decay = 0.03 if penalty in ("decay", "both") else 0.0
@@ -209,9 +222,6 @@ def test_what_the_compiled_step_does_not_cover_takes_the_numpy_path():
     assert _takes_numpy_path(make_trainer(sizes), sparse.csr_matrix(X), y)
     assert _takes_numpy_path(make_trainer(sizes), np.asfortranarray(X), y)
     assert _takes_numpy_path(make_trainer(sizes), X.astype(np.float64), y)
-    big = [300, 220, 3]  # 66,660 weights: above onestep.MAX_WEIGHTS
-    X_big, y_big = batches(big, "softmax", np.float32, 4, 1)[0]
-    assert _takes_numpy_path(make_trainer(big), X_big, y_big)
     with kernels.pure_numpy():
         assert _takes_numpy_path(make_trainer(sizes), X, y)
     assert not _takes_numpy_path(make_trainer(sizes), X, y) or not kernels.step_compiled()
@@ -305,7 +315,7 @@ def epoch_data(sizes, objective, dtype, n, seed=2):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shuffle", [True, False])
 @pytest.mark.parametrize("objective", ["softmax", "identity"])
-def test_an_epoch_in_one_call_is_bitwise_its_steps(optimizer, dtype, shuffle, objective):
+def test_an_epoch_in_one_call_is_bitwise_its_steps(optimizer, dtype, shuffle, objective, updates):
     sizes = [7, 12, 9, 3]
     X, y = epoch_data(sizes, objective, dtype, 16 * 5 + 7)  # five full batches and 7 rows
 
@@ -315,6 +325,22 @@ def test_an_epoch_in_one_call_is_bitwise_its_steps(optimizer, dtype, shuffle, ob
     (compiled, reference), step_calls = epochs_both(make, X, y, shuffle=shuffle)
     assert_same(compiled, reference)
     assert step_calls == 3  # one step per epoch, the last 7 rows'; the full batches in one call
+
+
+@compiled_only
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_a_large_network_steps_each_layer_in_one_call_as_on_the_numpy_path(optimizer):
+    sizes = [300, 220, 3]  # 66,660 weights: updated layer by layer on both paths
+    X, y = epoch_data(sizes, "softmax", np.float32, 16 * 3 + 5)
+
+    def make():
+        trainer = make_trainer(sizes, "tanh", np.float32, optimizer, 1e-2, weight_decay=0.01)
+        assert trainer.layerwise
+        return trainer
+
+    (compiled, reference), step_calls = epochs_both(make, X, y, epochs=2)
+    assert_same(compiled, reference)
+    assert step_calls == 2
 
 
 @compiled_only

@@ -71,6 +71,9 @@ typedef struct {
     void *params, *grads, *state1, *state2; /* state: velocity, or Adam's m and v, or NULL */
     void *acts[MAX_LAYERS + 1], *deltas[MAX_LAYERS + 1];
     double momentum, beta_1, beta_2, epsilon, weight_decay, alpha, exp_floor;
+    /* Nonzero: momentum and Adam step each weight matrix as soon as its gradient is written,
+     * in the backward pass (Trainer.layerwise); else all weights in one update after it. */
+    double layerwise;
     /* np.tanh and the arrays of acts (borrowed), for sigmoid and tanh layers; else NULL. The
      * step then holds the GIL. */
     PyObject *tanh, *act_arrays[MAX_LAYERS + 1];

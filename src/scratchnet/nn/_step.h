@@ -95,7 +95,8 @@ static int read_arrays(Net *net, PyObject *const *args)
 }
 
 /* The settings: optimizer and loss codes, then momentum, beta_1, beta_2, epsilon,
- * weight_decay, alpha (the L2 penalty) and the softmax's exp floor, from a tuple; np.tanh,
+ * weight_decay, alpha (the L2 penalty), the softmax's exp floor and layerwise (nonzero: update
+ * each weight matrix in the backward pass) from a tuple; np.tanh,
  * needed by sigmoid and tanh layers, or None. */
 static int read_settings(Net *net, PyObject *const *args)
 {
@@ -109,13 +110,13 @@ static int read_settings(Net *net, PyObject *const *args)
     }
     net->optimizer = PyLong_AsLong(args[9]);
     net->loss = PyLong_AsLong(args[10]);
-    double *values[7] = {&net->momentum, &net->beta_1,       &net->beta_2,   &net->epsilon,
-                         &net->weight_decay, &net->alpha, &net->exp_floor};
-    if (!PyTuple_Check(args[11]) || PyTuple_Size(args[11]) != 7) {
-        PyErr_SetString(PyExc_ValueError, "make_step: 7 settings");
+    double *values[8] = {&net->momentum,     &net->beta_1, &net->beta_2,    &net->epsilon,
+                         &net->weight_decay, &net->alpha,  &net->exp_floor, &net->layerwise};
+    if (!PyTuple_Check(args[11]) || PyTuple_Size(args[11]) != 8) {
+        PyErr_SetString(PyExc_ValueError, "make_step: 8 settings");
         return 0;
     }
-    for (int i = 0; i < 7; i++) *values[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(args[11], i));
+    for (int i = 0; i < 8; i++) *values[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(args[11], i));
     if (PyErr_Occurred()) return 0;
     if (net->optimizer < PLAIN_SGD || net->optimizer > ADAM || net->loss < 0 || net->loss > 1 ||
         (net->optimizer != PLAIN_SGD && !net->state1) || (net->optimizer == ADAM && !net->state2)) {
@@ -235,7 +236,7 @@ static PyObject *step_run(StepObject *self, PyObject *const *args, Py_ssize_t na
     int failed = NET_CALL(net, net_forward, X) < 0;
     if (!failed) {
         loss = NET_CALL(net, net_loss, y, &correct);
-        NET_CALL(net, net_backward, X, lr, (double)net->rows);
+        NET_CALL(net, net_backward, X, lr, lr_t, (double)net->rows);
         NET_CALL(net, net_update, lr, lr_t);
     }
     if (released) PyEval_RestoreThread(released);
@@ -273,7 +274,7 @@ static PyObject *step_backward(StepObject *self, PyObject *const *args, Py_ssize
     if (PyErr_Occurred() || !(X = input_data(net, &arrays, args[0])))
         return finish(&arrays, NULL);
     Py_BEGIN_ALLOW_THREADS
-    NET_CALL(net, net_backward, X, lr, normalizer);
+    NET_CALL(net, net_backward, X, lr, lr_t, normalizer);
     NET_CALL(net, net_update, lr, lr_t);
     Py_END_ALLOW_THREADS
     return finish(&arrays, Py_NewRef(Py_None));

@@ -79,32 +79,6 @@ static void NAME(weight_gradient, SUFFIX)(const Net *net, int i, const T *a, con
         for (Py_ssize_t j = 0; j < fan_in * k; j++) g[j] = g[j] + (T)l2 * w[j];
 }
 
-/* The backward pass from the loss gradient in the output buffer: every bias gradient, and
- * every weight gradient (or, for plain SGD, the weights' step). `normalizer` is the n of the
- * L2 penalty alpha / n. */
-static void NAME(net_backward, SUFFIX)(const Net *net, const T *X, double lr, double normalizer)
-{
-    int L = net->n_layers;
-    Py_ssize_t n = net->rows;
-    T *grads = net->grads, *delta = net->acts[L];
-    double l2 = net->alpha / normalizer;
-    CALL(column_sums, delta, n, net->sizes[L], grads + net->biases[L - 1]);
-    for (int i = L - 1; i >= 0; i--) {
-        Py_ssize_t fan_in = net->sizes[i], k = net->sizes[i + 1];
-        T *previous = net->deltas[i];
-        if (i > 0) { /* previous <- delta @ W_i.T, before W_i may change */
-            Operand d = {delta, k, 1}, wt = {(T *)net->params + net->weights[i], 1, k};
-            Operand out = {previous, fan_in, 1};
-            CALL(matmul, &d, &wt, &out, n, k, fan_in);
-        }
-        CALL(weight_gradient, net, i, i == 0 ? X : net->acts[i], delta, lr, l2);
-        if (i == 0) break;
-        CALL(activation_backward, net->acts[i], previous, grads + net->biases[i - 1], n, fan_in,
-             net->kinds[i - 1], net->slopes[i - 1]);
-        delta = previous;
-    }
-}
-
 /* The optimizer's step on params[begin:end] (Optimizer.update): SGD with or without
  * (Nesterov) momentum, or Adam with bias-corrected rate lr_t; weights decay by `shrink`. */
 static void NAME(net_update_part, SUFFIX)(const Net *net, Py_ssize_t begin, Py_ssize_t end,
@@ -121,14 +95,49 @@ static void NAME(net_update_part, SUFFIX)(const Net *net, Py_ssize_t begin, Py_s
              net->optimizer == NESTEROV, 0.0, shrink);
 }
 
-/* The update after the backward pass (Trainer._backward_and_update): the weights (plain SGD
- * took their step in the backward pass), then the biases. */
+/* The factor decoupled weight decay shrinks the weights by at rate lr (Optimizer.update). */
+static double NAME(weight_shrink, SUFFIX)(const Net *net, double lr)
+{
+    return net->weight_decay != 0 ? 1.0 - lr * net->weight_decay : 1.0;
+}
+
+/* The backward pass from the loss gradient in the output buffer: every bias gradient, and
+ * every weight gradient (or, for plain SGD, the weights' step; with net->layerwise, the
+ * optimizer's step on each weight matrix as soon as its gradient is written, as
+ * Trainer._backward_and_update takes it). `normalizer` is the n of the L2 penalty alpha / n. */
+static void NAME(net_backward, SUFFIX)(const Net *net, const T *X, double lr, double lr_t,
+                                       double normalizer)
+{
+    int L = net->n_layers;
+    Py_ssize_t n = net->rows;
+    T *grads = net->grads, *delta = net->acts[L];
+    double l2 = net->alpha / normalizer;
+    CALL(column_sums, delta, n, net->sizes[L], grads + net->biases[L - 1]);
+    for (int i = L - 1; i >= 0; i--) {
+        Py_ssize_t fan_in = net->sizes[i], k = net->sizes[i + 1];
+        T *previous = net->deltas[i];
+        if (i > 0) { /* previous <- delta @ W_i.T, before W_i may change */
+            Operand d = {delta, k, 1}, wt = {(T *)net->params + net->weights[i], 1, k};
+            Operand out = {previous, fan_in, 1};
+            CALL(matmul, &d, &wt, &out, n, k, fan_in);
+        }
+        CALL(weight_gradient, net, i, i == 0 ? X : net->acts[i], delta, lr, l2);
+        if (net->layerwise && net->optimizer != PLAIN_SGD)
+            CALL(net_update_part, net, net->weights[i], net->weights[i] + fan_in * k, lr, lr_t,
+                 CALL(weight_shrink, net, lr));
+        if (i == 0) break;
+        CALL(activation_backward, net->acts[i], previous, grads + net->biases[i - 1], n, fan_in,
+             net->kinds[i - 1], net->slopes[i - 1]);
+        delta = previous;
+    }
+}
+
+/* The update after the backward pass (Trainer._backward_and_update): the weights (unless
+ * the backward pass stepped them: plain SGD, or layerwise), then the biases. */
 static void NAME(net_update, SUFFIX)(const Net *net, double lr, double lr_t)
 {
-    if (net->optimizer != PLAIN_SGD) {
-        double shrink = net->weight_decay != 0 ? 1.0 - lr * net->weight_decay : 1.0;
-        CALL(net_update_part, net, 0, net->n_weights, lr, lr_t, shrink);
-    }
+    if (net->optimizer != PLAIN_SGD && !net->layerwise)
+        CALL(net_update_part, net, 0, net->n_weights, lr, lr_t, CALL(weight_shrink, net, lr));
     CALL(net_update_part, net, net->n_weights, net->n_params, lr, lr_t, 1.0);
 }
 
@@ -159,7 +168,7 @@ static int NAME(net_epoch, SUFFIX)(const Net *net, const T *X, const void *y,
         if (CALL(net_forward, net, X_batch) < 0) return -1;
         Py_ssize_t correct = 0;
         double loss = CALL(net_loss, net, y_batch, &correct);
-        CALL(net_backward, net, X_batch, lrs[b], (double)n);
+        CALL(net_backward, net, X_batch, lrs[b], lr_ts[b], (double)n);
         CALL(net_update, net, lrs[b], lr_ts[b]);
         double metric = classes ? (double)correct / (double)n : 2.0 * loss / (double)k;
         sums[0] += loss * (double)n;

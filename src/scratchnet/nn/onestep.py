@@ -1,16 +1,18 @@
-"""The whole training step of a small plain network in one compiled call.
+"""The whole training step of a plain network in one compiled call.
 
-A step of a tiny network costs little arithmetic and some sixty Python and NumPy calls: a
-matrix product, a bias and an activation per layer, the loss, the backward pass, the update.
-A compiled step (``Step`` of the C extension, built by :func:`kernels.make_step`) does all of
-it in one call per batch: forward, loss gradient, backward and the optimizer's update for every
-layer. It strings together the same compiled loops the NumPy path calls and makes the same
-matrix products through NumPy's own BLAS (the cblas function NumPy's matmul would pick, with the
-same arguments), so its step is bitwise the NumPy path's (:meth:`Trainer.step`), which stays
-its reference.
+A training step costs some sixty Python and NumPy calls besides its arithmetic: a matrix
+product, a bias and an activation per layer, the loss, the backward pass, the update. That is
+most of a tiny network's step, and a sixth of a large one's at small batches. A compiled step
+(``Step`` of the C extension, built by :func:`kernels.make_step`) does all of it in one call
+per batch: forward, loss gradient, backward and the optimizer's update for every layer (each
+weight matrix as soon as its gradient is written where :attr:`Trainer.layerwise`, as the NumPy
+path does). It strings together the same compiled loops the NumPy path calls and makes the same
+matrix products through NumPy's own BLAS (the cblas function NumPy's matmul would pick, with
+the same arguments), so its step is bitwise the NumPy path's (:meth:`Trainer.step`), which
+stays its reference.
 
-One predicate, :func:`fits`, decides. The compiled step covers networks of fewer than
-:data:`MAX_WEIGHTS` weights without batch normalization, dropout or custom activations
+One predicate, :func:`fits`, decides. The compiled step covers networks of at most
+``kernels.STEP_MAX_LAYERS`` layers without batch normalization, dropout or custom activations
 (identity, relu, leaky_relu, sigmoid and tanh hidden layers), float32 or float64, dense input,
 SGD (with or without (Nesterov) momentum) or Adam, L2 and weight decay. Softmax cross-entropy
 and squared error without sample weights run in one call; any other objective, or sample
@@ -39,12 +41,6 @@ from scratchnet.nn.network import MLP
 from scratchnet.nn.objectives import SoftmaxCrossEntropy, SquaredError
 from scratchnet.nn.optimizers import SGD, Adam
 
-#: Networks of fewer weights than this take the compiled step: the ones the NumPy path, too,
-#: updates in one call after the backward pass (training.LAYERWISE_MIN_WEIGHTS), so that the
-#: compiled step does the same work without the Python. Measured (CPU time per step, one BLAS
-#: thread, a loaded machine): 4-5x faster at 1,760 weights, 1.5-2x at 10k-26k, 1.35-1.85x at
-#: 42k. Larger networks step each layer in cache on the NumPy path, which this step does not.
-MAX_WEIGHTS = 1 << 16
 #: The compiled step's codes of the optimizers and of the losses it computes itself.
 PLAIN_SGD, MOMENTUM, NESTEROV, ADAM = range(4)
 LOSSES = {SoftmaxCrossEntropy: 0, SquaredError: 1}
@@ -69,8 +65,8 @@ def fits(trainer, X_batch) -> bool:
 
     The compiled loops and NumPy's BLAS in use, no dropout; the batch a C-contiguous 2-D
     ndarray of the network's dtype; and :func:`_trainer_fits`: a plain :class:`MLP` (no batch
-    normalization) of fewer than :data:`MAX_WEIGHTS` weights and ``kernels.STEP_MAX_LAYERS``
-    layers with built-in activations, an :class:`SGD` or :class:`Adam` optimizer.
+    normalization) of at most ``kernels.STEP_MAX_LAYERS`` layers with built-in activations,
+    an :class:`SGD` or :class:`Adam` optimizer.
     """
     return _batch_fits(trainer, X_batch) and _trainer_fits(trainer)
 
@@ -94,7 +90,6 @@ def _trainer_fits(trainer) -> bool:
     return (
         type(network) is MLP
         and not network.normalizes
-        and network.n_weights < MAX_WEIGHTS
         and network.n_layers <= kernels.STEP_MAX_LAYERS
         and network.dtype.char in "fd"
         and type(trainer.optimizer) in (SGD, Adam)
@@ -228,6 +223,7 @@ def _key(trainer) -> tuple:
         type(optimizer),
         type(trainer.objective),
         trainer.alpha,
+        trainer.layerwise,
         *[settings.get(name) for name in _SETTINGS],
         *[id(settings.get(name)) for name in _STATE],
         *map(id, network.hidden_activations),
@@ -247,7 +243,8 @@ def _state(optimizer) -> tuple:
 
 
 def _codes_and_settings(trainer) -> tuple:
-    """The optimizer's code, then its settings, the L2 penalty and the exp floor, as floats."""
+    """The optimizer's code, then its settings, the L2 penalty, the exp floor and whether the
+    weights step layer by layer (:attr:`Trainer.layerwise`), as floats."""
     optimizer, dtype = trainer.optimizer, trainer.network.dtype
     if isinstance(optimizer, Adam):
         code, betas = ADAM, (optimizer.beta_1, optimizer.beta_2, optimizer.epsilon)
@@ -255,7 +252,8 @@ def _codes_and_settings(trainer) -> tuple:
         code = (NESTEROV if optimizer.nesterov else MOMENTUM) if optimizer.momentum else PLAIN_SGD
         betas = (0.0, 0.0, 0.0)
     settings = (optimizer.momentum if code != ADAM else 0.0, *betas, optimizer.weight_decay)
-    return code, *map(float, settings), float(trainer.alpha), float(exp_floor(dtype))
+    floats = (*settings, trainer.alpha, exp_floor(dtype), trainer.layerwise)
+    return code, *map(float, floats)
 
 
 def _build(trainer, rows: int) -> tuple[Any, np.ndarray]:
