@@ -156,7 +156,7 @@ class Trainer:
         """One forward pass, backward pass and update; returns the batch loss and metric.
 
         ``keys`` (n,) are the rows' dropout keys (:meth:`Dropout.row_keys`), computed here
-        if dropout needs them and they are not given. A small plain network takes the whole
+        if dropout needs them and they are not given. A plain network takes the whole
         step in one compiled call where :func:`onestep.fits` (bitwise the same step).
         """
         compiled = self._compiled.run(self, X_batch, y_batch, w_batch)
@@ -219,7 +219,7 @@ class Trainer:
         """One pass over the data; returns the (weighted) mean batch loss and metric.
 
         ``keys`` (n,): the rows' dropout keys, if dropout is on (else computed per batch).
-        A small plain network takes every full batch in one compiled call where it can
+        A plain network takes every full batch in one compiled call where it can
         (:meth:`onestep.CompiledSteps.run_epoch`: bitwise the same steps).
         """
         n_samples = X.shape[0]
