@@ -7,11 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
+from scratchnet import training
 from scratchnet.nn import activations, initializers, kernels, onestep, optimizers, schedules
 from scratchnet.nn.dropout import Dropout
 from scratchnet.nn.network import MLP
 from scratchnet.nn.objectives import OBJECTIVES
-from scratchnet import training
 from scratchnet.training import Trainer
 
 compiled_only = pytest.mark.skipif(

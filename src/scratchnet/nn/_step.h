@@ -96,8 +96,8 @@ static int read_arrays(Net *net, PyObject *const *args)
 
 /* The settings: optimizer and loss codes, then momentum, beta_1, beta_2, epsilon,
  * weight_decay, alpha (the L2 penalty), the softmax's exp floor and layerwise (nonzero: update
- * each weight matrix in the backward pass) from a tuple; np.tanh,
- * needed by sigmoid and tanh layers, or None. */
+ * each weight matrix in the backward pass) from a tuple; np.tanh, needed by sigmoid and tanh
+ * layers, or None. */
 static int read_settings(Net *net, PyObject *const *args)
 {
     int smooth = 0;
