@@ -24,6 +24,7 @@ densifies one chunk of rows (:func:`chunk_rows`) at a time.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 
@@ -369,7 +370,9 @@ class MLP:
             shrink = 1.0 - lr * (weight_decay + l2)
             kernels.descend(layer_input, delta, self.coefs[i], lr, shrink)
 
-    def predict_raw(self, X: np.ndarray, layer: int | None = None) -> np.ndarray:
+    def predict_raw(
+        self, X: np.ndarray, layer: int | None = None, check: Callable | None = None
+    ) -> np.ndarray:
         """Outputs of layer ``layer`` (default: the linear output) for all rows of ``X``.
 
         Batch-normalized layers use their running statistics (inference mode). Rows go
@@ -385,6 +388,11 @@ class MLP:
         X : ndarray of shape (n, n_0)
         layer : int, optional
             Index into ``layer_sizes`` (1 is the first hidden layer, -1 the output).
+        check : callable, optional
+            ``check(chunk, product)`` for each chunk of ``X`` (rows, n_0) and its first layer's
+            product (rows, n_1), right after that product, while both are in cache; it may
+            raise to stop (the estimators' check for NaN and infinity). Not called for
+            ``layer`` 0, which has no product.
 
         Returns
         -------
@@ -407,17 +415,23 @@ class MLP:
                 views[0] = chunk  # goes in as it is, no copy
             else:
                 views[0][...] = chunk
-            self._predict_chunk(views, first, stop, affine)
+            after_first = None if check is None else functools.partial(check, chunk, views[1])
+            self._predict_chunk(views, first, stop, affine, after_first)
         return out
 
-    def _predict_chunk(self, buffers: list[np.ndarray], first: int, stop: int, affine) -> None:
+    def _predict_chunk(
+        self, buffers: list[np.ndarray], first: int, stop: int, affine, after_first=None
+    ) -> None:
         """``buffers[i + 1]`` (rows, n_{i+1}) <- layer i's inference output from
         ``buffers[i]`` for every ``i < stop``: its product (from ``i = first`` on), then its
-        affine map and activation (``affine``: :meth:`inference_affines`)."""
+        affine map and activation (``affine``: :meth:`inference_affines`); ``after_first()``,
+        if given, between the first layer's product and its affine map."""
         for i in range(stop):
             a = buffers[i + 1]
             if i >= first:
                 np.matmul(buffers[i], self.coefs[i], out=a)
+            if i == 0 and after_first is not None:
+                after_first()
             scale, shift = affine[i]
             if scale is not None:
                 a *= scale
