@@ -101,6 +101,32 @@ def test_softmax_cross_entropy_agrees_with_the_reference(dtype):
 
 @compiled_only
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n, k", [(0, 3), (1, 1), (37, 23), (300, 784)])
+def test_squared_error_sums_are_bitwise_the_reference(dtype, n, k):
+    rng = np.random.default_rng(7)
+    prediction, target = (rng.normal(size=(n, k)).astype(dtype) for _ in range(2))
+    target[:1] = prediction[:1]  # exact zeros among the errors
+    (fast, _), (slow, _) = _both(kernels.squared_error_sums, prediction, target, np.empty(k))
+    _assert_bitwise(fast, slow)
+    # float64 differences of the float32 values, not float32 differences: exact squares here.
+    exact = ((prediction.astype(np.float64) - target) ** 2).sum(axis=0)
+    np.testing.assert_allclose(fast[2], exact, rtol=1e-13)
+
+
+def test_squared_error_sums_of_mixed_or_strided_arrays_take_the_numpy_path():
+    prediction = np.array([[1.5, 2.0], [0.0, -1.0]], np.float32)
+    target = np.array([[1.0, 0.0], [0.25, -1.0]])  # float64 against float32
+    np.testing.assert_array_equal(
+        kernels.squared_error_sums(prediction, target, np.empty(2)), [0.3125, 4.0]
+    )
+    np.testing.assert_array_equal(
+        kernels.squared_error_sums(prediction.T, target.T.astype(np.float32), np.empty(2)),
+        [4.25, 0.0625],
+    )
+
+
+@compiled_only
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
 @pytest.mark.parametrize("l2, shrink", PENALTIES)
 def test_sgd_update_is_bitwise_the_reference(dtype, momentum, nesterov, l2, shrink):
@@ -221,6 +247,12 @@ def test_the_compiled_loops_refuse_bad_arrays():
         compiled.batchnorm_forward(z, v, None, 1e-5, z.copy(), v[:2].copy(), v, v)
     with pytest.raises(TypeError, match="gamma"):
         compiled.batchnorm_backward(z, z, np.zeros(3), v, None, 0.25, v, v)
+    with pytest.raises(TypeError, match="prediction and target must be float arrays of one"):
+        compiled.squared_error_sums(z, z.astype(np.float64), np.zeros(3))
+    with pytest.raises(TypeError, match="sums must be a float64 array"):
+        compiled.squared_error_sums(z, z, np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match="sums has 4 elements, expected 3"):
+        compiled.squared_error_sums(z, z, np.zeros(4))
     with pytest.raises(TypeError, match="adam_update takes 10 arguments"):
         compiled.adam_update(z)
     with pytest.raises(ValueError, match=r"gemm_at_b needs a \(k, m\), b \(k, n\) and c \(m, n\)"):

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from scratchnet.nn.kernels import squared_error_sums
 from scratchnet.nn.network import chunk_rows
 
 #: Bytes of activations (float64, every layer's rows together) per chunk of an evaluation.
@@ -83,11 +84,11 @@ class Part:
 
     def _regressor_scores(self, model, with_r2: bool) -> dict[str, float]:
         y = self.y.reshape(len(self), -1)
-        residual_squares = np.zeros(y.shape[1])
+        residual_squares, chunk_sums = np.zeros(y.shape[1]), np.empty(y.shape[1])
         for rows in self.chunks(model):
-            prediction = np.asarray(model.predict(_rows(self.X, rows)), dtype=np.float64)
-            difference = prediction.reshape(-1, y.shape[1]) - y[rows]
-            residual_squares += np.einsum("ij,ij->j", difference, difference)
+            prediction = np.asarray(model.predict(_rows(self.X, rows)))
+            squared_error_sums(prediction.reshape(-1, y.shape[1]), y[rows], chunk_sums)
+            residual_squares += chunk_sums
         self._residual_squares = residual_squares
         result = {"mse": float(residual_squares.sum() / y.size)}
         if with_r2:

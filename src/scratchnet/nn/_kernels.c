@@ -301,6 +301,35 @@ fail:
     return finish(&arrays, NULL);
 }
 
+PyDoc_STRVAR(squared_error_sums_doc,
+             "squared_error_sums(prediction, target, sums)\n\n"
+             "sums (k,) float64 <- per column of prediction and target (n, k), one float type,\n"
+             "the sum over rows of their squared difference, computed in float64.");
+
+static PyObject *squared_error_sums(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Arrays arrays = {.count = 0};
+    Py_buffer *a, *b, *sums;
+    if (!check_args(nargs, 3, "squared_error_sums")) return NULL;
+    if (!(a = get_array(&arrays, args[0], 2, 0, "prediction")) ||
+        !(b = get_array(&arrays, args[1], 2, 0, "target")) ||
+        !(sums = get_array(&arrays, args[2], 1, 1, "sums")) ||
+        !same_float_type(a, b, "prediction and target") ||
+        !same_shape(a, b, "prediction and target") || !check_size(sums, a->shape[1], "sums"))
+        goto fail;
+    if (element_type(sums) != 'd') {
+        PyErr_SetString(PyExc_TypeError, "sums must be a float64 array");
+        goto fail;
+    }
+    Py_ssize_t n = a->shape[0], k = a->shape[1];
+    Py_BEGIN_ALLOW_THREADS
+    TYPED_CALL(a, squared_error_sums, a->buf, b->buf, n, k, sums->buf);
+    Py_END_ALLOW_THREADS
+    return finish(&arrays, Py_NewRef(Py_None));
+fail:
+    return finish(&arrays, NULL);
+}
+
 PyDoc_STRVAR(sgd_update_doc,
              "sgd_update(params, grads, velocity, lr, momentum, nesterov, l2, shrink)\n\n"
              "params (size,) += -lr (grads + l2 params), through velocity (size,) if it is\n"
@@ -530,6 +559,8 @@ static PyMethodDef methods[] = {
      activation_backward_doc},
     {"softmax_cross_entropy", (PyCFunction)(void (*)(void))softmax_cross_entropy, METH_FASTCALL,
      softmax_cross_entropy_doc},
+    {"squared_error_sums", (PyCFunction)(void (*)(void))squared_error_sums, METH_FASTCALL,
+     squared_error_sums_doc},
     {"sgd_update", (PyCFunction)(void (*)(void))sgd_update, METH_FASTCALL, sgd_update_doc},
     {"adam_update", (PyCFunction)(void (*)(void))adam_update, METH_FASTCALL, adam_update_doc},
     {"batchnorm_forward", (PyCFunction)(void (*)(void))batchnorm_forward, METH_FASTCALL,

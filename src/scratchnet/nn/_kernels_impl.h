@@ -194,6 +194,21 @@ static double NAME(softmax_cross_entropy, SUFFIX)(const T *logits, const Py_ssiz
     return loss / (double)n;
 }
 
+/* sums (k,) <- per column, the sum over rows of ((double)a - (double)b)^2, a and b (n, k): a
+ * regressor's squared errors, rows added in order (as NumPy's column sum of a C array). */
+static HOT void NAME(squared_error_sums, SUFFIX)(const T *a, const T *b, Py_ssize_t n,
+                                                 Py_ssize_t k, double *sums)
+{
+    for (Py_ssize_t c = 0; c < k; c++) sums[c] = 0.0;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        const T *ar = a + r * k, *br = b + r * k;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            double d = (double)ar[c] - (double)br[c];
+            sums[c] += d * d;
+        }
+    }
+}
+
 /* The penalties before an update, in place for one element: g += l2 p (the L2 term of the
  * gradient, l2 0: none), then p *= shrink (decoupled weight decay, shrink 1: none). */
 #define PENALIZE(g, p, l2, shrink)                   \

@@ -142,6 +142,28 @@ def softmax_cross_entropy(
     return loss, n_correct, grad
 
 
+def squared_error_sums(prediction: np.ndarray, target: np.ndarray, sums: np.ndarray) -> np.ndarray:
+    """Per output, the sum over rows of ``(prediction - target) ** 2``, in float64.
+
+    Parameters
+    ----------
+    prediction, target : ndarray of shape (n, k)
+    sums : ndarray of float64, shape (k,)
+        Receives the sums (returned); the rows are added in order.
+    """
+    if (
+        compiled_for(prediction)
+        and target.dtype == prediction.dtype
+        and prediction.flags.c_contiguous
+        and target.flags.c_contiguous
+    ):
+        _compiled.squared_error_sums(prediction, target, sums)
+        return sums
+    difference = np.subtract(prediction, target, dtype=np.float64)
+    np.square(difference, out=difference)
+    return np.sum(difference, axis=0, out=sums)
+
+
 # --- optimizer updates --------------------------------------------------------------------------
 
 
