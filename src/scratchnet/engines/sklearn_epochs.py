@@ -12,8 +12,9 @@ Checked against scikit-learn 1.9's ``_multilayer_perceptron.py``:
 
 :func:`train_epochs` therefore gives the model one ``RandomState`` *instance* seeded with its
 integer ``random_state`` (so initialization and the per-epoch permutations are drawn from one
-stream, as in ``fit``), records each epoch's permutation, and passes the data to the next
-``partial_fit`` already in the order ``S_{k-1}``, so that its batches are those of ``fit``.
+stream, as in ``fit``) whose ``shuffle`` composes: the permutation it draws for
+``partial_fit``'s ``arange(n)`` comes back as ``S_{k-1}[perm_k]``, so that ``partial_fit``'s
+batches are those of ``fit``, with the data passed as it is (no reordered copy per epoch).
 It also stops where ``fit`` stops (training loss not improved by ``tol`` for more than
 ``n_iter_no_change`` epochs: Adam's ``trigger_stopping`` is always true; a solver that keeps
 going resets the counter to 0).
@@ -38,14 +39,17 @@ from scratchnet.errors import ConfigError
 EpochHook = Callable[[int, float], bool | None]
 
 
-class _ShuffleRecorder(np.random.RandomState):
-    """A RandomState that remembers the permutation of its last ``shuffle`` call."""
+class _FitOrder(np.random.RandomState):
+    """A RandomState whose ``shuffle`` of ``arange(n)`` gives ``fit``'s order of the epoch,
+    ``S_k = S_{k-1}[perm_k]`` (``perm_k`` the permutation drawn, as ``fit`` draws it)."""
 
-    last_permutation: np.ndarray | None = None
+    order: np.ndarray | None = None  # S_{k-1}; None: the identity
 
     def shuffle(self, x) -> None:
         super().shuffle(x)
-        self.last_permutation = np.array(x, copy=True)
+        if self.order is not None:
+            x[...] = self.order[x]
+        self.order = np.array(x, copy=True)
 
 
 def train_epochs(
@@ -78,20 +82,12 @@ def train_epochs(
         Seconds spent inside ``partial_fit`` per epoch.
     """
     seed = model.random_state  # given back as it was
-    rng = _ShuffleRecorder(_checked_seed(model))
-    model.set_params(random_state=rng)
+    model.set_params(random_state=_FitOrder(_checked_seed(model)))
     extra = {"classes": np.unique(y)} if is_classifier(model) else {}
-    order = None  # S_{k-1}: None is the identity
     times = []
     try:
         for epoch in range(1, epochs + 1):
-            X_epoch, y_epoch = (X, y) if order is None else (X[order], y[order])
-            rng.last_permutation = None
-            times.append(_timed_partial_fit(model, X_epoch, y_epoch, extra if epoch == 1 else {}))
-            if model.shuffle:
-                permutation = rng.last_permutation
-                order = permutation if order is None else order[permutation]
-            del X_epoch, y_epoch
+            times.append(_timed_partial_fit(model, X, y, extra if epoch == 1 else {}))
             stop = bool(on_epoch_end(epoch, times[-1])) if on_epoch_end is not None else False
             if stop or (stop_like_fit and model._no_improvement_count > model.n_iter_no_change):
                 break
