@@ -8,7 +8,9 @@ a Section B cell's epoch times, its validation pass included). The cells:
 
 * ``autoencoder``: Fashion-MNIST autoencoder, scratchnet, relu (end-of-epoch curves: the
   whole training and validation sets evaluated after every epoch, as the original study did);
-* ``activations-sklearn``: Fashion-MNIST activations, scikit-learn's MLPClassifier, relu;
+* ``autoencoder-sklearn``: the same with scikit-learn's MLPRegressor;
+* ``activations-sklearn``: Fashion-MNIST activations, scikit-learn's MLPClassifier, relu
+  (end-of-epoch curves as well);
 * ``mnist``: Section B, relu with normal initialization (running training curve);
 * ``grid``: the weight-decay grid's first cell (one-cycle schedule: running training curve).
 
@@ -37,6 +39,7 @@ CONFIGS = Path(__file__).parent.parent / "configs"
 #: name -> (config file, cell key or None for the first cell)
 CELLS = {
     "autoencoder": ("fashion_autoencoder.toml", "scratchnet-original-relu"),
+    "autoencoder-sklearn": ("fashion_autoencoder.toml", "sklearn-original-relu"),
     "activations-sklearn": ("fashion_activations.toml", "sklearn-original-relu"),
     "mnist": ("mnist_original.toml", "model_activation_relu_weight_init_normal"),
     "grid": ("grid_weight_decay.toml", None),

@@ -6,6 +6,7 @@
  * C-contiguous buffer (NumPy arrays), check shapes and types, and release the GIL. One more
  * function, gemm_at_b, calls NumPy's own BLAS with an accumulating output (beta), which
  * NumPy's matmul cannot: plain SGD then steps the weights inside their gradient product.
+ * And one loop of evaluation: a regressor's squared errors summed per output, in float64.
  *
  * make_step builds the whole training step of a small network as one call (_step.h over the
  * typed _step_impl.h), from these loops and NumPy's matrix products made as NumPy makes them

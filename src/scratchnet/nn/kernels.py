@@ -8,6 +8,9 @@ otherwise with the NumPy code written beside it. That NumPy code is the referenc
 perform the same operations in the same order and precision, so both give bitwise the same
 result, except for the last bits of the loss (``exp`` and ``log`` are not correctly rounded).
 
+One loop serves evaluation rather than training: a regressor's squared errors summed per
+output (:func:`squared_error_sums`, for :mod:`scratchnet.engines.scoring`).
+
 The compiled loops serve float32 and float64 arrays; any other dtype, an activation outside
 the registry, or the environment variable ``SCRATCHNET_PURE_NUMPY=1`` takes the NumPy path.
 
