@@ -159,7 +159,7 @@ class Trainer:
         if dropout needs them and they are not given. A plain network takes the whole
         step in one compiled call where :func:`onestep.fits` (bitwise the same step).
         """
-        compiled = self._compiled.run(self, X_batch, y_batch, w_batch)
+        compiled = self._compiled.run(self, X_batch, y_batch, w_batch, keys)
         if compiled is not None:
             return compiled
         workspace = self.network.workspace(X_batch.shape[0])
@@ -225,8 +225,8 @@ class Trainer:
         n_samples = X.shape[0]
         order = None if self.rng is None else self.rng.permutation(n_samples)
         done, loss_sum, metric_sum = 0, 0.0, 0.0
-        if w is None and keys is None and self.augment is None:  # full batches in one call?
-            done, loss_sum, metric_sum = self._compiled.run_epoch(self, X, y, order)
+        if w is None and self.augment is None:  # full batches in one call?
+            done, loss_sum, metric_sum = self._compiled.run_epoch(self, X, y, order, keys)
         for batch in batches(n_samples, self.batch_size, order, done):
             w_batch = None if w is None else self._gather(w, batch, "w")
             k_batch = None if keys is None else self._gather(keys, batch, "k")

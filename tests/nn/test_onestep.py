@@ -210,9 +210,9 @@ def _takes_numpy_path(trainer, X, y, w=None):
 def test_what_the_compiled_step_does_not_cover_takes_the_numpy_path():
     sizes = [6, 8, 3]
     X, y = batches(sizes, "softmax", np.float32, 10, 1)[0]
-    with_dropout = make_trainer(sizes)
-    with_dropout.dropout = Dropout([0.5], seed=0)
-    assert _takes_numpy_path(with_dropout, X, y)
+    rates_short = make_trainer([6, 8, 5, 3])  # a rate for the first hidden layer only
+    rates_short.dropout = Dropout([0.5], seed=0)
+    assert _takes_numpy_path(rates_short, X, y)
     assert _takes_numpy_path(make_trainer(sizes, batch_norm=(True,)), X, y)
     custom = activations.register("cube_test", lambda z: z**3, lambda a: 3 * np.cbrt(a) ** 2)
     try:
@@ -225,6 +225,67 @@ def test_what_the_compiled_step_does_not_cover_takes_the_numpy_path():
     with kernels.pure_numpy():
         assert _takes_numpy_path(make_trainer(sizes), X, y)
     assert not _takes_numpy_path(make_trainer(sizes), X, y) or not kernels.step_compiled()
+
+
+def with_dropout(make, rates, seed=5):
+    """``make`` with inverted dropout at ``rates`` on its trainers."""
+
+    def make_with_dropout():
+        trainer = make()
+        trainer.dropout = Dropout(rates, seed)
+        return trainer
+
+    return make_with_dropout
+
+
+@compiled_only
+@pytest.mark.parametrize("optimizer", ["sgd", "nesterov", "adamw"])
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rates", [(0.5, 0.2), (0.0, 0.3), (0.4, 0.0)])
+def test_steps_with_dropout_are_bitwise_the_numpy_path(
+    optimizer, activation, dtype, rates, updates
+):
+    sizes = [7, 12, 9, 3]
+    data = batches(sizes, "softmax", dtype, 16, 4)
+
+    def make():
+        return make_trainer(sizes, activation, dtype, optimizer, 1e-2, weight_decay=0.01)
+
+    compiled, reference = train_both(with_dropout(make, rates), data)
+    assert_same(compiled, reference)
+    without, _ = train_both(make, data)
+    assert without[0] != compiled[0]  # the masks changed the losses
+
+
+@compiled_only
+@pytest.mark.parametrize("objective", ["identity", "logistic"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_dropout_with_any_objective_and_sample_weights(objective, weighted):
+    sizes = [5, 8, 6, 2]
+    data = batches(sizes, objective, np.float64, 11, 3)
+    weights = [np.random.default_rng(i).random(11) for i in range(3)] if weighted else None
+
+    def make():
+        return make_trainer(sizes, "tanh", np.float64, "adam", 1e-3, objective)
+
+    assert_same(*train_both(with_dropout(make, (0.25, 0.5)), data, weights))
+
+
+@compiled_only
+def test_the_compiled_step_refuses_missing_or_stray_dropout_inputs():
+    sizes = [4, 6, 3]
+    X, y = batches(sizes, "softmax", np.float32, 8, 1)[0]
+    trainer = with_dropout(lambda: make_trainer(sizes), (0.5,))()
+    step, _ = trainer._compiled._get(trainer, 8)
+    with pytest.raises(TypeError):
+        step.run(X, y, 0.1, 0.0, None, None)
+    with pytest.raises(ValueError, match="salts has 2 elements, expected 1"):
+        step.run(X, y, 0.1, 0.0, np.zeros(8, np.uint64), np.zeros(2, np.uint64))
+    plain = make_trainer(sizes)
+    step, _ = plain._compiled._get(plain, 8)
+    with pytest.raises(ValueError, match="None without dropout"):
+        step.run(X, y, 0.1, 0.0, np.zeros(8, np.uint64), np.zeros(1, np.uint64))
 
 
 @compiled_only
@@ -281,7 +342,7 @@ def test_the_trainer_pickles_without_its_compiled_steps():
 # --- whole epochs in one call (CompiledSteps.run_epoch) ------------------------------------------
 
 
-def epochs_both(make, X, y, epochs=3, shuffle=True, w=None):
+def epochs_both(make, X, y, epochs=3, shuffle=True, w=None, keys=None):
     """Whole epochs through the compiled path and through the NumPy path: (compiled, numpy),
     each (the epochs' mean loss and metric, the state after every epoch), and the compiled
     path's per-step calls."""
@@ -292,7 +353,7 @@ def epochs_both(make, X, y, epochs=3, shuffle=True, w=None):
         calls = _count_steps(trainer)
         with onestep.numpy_path() if path == "numpy" else _nothing():
             for _ in range(epochs):
-                figures.append(trainer.epoch(X, y, w))
+                figures.append(trainer.epoch(X, y, w, keys))
                 states += [*state(trainer), np.array([trainer.steps_done])]
         results.append((figures, states))
         step_calls.append(len(calls))
@@ -323,6 +384,27 @@ def test_an_epoch_in_one_call_is_bitwise_its_steps(optimizer, dtype, shuffle, ob
         return make_trainer(sizes, "relu", dtype, optimizer, 1e-2, objective, weight_decay=0.01)
 
     (compiled, reference), step_calls = epochs_both(make, X, y, shuffle=shuffle)
+    assert_same(compiled, reference)
+    assert step_calls == 3  # one step per epoch, the last 7 rows'; the full batches in one call
+
+
+@compiled_only
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("given_keys", [False, True], ids=["keys computed", "keys given"])
+def test_an_epoch_with_dropout_in_one_call_is_bitwise_its_steps(
+    optimizer, shuffle, given_keys, updates
+):
+    sizes = [7, 12, 9, 3]
+    X, y = epoch_data(sizes, "softmax", np.float32, 16 * 5 + 7)
+    rates = (0.3, 0.5)
+    keys = Dropout(rates, seed=11).row_keys(X) if given_keys else None
+
+    def make():
+        return make_trainer(sizes, "relu", np.float32, optimizer, 1e-2)
+
+    make = with_dropout(make, rates, seed=11)
+    (compiled, reference), step_calls = epochs_both(make, X, y, shuffle=shuffle, keys=keys)
     assert_same(compiled, reference)
     assert step_calls == 3  # one step per epoch, the last 7 rows'; the full batches in one call
 

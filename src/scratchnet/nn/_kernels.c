@@ -71,6 +71,13 @@ typedef struct {
     double slopes[MAX_LAYERS];
     void *params, *grads, *state1, *state2; /* state: velocity, or Adam's m and v, or NULL */
     void *acts[MAX_LAYERS + 1], *deltas[MAX_LAYERS + 1];
+    /* Inverted dropout on hidden layer i's output where masks[i] is not NULL (Dropout.masks):
+     * masks[i] and dropped[i] (rows, sizes[i]), a unit kept, as keep_scales[i], when its hash
+     * reaches thresholds[i]. dropout: any layer has it. */
+    void *masks[MAX_LAYERS + 1], *dropped[MAX_LAYERS + 1];
+    uint64_t thresholds[MAX_LAYERS + 1];
+    double keep_scales[MAX_LAYERS + 1];
+    int dropout;
     double momentum, beta_1, beta_2, epsilon, weight_decay, alpha, exp_floor;
     /* Nonzero: momentum and Adam step each weight matrix as soon as its gradient is written,
      * in the backward pass (Trainer.layerwise); else all weights in one update after it. */
@@ -79,6 +86,17 @@ typedef struct {
      * step then holds the GIL. */
     PyObject *tanh, *act_arrays[MAX_LAYERS + 1];
 } Net;
+
+/* An epoch's data for Step.epoch: X (N, sizes[0]) and y, their order (N,) or NULL, the rates
+ * lrs and lr_ts (n_batches,), and with dropout the rows' keys (N,) and the salts
+ * (n_batches, n_layers - 1), else NULL. */
+typedef struct {
+    const void *X, *y;
+    const Py_ssize_t *order;
+    const double *lrs, *lr_ts;
+    const uint64_t *keys, *salts;
+    Py_ssize_t n_batches;
+} Batches;
 
 /* z (an array of acts) <- np.tanh(z) in place, NumPy's own loop; -1 with an exception set if
  * it failed (the GIL is held). */

@@ -126,23 +126,57 @@ static int read_settings(Net *net, PyObject *const *args)
     return 1;
 }
 
+/* Dropout: None, or (masks, dropped, thresholds, keep_scales), tuples with an entry per hidden
+ * layer: its mask and dropped-output arrays (rows, size), or None for a layer without. */
+static int read_dropout(Net *net, PyObject *obj)
+{
+    int L = net->n_layers;
+    net->dropout = 0;
+    for (int i = 0; i <= MAX_LAYERS; i++) net->masks[i] = net->dropped[i] = NULL;
+    if (obj == Py_None) return 1;
+    PyObject *parts[4];
+    int sized = PyTuple_Check(obj) && PyTuple_Size(obj) == 4;
+    for (int j = 0; sized && j < 4; j++) {
+        parts[j] = PyTuple_GET_ITEM(obj, j);
+        sized = PyTuple_Check(parts[j]) && PyTuple_Size(parts[j]) == L - 1;
+    }
+    if (!sized) {
+        PyErr_SetString(PyExc_ValueError, "make_step: dropout is None or 4 tuples of L - 1");
+        return 0;
+    }
+    for (int i = 1; i < L; i++) {
+        PyObject *mask = PyTuple_GET_ITEM(parts[0], i - 1);
+        if (mask == Py_None) continue;
+        Py_ssize_t size = net->rows * net->sizes[i];
+        if (!(net->masks[i] = array_data(net, mask, size, "dropout masks")) ||
+            !(net->dropped[i] = array_data(net, PyTuple_GET_ITEM(parts[1], i - 1), size,
+                                           "dropped outputs")))
+            return 0;
+        net->thresholds[i] = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(parts[2], i - 1));
+        net->keep_scales[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(parts[3], i - 1));
+        net->dropout = 1;
+    }
+    return !PyErr_Occurred();
+}
+
 static PyTypeObject StepType;
 
 PyDoc_STRVAR(make_step_doc,
              "make_step(params, grads, state1, state2, outputs, deltas, sizes, kinds, slopes,\n"
-             "          optimizer, loss, settings, tanh) -> Step\n\n"
+             "          optimizer, loss, settings, tanh, dropout) -> Step\n\n"
              "The compiled training step of a plain network over its arrays, for batches of\n"
              "outputs[0].shape[0] rows (see scratchnet.nn.onestep).");
 
 static PyObject *make_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!check_args(nargs, 13, "make_step")) return NULL;
+    if (!check_args(nargs, 14, "make_step")) return NULL;
     StepObject *step = PyObject_New(StepObject, &StepType);
     if (!step) return NULL;
-    step->arrays = PyTuple_New(7);
+    step->arrays = PyTuple_New(8);
     for (int i = 0; i < 6 && step->arrays; i++)
         PyTuple_SET_ITEM(step->arrays, i, Py_NewRef(args[i]));
     if (step->arrays) PyTuple_SET_ITEM(step->arrays, 6, Py_NewRef(args[12]));
+    if (step->arrays) PyTuple_SET_ITEM(step->arrays, 7, Py_NewRef(args[13]));
     Net *net = &step->net;
     Py_buffer view;
     if (!step->arrays || PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT) < 0) goto fail;
@@ -159,7 +193,7 @@ static PyObject *make_step(PyObject *self, PyObject *const *args, Py_ssize_t nar
     net->rows = view.ndim == 2 ? view.shape[0] : 0;
     PyBuffer_Release(&view);
     if (!read_layers(net, args[6], args[7], args[8]) || !read_arrays(net, args) ||
-        !read_settings(net, args))
+        !read_settings(net, args) || !read_dropout(net, args[13]))
         goto fail;
     int t = net->type == 'd';
     if (!blas_gemm[t] || !blas_gemv[t] || !blas_dot[t]) {
@@ -215,25 +249,53 @@ static const void *target_data(const Net *net, Arrays *arrays, PyObject *obj)
     return y->buf;
 }
 
+/* A call's dropout keys (count,) and salts (salt_rows, n_layers - 1 hidden layers), uint64,
+ * salts of `salt_dims` dimensions: NULL for a network without dropout, which takes None for
+ * both. 0 with an exception set if they are not what the network needs. */
+static int dropout_inputs(const Net *net, Arrays *arrays, PyObject *const *objs, int salt_dims,
+                          Py_ssize_t count, Py_ssize_t salt_rows, const uint64_t *out[2])
+{
+    out[0] = out[1] = NULL;
+    if (!net->dropout) {
+        if (objs[0] == Py_None && objs[1] == Py_None) return 1;
+        PyErr_SetString(PyExc_ValueError, "keys and salts are None without dropout");
+        return 0;
+    }
+    Py_buffer *keys = get_array(arrays, objs[0], 1, 0, "keys"), *salts;
+    if (!keys || !(salts = get_array(arrays, objs[1], salt_dims, 0, "salts"))) return 0;
+    if (element_type(keys) != 'u' || element_type(salts) != 'u') {
+        PyErr_SetString(PyExc_TypeError, "keys and salts must be uint64 arrays");
+        return 0;
+    }
+    if (!check_size(keys, count, "keys") ||
+        !check_size(salts, salt_rows * (net->n_layers - 1), "salts"))
+        return 0;
+    out[0] = keys->buf, out[1] = salts->buf;
+    return 1;
+}
+
 PyDoc_STRVAR(step_run_doc,
-             "run(X, y, lr, lr_t) -> (loss, n_correct)\n\n"
+             "run(X, y, lr, lr_t, keys, salts) -> (loss, n_correct)\n\n"
              "One training step on the batch X (rows, n_0), y: forward, the loss and its\n"
              "gradient, backward, the update at rate lr (Adam: bias-corrected rate lr_t).\n"
-             "n_correct: rows whose largest output is the class (softmax), else 0.");
+             "With dropout, the rows' keys (rows,) and the step's salts (one per hidden layer),\n"
+             "uint64; else None. n_correct: rows whose largest output is the class (softmax).");
 
 static PyObject *step_run(StepObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     Arrays arrays = {.count = 0};
     const Net *net = &self->net;
-    if (!check_args(nargs, 4, "run")) return NULL;
+    if (!check_args(nargs, 6, "run")) return NULL;
     double lr = PyFloat_AsDouble(args[2]), lr_t = PyFloat_AsDouble(args[3]), loss;
     const void *X, *y;
+    const uint64_t *dropout[2];
     if (PyErr_Occurred() || !(X = input_data(net, &arrays, args[0])) ||
-        !(y = target_data(net, &arrays, args[1])))
+        !(y = target_data(net, &arrays, args[1])) ||
+        !dropout_inputs(net, &arrays, args + 4, 1, net->rows, 1, dropout))
         return finish(&arrays, NULL);
     Py_ssize_t correct = 0;
     PyThreadState *released = net->tanh ? NULL : PyEval_SaveThread(); /* np.tanh needs the GIL */
-    int failed = NET_CALL(net, net_forward, X) < 0;
+    int failed = NET_CALL(net, net_forward, X, dropout[0], dropout[1]) < 0;
     if (!failed) {
         loss = NET_CALL(net, net_loss, y, &correct);
         NET_CALL(net, net_backward, X, lr, lr_t, (double)net->rows);
@@ -244,16 +306,21 @@ static PyObject *step_run(StepObject *self, PyObject *const *args, Py_ssize_t na
 }
 
 PyDoc_STRVAR(step_forward_doc,
-             "forward(X)\n\nThe forward pass of X (rows, n_0): the output in outputs[-1].");
+             "forward(X, keys, salts)\n\n"
+             "The forward pass of X (rows, n_0): the output in outputs[-1] (keys, salts: as\n"
+             "run takes them).");
 
-static PyObject *step_forward(StepObject *self, PyObject *X_obj)
+static PyObject *step_forward(StepObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     Arrays arrays = {.count = 0};
     const Net *net = &self->net;
-    const void *X = input_data(net, &arrays, X_obj);
-    if (!X) return finish(&arrays, NULL);
+    const void *X;
+    const uint64_t *dropout[2];
+    if (!check_args(nargs, 3, "forward") || !(X = input_data(net, &arrays, args[0])) ||
+        !dropout_inputs(net, &arrays, args + 1, 1, net->rows, 1, dropout))
+        return finish(&arrays, NULL);
     PyThreadState *released = net->tanh ? NULL : PyEval_SaveThread(); /* np.tanh needs the GIL */
-    int failed = NET_CALL(net, net_forward, X) < 0;
+    int failed = NET_CALL(net, net_forward, X, dropout[0], dropout[1]) < 0;
     if (released) PyEval_RestoreThread(released);
     return finish(&arrays, failed ? NULL : Py_NewRef(Py_None));
 }
@@ -280,12 +347,13 @@ static PyObject *step_backward(StepObject *self, PyObject *const *args, Py_ssize
     return finish(&arrays, Py_NewRef(Py_None));
 }
 
-/* The epoch's data: X (N, sizes[0]) of the net's type; y as target_data takes it, N rows, class
- * indices in range; order None or (N,) intp indices in [0, N); lrs and lr_ts (n_batches,)
- * float64 with n_batches full batches within N. Sets *order_data (NULL for None) and returns
- * n_batches, or -1 with an exception set. */
+/* The epoch's data (args: X, y, order, lrs, lr_ts, keys, salts) into `data`: X (N, sizes[0])
+ * of the net's type; y as target_data takes it, N rows, class indices in range; order None or
+ * (N,) intp indices in [0, N); lrs and lr_ts (n_batches,) float64 with n_batches full batches
+ * within N; keys (N,) and salts (n_batches, n_layers - 1) as dropout_inputs takes them.
+ * Returns N, or -1 with an exception set. */
 static Py_ssize_t epoch_data(const Net *net, Arrays *arrays, PyObject *const *args,
-                             const void *data[4], const Py_ssize_t **order_data)
+                             Batches *data)
 {
     Py_ssize_t k = net->sizes[net->n_layers];
     int classes = net->loss == SOFTMAX_CROSS_ENTROPY;
@@ -311,38 +379,44 @@ static Py_ssize_t epoch_data(const Net *net, Arrays *arrays, PyObject *const *ar
                                           "labels and order in range, full batches within N");
         return -1;
     }
-    data[0] = X->buf, data[1] = y->buf, data[2] = lrs->buf, data[3] = lr_ts->buf;
-    *order_data = rows;
-    return n_batches;
+    const uint64_t *dropout[2];
+    if (!dropout_inputs(net, arrays, args + 5, 2, N, n_batches, dropout)) return -1;
+    *data = (Batches){.X = X->buf, .y = y->buf, .order = rows, .lrs = lrs->buf,
+                      .lr_ts = lr_ts->buf, .keys = dropout[0], .salts = dropout[1],
+                      .n_batches = n_batches};
+    return N;
 }
 
 PyDoc_STRVAR(step_epoch_doc,
-             "epoch(X, y, order, lrs, lr_ts) -> (loss_sum, metric_sum)\n\n"
+             "epoch(X, y, order, lrs, lr_ts, keys, salts) -> (loss_sum, metric_sum)\n\n"
              "run() on every full batch of an epoch, in one call: batch b is rows b * rows to\n"
              "(b + 1) * rows of X and y, or of order (intp indices, or None), at rate lrs[b]\n"
-             "(Adam: lr_ts[b]). The sums of each batch's loss and metric (the share of correct\n"
-             "rows, or twice the loss per output) times its rows, as Trainer.epoch sums them.");
+             "(Adam: lr_ts[b]); with dropout, the keys (N,) of X's rows and the salts of\n"
+             "batch b in row b of salts (n_batches, n_hidden_layers), else None. The sums of\n"
+             "each batch's loss and metric (the share of correct rows, or twice the loss per\n"
+             "output) times its rows, as Trainer.epoch sums them.");
 
 static PyObject *step_epoch(StepObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     Arrays arrays = {.count = 0};
     const Net *net = &self->net;
-    const void *data[4];
-    const Py_ssize_t *order;
-    Py_ssize_t n_batches;
-    if (!check_args(nargs, 5, "epoch") ||
-        (n_batches = epoch_data(net, &arrays, args, data, &order)) < 0)
+    Batches data;
+    if (!check_args(nargs, 7, "epoch") || epoch_data(net, &arrays, args, &data) < 0)
         return finish(&arrays, NULL);
-    Py_ssize_t k = net->sizes[net->n_layers];
+    Py_ssize_t k = net->sizes[net->n_layers], n = net->rows;
     size_t item = net->type == 'f' ? sizeof(float) : sizeof(double);
     size_t y_row = net->loss == SOFTMAX_CROSS_ENTROPY ? sizeof(Py_ssize_t) : (size_t)k * item;
-    char *buffer = order ? PyMem_RawMalloc(net->rows * (net->sizes[0] * item + y_row)) : NULL;
-    if (order && !buffer) return finish(&arrays, PyErr_NoMemory());
-    char *y_buffer = buffer ? buffer + net->rows * net->sizes[0] * item : NULL;
+    size_t key_bytes = data.keys ? sizeof(uint64_t) : 0;
+    /* The gathered batch: keys, y, then X, each aligned for its type. */
+    char *buffer = data.order ? PyMem_RawMalloc(n * (key_bytes + y_row + net->sizes[0] * item))
+                              : NULL;
+    if (data.order && !buffer) return finish(&arrays, PyErr_NoMemory());
+    char *y_buffer = buffer ? buffer + n * key_bytes : NULL;
+    char *X_buffer = buffer ? y_buffer + n * y_row : NULL;
     double sums[2] = {0.0, 0.0};
     PyThreadState *released = net->tanh ? NULL : PyEval_SaveThread(); /* np.tanh needs the GIL */
-    int failed = NET_CALL(net, net_epoch, data[0], data[1], order, n_batches, data[2], data[3],
-                          (void *)buffer, y_buffer, sums) < 0;
+    int failed = NET_CALL(net, net_epoch, &data, (void *)X_buffer, y_buffer, (void *)buffer,
+                          sums) < 0;
     if (released) PyEval_RestoreThread(released);
     PyMem_RawFree(buffer);
     return finish(&arrays, failed ? NULL : Py_BuildValue("(dd)", sums[0], sums[1]));
@@ -350,7 +424,7 @@ static PyObject *step_epoch(StepObject *self, PyObject *const *args, Py_ssize_t 
 
 static PyMethodDef step_methods[] = {
     {"run", (PyCFunction)(void (*)(void))step_run, METH_FASTCALL, step_run_doc},
-    {"forward", (PyCFunction)step_forward, METH_O, step_forward_doc},
+    {"forward", (PyCFunction)(void (*)(void))step_forward, METH_FASTCALL, step_forward_doc},
     {"backward", (PyCFunction)(void (*)(void))step_backward, METH_FASTCALL, step_backward_doc},
     {"epoch", (PyCFunction)(void (*)(void))step_epoch, METH_FASTCALL, step_epoch_doc},
     {NULL, NULL, 0, NULL},

@@ -25,14 +25,34 @@ static int NAME(smooth_forward, SUFFIX)(const Net *net, int layer, Py_ssize_t co
     return 0;
 }
 
+/* Layer i's input to the next product: X for i = 0, else hidden layer i's output, after
+ * dropout if it has dropout. */
+static const T *NAME(layer_input, SUFFIX)(const Net *net, int i, const T *X)
+{
+    return i == 0 ? X : net->masks[i] ? net->dropped[i] : net->acts[i];
+}
+
+/* a (count,) <- a * mask, or out <- a * mask (np.multiply). */
+static void NAME(times_mask, SUFFIX)(const T *a, const T *mask, T *out, Py_ssize_t count)
+{
+    for (Py_ssize_t j = 0; j < count; j++) out[j] = a[j] * mask[j];
+}
+
 /* The forward pass of X (rows, sizes[0]): acts[i + 1] <- f_i(a_i @ W_i + b_i), the output
- * layer linear. Returns -1 if np.tanh failed. */
-static int NAME(net_forward, SUFFIX)(const Net *net, const T *X)
+ * layer linear; with dropout, each hidden layer's mask drawn for the rows' keys (rows,) and
+ * its salt (salts, one per hidden layer) and applied into dropped. Returns -1 if np.tanh
+ * failed. */
+static int NAME(net_forward, SUFFIX)(const Net *net, const T *X, const uint64_t *keys,
+                                     const uint64_t *salts)
 {
     T *params = net->params;
+    for (int i = 1; i < net->n_layers && net->dropout; i++)
+        if (net->masks[i])
+            CALL(dropout_mask, net->masks[i], keys, net->rows, net->sizes[i], salts[i - 1],
+                 net->thresholds[i], (T)net->keep_scales[i]);
     for (int i = 0; i < net->n_layers; i++) {
         Py_ssize_t fan_in = net->sizes[i], k = net->sizes[i + 1];
-        const T *a = i == 0 ? X : net->acts[i];
+        const T *a = CALL(layer_input, net, i, X);
         T *z = net->acts[i + 1];
         Operand in = {(void *)a, fan_in, 1}, w = {params + net->weights[i], k, 1}, out = {z, k, 1};
         CALL(matmul, &in, &w, &out, net->rows, fan_in, k);
@@ -40,6 +60,8 @@ static int NAME(net_forward, SUFFIX)(const Net *net, const T *X)
         CALL(bias_activation, z, params + net->biases[i], net->rows, k, kind, net->slopes[i]);
         int smooth = kind == SIGMOID || kind == TANH;
         if (smooth && CALL(smooth_forward, net, i + 1, net->rows * k, kind) < 0) return -1;
+        if (hidden && net->masks[i + 1])
+            CALL(times_mask, z, net->masks[i + 1], net->dropped[i + 1], net->rows * k);
     }
     return 0;
 }
@@ -120,8 +142,9 @@ static void NAME(net_backward, SUFFIX)(const Net *net, const T *X, double lr, do
             Operand d = {delta, k, 1}, wt = {(T *)net->params + net->weights[i], 1, k};
             Operand out = {previous, fan_in, 1};
             CALL(matmul, &d, &wt, &out, n, k, fan_in);
+            if (net->masks[i]) CALL(times_mask, previous, net->masks[i], previous, n * fan_in);
         }
-        CALL(weight_gradient, net, i, i == 0 ? X : net->acts[i], delta, lr, l2);
+        CALL(weight_gradient, net, i, CALL(layer_input, net, i, X), delta, lr, l2);
         if (net->layerwise && net->optimizer != PLAIN_SGD)
             CALL(net_update_part, net, net->weights[i], net->weights[i] + fan_in * k, lr, lr_t,
                  CALL(weight_shrink, net, lr));
@@ -142,34 +165,39 @@ static void NAME(net_update, SUFFIX)(const Net *net, double lr, double lr_t)
 }
 
 /* Every full batch of an epoch (Step.epoch): batch b is rows [b * rows, (b + 1) * rows) of X
- * and y, or those rows of `order` gathered into the buffers, stepped at rate lrs[b] (Adam:
- * lr_ts[b]) as Trainer.step steps it; sums[0] and sums[1] gain each batch's loss and metric
- * times its rows, as Trainer.epoch adds them. Returns -1 if np.tanh failed. */
-static int NAME(net_epoch, SUFFIX)(const Net *net, const T *X, const void *y,
-                                   const Py_ssize_t *order, Py_ssize_t n_batches,
-                                   const double *lrs, const double *lr_ts, T *X_buffer,
-                                   char *y_buffer, double sums[2])
+ * and y (and of the dropout keys), or those rows of `order` gathered into the buffers,
+ * stepped at rate lrs[b] (Adam: lr_ts[b]) with the dropout salts of row b of salts
+ * (n_batches, n_layers - 1) as Trainer.step steps it; sums[0] and sums[1] gain each batch's
+ * loss and metric times its rows, as Trainer.epoch adds them. Returns -1 if np.tanh failed. */
+static int NAME(net_epoch, SUFFIX)(const Net *net, const Batches *data, T *X_buffer,
+                                   char *y_buffer, uint64_t *key_buffer, double sums[2])
 {
     Py_ssize_t n = net->rows, n_0 = net->sizes[0], k = net->sizes[net->n_layers];
     int classes = net->loss == SOFTMAX_CROSS_ENTROPY;
     size_t y_row = classes ? sizeof(Py_ssize_t) : (size_t)k * sizeof(T);
-    for (Py_ssize_t b = 0; b < n_batches; b++) {
+    const T *X = data->X;
+    const Py_ssize_t *order = data->order;
+    for (Py_ssize_t b = 0; b < data->n_batches; b++) {
         const T *X_batch = X + b * n * n_0;
-        const char *y_batch = (const char *)y + b * n * y_row;
+        const char *y_batch = (const char *)data->y + b * n * y_row;
+        const uint64_t *keys = data->keys ? data->keys + b * n : NULL;
         if (order) { /* np.take(data, batch, axis=0, out=buffer): the same rows, copied */
             for (Py_ssize_t r = 0; r < n; r++) {
                 Py_ssize_t row = order[b * n + r];
                 memcpy(X_buffer + r * n_0, X + row * n_0, (size_t)n_0 * sizeof(T));
-                memcpy(y_buffer + r * y_row, (const char *)y + row * y_row, y_row);
+                memcpy(y_buffer + r * y_row, (const char *)data->y + row * y_row, y_row);
+                if (keys) key_buffer[r] = data->keys[row];
             }
             X_batch = X_buffer;
             y_batch = y_buffer;
+            keys = keys ? key_buffer : NULL;
         }
-        if (CALL(net_forward, net, X_batch) < 0) return -1;
+        const uint64_t *salts = data->salts ? data->salts + b * (net->n_layers - 1) : NULL;
+        if (CALL(net_forward, net, X_batch, keys, salts) < 0) return -1;
         Py_ssize_t correct = 0;
         double loss = CALL(net_loss, net, y_batch, &correct);
-        CALL(net_backward, net, X_batch, lrs[b], lr_ts[b], (double)n);
-        CALL(net_update, net, lrs[b], lr_ts[b]);
+        CALL(net_backward, net, X_batch, data->lrs[b], data->lr_ts[b], (double)n);
+        CALL(net_update, net, data->lrs[b], data->lr_ts[b]);
         double metric = classes ? (double)correct / (double)n : 2.0 * loss / (double)k;
         sums[0] += loss * (double)n;
         sums[1] += metric * (double)n;

@@ -80,6 +80,14 @@ class Dropout:
             masks.append(mask)
         return masks
 
+    def salts(self, first_step: int, n_steps: int) -> np.ndarray:
+        """The salt of every hidden layer (n_steps, n_layers) uint64 for the steps from
+        ``first_step`` on: the words :meth:`masks` mixes with the row keys."""
+        layers = range(len(self.rates))
+        steps = range(first_step, first_step + n_steps)
+        words = [_salt(self.seed, step, layer) for step in steps for layer in layers]
+        return np.array(words, dtype=_U64).reshape(n_steps, len(self.rates))
+
 
 def _salt(seed: int, step: int, layer: int) -> int:
     """A word per (seed, step, layer): the masks' second input beside the row key (Python

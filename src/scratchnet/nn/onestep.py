@@ -12,15 +12,16 @@ the same arguments), so its step is bitwise the NumPy path's (:meth:`Trainer.ste
 stays its reference.
 
 One predicate, :func:`fits`, decides. The compiled step covers networks of at most
-``kernels.STEP_MAX_LAYERS`` layers without batch normalization, dropout or custom activations
+``kernels.STEP_MAX_LAYERS`` layers without batch normalization or custom activations
 (identity, relu, leaky_relu, sigmoid and tanh hidden layers), float32 or float64, dense input,
-SGD (with or without (Nesterov) momentum) or Adam, L2 and weight decay. Softmax cross-entropy
-and squared error without sample weights run in one call; any other objective, or sample
-weights, run as the forward pass in C, the objective's own ``step`` in Python, then the
-backward pass and update in C. Anything else takes the NumPy path, as does everything under
+SGD (with or without (Nesterov) momentum) or Adam, L2, weight decay and dropout (the masks
+drawn in C by the loop :meth:`Dropout.masks` calls, from the same keys and salts). Softmax
+cross-entropy and squared error without sample weights run in one call; any other objective,
+or sample weights, run as the forward pass in C, the objective's own ``step`` in Python, then
+the backward pass and update in C. Anything else takes the NumPy path, as does everything under
 :func:`numpy_path` or with ``SCRATCHNET_ONESTEP=0`` in the environment.
 
-An epoch without sample weights, dropout or augmentation takes every full batch in one call
+An epoch without sample weights or augmentation takes every full batch in one call
 (:meth:`CompiledSteps.run_epoch`, ``Step.epoch``): the rows gathered in C, the learning rates
 computed up front, the loss and metric summed as :meth:`Trainer.epoch` sums them; only the last,
 partial batch goes through :meth:`CompiledSteps.run`.
@@ -63,10 +64,10 @@ def numpy_path() -> Iterator[None]:
 def fits(trainer, X_batch) -> bool:
     """True if the compiled step can take ``trainer``'s step on ``X_batch``: the one predicate.
 
-    The compiled loops and NumPy's BLAS in use, no dropout; the batch a C-contiguous 2-D
-    ndarray of the network's dtype; and :func:`_trainer_fits`: a plain :class:`MLP` (no batch
+    The compiled loops and NumPy's BLAS in use; the batch a C-contiguous 2-D ndarray of the
+    network's dtype; and :func:`_trainer_fits`: a plain :class:`MLP` (no batch
     normalization) of at most ``kernels.STEP_MAX_LAYERS`` layers with built-in activations,
-    an :class:`SGD` or :class:`Adam` optimizer.
+    an :class:`SGD` or :class:`Adam` optimizer, dropout (if any) with a rate per hidden layer.
     """
     return _batch_fits(trainer, X_batch) and _trainer_fits(trainer)
 
@@ -79,7 +80,6 @@ def _batch_fits(trainer, X_batch) -> bool:
         and X_batch.dtype == trainer.network.dtype
         and X_batch.ndim == 2
         and X_batch.flags.c_contiguous
-        and trainer.dropout is None
         and kernels.step_compiled()
     )
 
@@ -94,6 +94,7 @@ def _trainer_fits(trainer) -> bool:
         and network.dtype.char in "fd"
         and type(trainer.optimizer) in (SGD, Adam)
         and all(kernels.compiled_kind(act) for act in network.hidden_activations)
+        and (trainer.dropout is None or len(trainer.dropout.rates) == network.n_layers - 1)
     )
 
 
@@ -116,9 +117,11 @@ class CompiledSteps:
         """How many compiled steps this trainer has (one per batch size)."""
         return sum(entry[1] is not None for entry in self._steps.values())
 
-    def run(self, trainer, X_batch, y_batch, w_batch) -> tuple[float, float] | None:
-        """``trainer``'s step on the batch as :meth:`Trainer.step` takes it: the batch loss and
-        metric; or None, having done nothing, where :func:`fits` does not hold."""
+    def run(self, trainer, X_batch, y_batch, w_batch, keys=None) -> tuple[float, float] | None:
+        """``trainer``'s step on the batch as :meth:`Trainer.step` takes it (``keys``: the
+        rows' dropout keys, computed here if dropout needs them and they are not given): the
+        batch loss and metric; or None, having done nothing, where :func:`fits` does not
+        hold."""
         if not _batch_fits(trainer, X_batch):
             return None
         step, output = self._get(trainer, X_batch.shape[0])
@@ -128,8 +131,10 @@ class CompiledSteps:
         single = w_batch is None and loss_code is not None and _target_fits(trainer, y_batch)
         if single and not _labels_fit(trainer, y_batch):
             return None  # the NumPy path raises before the optimizer begins a step
+        keys, salts = _dropout_inputs(trainer, X_batch, keys, 1)
+        salts = None if salts is None else salts[0]
         if not single:
-            step.forward(X_batch)
+            step.forward(X_batch, keys, salts)
             loss, metric, grad = objective.step(output, y_batch, w_batch)
             if grad is not output:
                 np.copyto(output, grad)
@@ -137,7 +142,7 @@ class CompiledSteps:
         optimizer.begin_step(lr)
         lr_t = getattr(optimizer, "_lr_t", 0.0)
         if single:
-            loss, count = step.run(X_batch, y_batch, lr, lr_t)
+            loss, count = step.run(X_batch, y_batch, lr, lr_t, keys, salts)
             metric = count / output.shape[0] if loss_code == 0 else 2.0 * loss / output.shape[1]
         else:
             norm = output.shape[0] if w_batch is None else float(w_batch.sum(dtype=np.float64))
@@ -145,10 +150,11 @@ class CompiledSteps:
         trainer.steps_done += 1
         return loss, metric
 
-    def run_epoch(self, trainer, X, y: np.ndarray, order) -> tuple[int, float, float]:
-        """Every full batch of ``trainer``'s epoch over ``X``, ``y`` in one compiled call, in
-        the order ``order`` (n,) or the rows' own (None), as :meth:`run` would take them one
-        by one: the rows done and the sums of the batches' loss and metric times their rows
+    def run_epoch(self, trainer, X, y: np.ndarray, order, keys=None) -> tuple[int, float, float]:
+        """Every full batch of ``trainer``'s epoch over ``X``, ``y`` (and the rows' dropout
+        ``keys``, computed here if needed and not given) in one compiled call, in the order
+        ``order`` (n,) or the rows' own (None), as :meth:`run` would take them one by one:
+        the rows done and the sums of the batches' loss and metric times their rows
         (what :meth:`Trainer.epoch` adds up). ``(0, 0.0, 0.0)``, having done nothing, where
         :func:`fits` or the one-call loss does not hold for the whole data."""
         n_batches = X.shape[0] // trainer.batch_size
@@ -159,8 +165,9 @@ class CompiledSteps:
         step, _ = self._get(trainer, trainer.batch_size)
         if step is None:
             return 0, 0.0, 0.0
+        keys, salts = _dropout_inputs(trainer, X, keys, n_batches)
         lrs, lr_ts = _rates(trainer, n_batches)
-        loss_sum, metric_sum = step.epoch(X, y, order, lrs, lr_ts)
+        loss_sum, metric_sum = step.epoch(X, y, order, lrs, lr_ts, keys, salts)
         trainer.steps_done += n_batches
         return n_batches * trainer.batch_size, loss_sum, metric_sum
 
@@ -196,6 +203,16 @@ def _labels_fit(trainer, y: np.ndarray) -> bool:
     return 0 <= y.min() and y.max() < trainer.network.layer_sizes[-1]
 
 
+def _dropout_inputs(trainer, X, keys, n_steps: int) -> tuple:
+    """The rows' dropout keys (n,) and the salts (n_steps, n_hidden) of the trainer's next
+    ``n_steps`` steps, both uint64; (None, None) without dropout."""
+    dropout = trainer.dropout
+    if dropout is None:
+        return None, None
+    keys = dropout.row_keys(X) if keys is None else np.ascontiguousarray(keys, np.uint64)
+    return keys, dropout.salts(trainer.steps_done, n_steps)
+
+
 def _rates(trainer, n_batches: int) -> tuple[np.ndarray, np.ndarray]:
     """The learning rate (n_batches,) of each of the next steps, and Adam's bias-corrected
     one (else zeros), each step begun on the optimizer as :meth:`CompiledSteps.run` does."""
@@ -227,6 +244,8 @@ def _key(trainer) -> tuple:
         *[settings.get(name) for name in _SETTINGS],
         *[id(settings.get(name)) for name in _STATE],
         *map(id, network.hidden_activations),
+        id(trainer.dropout),
+        None if trainer.dropout is None else trainer.dropout.rates,
     )
 
 
@@ -266,5 +285,24 @@ def _build(trainer, rows: int) -> tuple[Any, np.ndarray]:
     layers = (tuple(network.layer_sizes), tuple(network.hidden_activations))
     code, *settings = _codes_and_settings(trainer)
     loss = _loss(trainer)
-    step = kernels.make_step(arrays, layers, (code, 0 if loss is None else loss), tuple(settings))
+    codes = (code, 0 if loss is None else loss)
+    step = kernels.make_step(arrays, layers, codes, tuple(settings), _dropout(trainer, rows))
     return step, outputs[-1]
+
+
+def _dropout(trainer, rows: int) -> tuple | None:
+    """The compiled step's dropout: per hidden layer, a mask and a dropped-output buffer
+    (rows, size) (None for a rate of 0), the threshold and the scale of a kept unit; or
+    None without dropout."""
+    dropout, network = trainer.dropout, trainer.network
+    if dropout is None:
+        return None
+    sizes, rates = network.layer_sizes[1:-1], dropout.rates
+
+    def buffer(size: int, rate: float):
+        return np.empty((rows, size), network.dtype) if rate else None
+
+    masks = tuple(map(buffer, sizes, rates))
+    dropped = tuple(map(buffer, sizes, rates))
+    scales = tuple(1.0 / (1.0 - rate) for rate in rates)
+    return masks, dropped, dropout.thresholds, scales
