@@ -73,9 +73,10 @@ def batches(sizes, objective, dtype, rows, steps, seed=1):
 
 
 def state(trainer):
-    """Everything a step changes: parameters, gradients and the optimizer's state."""
+    """Everything a step changes: parameters (batch normalization's scales included), the
+    running statistics and the optimizer's state."""
     opt = trainer.optimizer
-    arrays = [trainer.network.params]
+    arrays = [trainer.network.params, trainer.network.running]
     arrays += [opt.m, opt.v] if hasattr(opt, "m") else [opt.velocity]
     return [a.copy() for a in arrays if a is not None]
 
@@ -213,7 +214,10 @@ def test_what_the_compiled_step_does_not_cover_takes_the_numpy_path():
     rates_short = make_trainer([6, 8, 5, 3])  # a rate for the first hidden layer only
     rates_short.dropout = Dropout([0.5], seed=0)
     assert _takes_numpy_path(rates_short, X, y)
-    assert _takes_numpy_path(make_trainer(sizes, batch_norm=(True,)), X, y)
+    one_row = make_trainer(sizes, batch_norm=(True,))
+    with pytest.raises(ValueError, match="at least 2 rows"):  # the NumPy path's own error
+        one_row.step(X[:1], y[:1])
+    assert one_row._compiled.built == 0
     custom = activations.register("cube_test", lambda z: z**3, lambda a: 3 * np.cbrt(a) ** 2)
     try:
         assert _takes_numpy_path(make_trainer(sizes, custom), X, y)
@@ -268,6 +272,43 @@ def test_dropout_with_any_objective_and_sample_weights(objective, weighted):
 
     def make():
         return make_trainer(sizes, "tanh", np.float64, "adam", 1e-3, objective)
+
+    assert_same(*train_both(with_dropout(make, (0.25, 0.5)), data, weights))
+
+
+@compiled_only
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("normalized", [(True, True), (False, True), (True, False)])
+def test_steps_with_batch_normalization_are_bitwise_the_numpy_path(
+    optimizer, activation, dtype, normalized, updates
+):
+    sizes = [7, 12, 9, 3]
+    data = batches(sizes, "softmax", dtype, 16, 4)
+
+    def make():
+        return make_trainer(sizes, activation, dtype, optimizer, 1e-2, batch_norm=normalized)
+
+    compiled, reference = train_both(make, data)
+    assert_same(compiled, reference)
+    running = make().network.running
+    assert not np.array_equal(compiled[1][1], running)  # the running statistics moved
+
+
+@compiled_only
+@pytest.mark.parametrize("objective", ["softmax", "logistic"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_batch_normalization_with_dropout_objectives_and_sample_weights(objective, weighted):
+    sizes = [5, 8, 6, 2]
+    data = batches(sizes, objective, np.float64, 11, 3)
+    weights = [np.random.default_rng(i).random(11) for i in range(3)] if weighted else None
+
+    def make():
+        trainer = make_trainer(sizes, "relu", np.float64, "adamw", 1e-3, objective,
+                               batch_norm=(True, True))  # fmt: skip
+        trainer.batch_norm_momentum = 0.8
+        return trainer
 
     assert_same(*train_both(with_dropout(make, (0.25, 0.5)), data, weights))
 
@@ -405,6 +446,25 @@ def test_an_epoch_with_dropout_in_one_call_is_bitwise_its_steps(
 
     make = with_dropout(make, rates, seed=11)
     (compiled, reference), step_calls = epochs_both(make, X, y, shuffle=shuffle, keys=keys)
+    assert_same(compiled, reference)
+    assert step_calls == 3  # one step per epoch, the last 7 rows'; the full batches in one call
+
+
+@compiled_only
+@pytest.mark.parametrize("optimizer", ["nesterov", "adam"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rates", [None, (0.2, 0.4)], ids=["no dropout", "dropout"])
+def test_an_epoch_with_batch_normalization_in_one_call_is_bitwise_its_steps(
+    optimizer, dtype, rates, updates
+):
+    sizes = [7, 12, 9, 3]
+    X, y = epoch_data(sizes, "softmax", dtype, 16 * 5 + 7)
+
+    def make():
+        return make_trainer(sizes, "relu", dtype, optimizer, 1e-2, batch_norm=(True, False))
+
+    make = make if rates is None else with_dropout(make, rates)
+    (compiled, reference), step_calls = epochs_both(make, X, y)
     assert_same(compiled, reference)
     assert step_calls == 3  # one step per epoch, the last 7 rows'; the full batches in one call
 

@@ -78,6 +78,16 @@ typedef struct {
     uint64_t thresholds[MAX_LAYERS + 1];
     double keep_scales[MAX_LAYERS + 1];
     int dropout;
+    /* Batch normalization of hidden layer i where zhats[i] is not NULL (MLP.forward): its
+     * scale gamma at scales[i] in params and grads (after the biases), zhat (rows, sizes[i])
+     * and the batch's mean, var and inv_std (sizes[i],); the batch's moments and the running
+     * ones (n_moments,), as MLP.running lays them out; epsilon, and the running average's
+     * momentum (Trainer.batch_norm_momentum). normalizes: any layer has it. */
+    Py_ssize_t scales[MAX_LAYERS + 1], n_moments;
+    void *zhats[MAX_LAYERS + 1], *means[MAX_LAYERS + 1], *vars[MAX_LAYERS + 1];
+    void *inv_stds[MAX_LAYERS + 1], *moments, *running;
+    double bn_epsilon, bn_momentum;
+    int normalizes;
     double momentum, beta_1, beta_2, epsilon, weight_decay, alpha, exp_floor;
     /* Nonzero: momentum and Adam step each weight matrix as soon as its gradient is written,
      * in the backward pass (Trainer.layerwise); else all weights in one update after it. */

@@ -159,24 +159,77 @@ static int read_dropout(Net *net, PyObject *obj)
     return !PyErr_Occurred();
 }
 
+/* Batch normalization's layout, before the arrays are read: None, or (stats, running, moments,
+ * epsilon, momentum) with stats an entry per hidden layer, None or (zhat, mean, var, inv_std).
+ * The scales follow the biases in params, layer by layer. */
+static int read_norm_layout(Net *net, PyObject *obj)
+{
+    int L = net->n_layers;
+    net->normalizes = 0;
+    for (int i = 0; i <= MAX_LAYERS; i++) net->zhats[i] = NULL;
+    if (obj == Py_None) return 1;
+    PyObject *stats = PyTuple_Check(obj) && PyTuple_Size(obj) == 5 ? PyTuple_GET_ITEM(obj, 0)
+                                                                     : NULL;
+    if (!stats || !PyTuple_Check(stats) || PyTuple_Size(stats) != L - 1) {
+        PyErr_SetString(PyExc_ValueError, "make_step: batch_norm is None or 5 items, the "
+                                          "first a tuple of L - 1");
+        return 0;
+    }
+    Py_ssize_t moments = 0;
+    for (int i = 1; i < L; i++) {
+        if (PyTuple_GET_ITEM(stats, i - 1) == Py_None) continue;
+        net->scales[i] = net->n_params;
+        net->n_params += net->sizes[i];
+        moments += 2 * net->sizes[i];
+        net->normalizes = 1;
+    }
+    net->n_moments = moments;
+    net->bn_epsilon = PyFloat_AsDouble(PyTuple_GET_ITEM(obj, 3));
+    net->bn_momentum = PyFloat_AsDouble(PyTuple_GET_ITEM(obj, 4));
+    return !PyErr_Occurred();
+}
+
+/* Batch normalization's arrays (see read_norm_layout), after the layout. */
+static int read_norm_arrays(Net *net, PyObject *obj)
+{
+    if (!net->normalizes) return 1;
+    PyObject *stats = PyTuple_GET_ITEM(obj, 0);
+    if (!(net->running = array_data(net, PyTuple_GET_ITEM(obj, 1), net->n_moments, "running")) ||
+        !(net->moments = array_data(net, PyTuple_GET_ITEM(obj, 2), net->n_moments, "moments")))
+        return 0;
+    for (int i = 1; i < net->n_layers; i++) {
+        PyObject *layer = PyTuple_GET_ITEM(stats, i - 1);
+        if (layer == Py_None) continue;
+        Py_ssize_t k = net->sizes[i];
+        void **vectors[3] = {&net->means[i], &net->vars[i], &net->inv_stds[i]};
+        if (!PyTuple_Check(layer) || PyTuple_Size(layer) != 4 ||
+            !(net->zhats[i] = array_data(net, PyTuple_GET_ITEM(layer, 0), net->rows * k, "zhat")))
+            return 0;
+        for (int j = 0; j < 3; j++)
+            if (!(*vectors[j] = array_data(net, PyTuple_GET_ITEM(layer, j + 1), k, "statistics")))
+                return 0;
+    }
+    return 1;
+}
+
 static PyTypeObject StepType;
 
 PyDoc_STRVAR(make_step_doc,
              "make_step(params, grads, state1, state2, outputs, deltas, sizes, kinds, slopes,\n"
-             "          optimizer, loss, settings, tanh, dropout) -> Step\n\n"
+             "          optimizer, loss, settings, tanh, dropout, batch_norm) -> Step\n\n"
              "The compiled training step of a plain network over its arrays, for batches of\n"
              "outputs[0].shape[0] rows (see scratchnet.nn.onestep).");
 
 static PyObject *make_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!check_args(nargs, 14, "make_step")) return NULL;
+    if (!check_args(nargs, 15, "make_step")) return NULL;
     StepObject *step = PyObject_New(StepObject, &StepType);
     if (!step) return NULL;
-    step->arrays = PyTuple_New(8);
+    step->arrays = PyTuple_New(9);
     for (int i = 0; i < 6 && step->arrays; i++)
         PyTuple_SET_ITEM(step->arrays, i, Py_NewRef(args[i]));
-    if (step->arrays) PyTuple_SET_ITEM(step->arrays, 6, Py_NewRef(args[12]));
-    if (step->arrays) PyTuple_SET_ITEM(step->arrays, 7, Py_NewRef(args[13]));
+    for (int i = 12; i < 15 && step->arrays; i++)
+        PyTuple_SET_ITEM(step->arrays, i - 6, Py_NewRef(args[i]));
     Net *net = &step->net;
     Py_buffer view;
     if (!step->arrays || PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT) < 0) goto fail;
@@ -192,8 +245,9 @@ static PyObject *make_step(PyObject *self, PyObject *const *args, Py_ssize_t nar
     }
     net->rows = view.ndim == 2 ? view.shape[0] : 0;
     PyBuffer_Release(&view);
-    if (!read_layers(net, args[6], args[7], args[8]) || !read_arrays(net, args) ||
-        !read_settings(net, args) || !read_dropout(net, args[13]))
+    if (!read_layers(net, args[6], args[7], args[8]) || !read_norm_layout(net, args[14]) ||
+        !read_arrays(net, args) || !read_settings(net, args) || !read_dropout(net, args[13]) ||
+        !read_norm_arrays(net, args[14]))
         goto fail;
     int t = net->type == 'd';
     if (!blas_gemm[t] || !blas_gemv[t] || !blas_dot[t]) {
@@ -295,53 +349,72 @@ static PyObject *step_run(StepObject *self, PyObject *const *args, Py_ssize_t na
         return finish(&arrays, NULL);
     Py_ssize_t correct = 0;
     PyThreadState *released = net->tanh ? NULL : PyEval_SaveThread(); /* np.tanh needs the GIL */
-    int failed = NET_CALL(net, net_forward, X, dropout[0], dropout[1]) < 0;
+    int failed = NET_CALL(net, net_forward, X, NULL, dropout[0], dropout[1]) < 0;
     if (!failed) {
         loss = NET_CALL(net, net_loss, y, &correct);
-        NET_CALL(net, net_backward, X, lr, lr_t, (double)net->rows);
+        NET_CALL(net, net_backward, X, NULL, lr, lr_t, (double)net->rows);
         NET_CALL(net, net_update, lr, lr_t);
     }
     if (released) PyEval_RestoreThread(released);
     return finish(&arrays, failed ? NULL : Py_BuildValue("(dn)", loss, correct));
 }
 
+/* The rows' shares (rows,) of batch normalization's statistics, or None (NULL): equal ones.
+ * 0 with an exception set if obj is neither. */
+static int shares_data(const Net *net, Arrays *arrays, PyObject *obj, const void **shares)
+{
+    *shares = NULL;
+    if (obj == Py_None) return 1;
+    Py_buffer *view = get_array(arrays, obj, 1, 0, "shares");
+    if (!view) return 0;
+    if (element_type(view) != net->type || view->shape[0] != net->rows) {
+        PyErr_SetString(PyExc_ValueError, "shares must be (rows,) of the network's dtype");
+        return 0;
+    }
+    *shares = view->buf;
+    return 1;
+}
+
 PyDoc_STRVAR(step_forward_doc,
-             "forward(X, keys, salts)\n\n"
-             "The forward pass of X (rows, n_0): the output in outputs[-1] (keys, salts: as\n"
-             "run takes them).");
+             "forward(X, shares, keys, salts)\n\n"
+             "The training forward pass of X (rows, n_0): the output in outputs[-1]. shares:\n"
+             "the rows' shares (rows,) of batch normalization's statistics, or None for equal\n"
+             "ones; keys, salts: as run takes them.");
 
 static PyObject *step_forward(StepObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     Arrays arrays = {.count = 0};
     const Net *net = &self->net;
-    const void *X;
+    const void *X, *shares;
     const uint64_t *dropout[2];
-    if (!check_args(nargs, 3, "forward") || !(X = input_data(net, &arrays, args[0])) ||
-        !dropout_inputs(net, &arrays, args + 1, 1, net->rows, 1, dropout))
+    if (!check_args(nargs, 4, "forward") || !(X = input_data(net, &arrays, args[0])) ||
+        !shares_data(net, &arrays, args[1], &shares) ||
+        !dropout_inputs(net, &arrays, args + 2, 1, net->rows, 1, dropout))
         return finish(&arrays, NULL);
     PyThreadState *released = net->tanh ? NULL : PyEval_SaveThread(); /* np.tanh needs the GIL */
-    int failed = NET_CALL(net, net_forward, X, dropout[0], dropout[1]) < 0;
+    int failed = NET_CALL(net, net_forward, X, shares, dropout[0], dropout[1]) < 0;
     if (released) PyEval_RestoreThread(released);
     return finish(&arrays, failed ? NULL : Py_NewRef(Py_None));
 }
 
 PyDoc_STRVAR(step_backward_doc,
-             "backward(X, lr, lr_t, normalizer)\n\n"
-             "After forward(X) and the loss gradient written into outputs[-1]: backward and\n"
-             "the update (see run); the L2 penalty is alpha / normalizer.");
+             "backward(X, shares, lr, lr_t, normalizer)\n\n"
+             "After forward(X, shares, ...) and the loss gradient written into outputs[-1]:\n"
+             "backward and the update (see run); the L2 penalty is alpha / normalizer.");
 
 static PyObject *step_backward(StepObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     Arrays arrays = {.count = 0};
     const Net *net = &self->net;
-    if (!check_args(nargs, 4, "backward")) return NULL;
-    double lr = PyFloat_AsDouble(args[1]), lr_t = PyFloat_AsDouble(args[2]);
-    double normalizer = PyFloat_AsDouble(args[3]);
-    const void *X;
-    if (PyErr_Occurred() || !(X = input_data(net, &arrays, args[0])))
+    if (!check_args(nargs, 5, "backward")) return NULL;
+    double lr = PyFloat_AsDouble(args[2]), lr_t = PyFloat_AsDouble(args[3]);
+    double normalizer = PyFloat_AsDouble(args[4]);
+    const void *X, *shares;
+    if (PyErr_Occurred() || !(X = input_data(net, &arrays, args[0])) ||
+        !shares_data(net, &arrays, args[1], &shares))
         return finish(&arrays, NULL);
     Py_BEGIN_ALLOW_THREADS
-    NET_CALL(net, net_backward, X, lr, lr_t, normalizer);
+    NET_CALL(net, net_backward, X, shares, lr, lr_t, normalizer);
     NET_CALL(net, net_update, lr, lr_t);
     Py_END_ALLOW_THREADS
     return finish(&arrays, Py_NewRef(Py_None));

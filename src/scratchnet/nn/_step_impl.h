@@ -38,12 +38,22 @@ static void NAME(times_mask, SUFFIX)(const T *a, const T *mask, T *out, Py_ssize
     for (Py_ssize_t j = 0; j < count; j++) out[j] = a[j] * mask[j];
 }
 
-/* The forward pass of X (rows, sizes[0]): acts[i + 1] <- f_i(a_i @ W_i + b_i), the output
- * layer linear; with dropout, each hidden layer's mask drawn for the rows' keys (rows,) and
- * its salt (salts, one per hidden layer) and applied into dropped. Returns -1 if np.tanh
- * failed. */
-static int NAME(net_forward, SUFFIX)(const Net *net, const T *X, const uint64_t *keys,
-                                     const uint64_t *salts)
+/* The running statistics <- momentum running + (1 - momentum) batch (batchnorm.update_running). */
+static void NAME(update_running, SUFFIX)(const Net *net)
+{
+    T *running = net->running, momentum = (T)net->bn_momentum;
+    const T *batch = net->moments, rest = (T)(1.0 - net->bn_momentum);
+    for (Py_ssize_t j = 0; j < net->n_moments; j++) running[j] = running[j] * momentum;
+    for (Py_ssize_t j = 0; j < net->n_moments; j++) running[j] = running[j] + rest * batch[j];
+}
+
+/* The training forward pass of X (rows, sizes[0]): acts[i + 1] <- f_i(a_i @ W_i + b_i), the
+ * output layer linear; a batch-normalized layer's product normalized before its bias (rows'
+ * shares of the statistics, or NULL for equal ones) and the running statistics updated after
+ * the pass; with dropout, each hidden layer's mask drawn for the rows' keys (rows,) and its
+ * salt (salts, one per hidden layer) and applied into dropped. Returns -1 if np.tanh failed. */
+static int NAME(net_forward, SUFFIX)(const Net *net, const T *X, const T *shares,
+                                     const uint64_t *keys, const uint64_t *salts)
 {
     T *params = net->params;
     for (int i = 1; i < net->n_layers && net->dropout; i++)
@@ -57,12 +67,17 @@ static int NAME(net_forward, SUFFIX)(const Net *net, const T *X, const uint64_t 
         Operand in = {(void *)a, fan_in, 1}, w = {params + net->weights[i], k, 1}, out = {z, k, 1};
         CALL(matmul, &in, &w, &out, net->rows, fan_in, k);
         int hidden = i < net->n_layers - 1, kind = hidden ? net->kinds[i] : IDENTITY;
+        if (hidden && net->zhats[i + 1])
+            CALL(batchnorm_forward, z, params + net->scales[i + 1], shares, (T)net->bn_epsilon,
+                 net->zhats[i + 1], net->means[i + 1], net->vars[i + 1], net->inv_stds[i + 1],
+                 net->rows, k);
         CALL(bias_activation, z, params + net->biases[i], net->rows, k, kind, net->slopes[i]);
         int smooth = kind == SIGMOID || kind == TANH;
         if (smooth && CALL(smooth_forward, net, i + 1, net->rows * k, kind) < 0) return -1;
         if (hidden && net->masks[i + 1])
             CALL(times_mask, z, net->masks[i + 1], net->dropped[i + 1], net->rows * k);
     }
+    if (net->normalizes) CALL(update_running, net);
     return 0;
 }
 
@@ -123,12 +138,13 @@ static double NAME(weight_shrink, SUFFIX)(const Net *net, double lr)
     return net->weight_decay != 0 ? 1.0 - lr * net->weight_decay : 1.0;
 }
 
-/* The backward pass from the loss gradient in the output buffer: every bias gradient, and
- * every weight gradient (or, for plain SGD, the weights' step; with net->layerwise, the
- * optimizer's step on each weight matrix as soon as its gradient is written, as
- * Trainer._backward_and_update takes it). `normalizer` is the n of the L2 penalty alpha / n. */
-static void NAME(net_backward, SUFFIX)(const Net *net, const T *X, double lr, double lr_t,
-                                       double normalizer)
+/* The backward pass from the loss gradient in the output buffer: every bias (and scale)
+ * gradient, and every weight gradient (or, for plain SGD, the weights' step; with
+ * net->layerwise, the optimizer's step on each weight matrix as soon as its gradient is
+ * written, as Trainer._backward_and_update takes it). `normalizer` is the n of the L2 penalty
+ * alpha / n; `shares` as net_forward took them. */
+static void NAME(net_backward, SUFFIX)(const Net *net, const T *X, const T *shares, double lr,
+                                       double lr_t, double normalizer)
 {
     int L = net->n_layers;
     Py_ssize_t n = net->rows;
@@ -151,6 +167,10 @@ static void NAME(net_backward, SUFFIX)(const Net *net, const T *X, double lr, do
         if (i == 0) break;
         CALL(activation_backward, net->acts[i], previous, grads + net->biases[i - 1], n, fan_in,
              net->kinds[i - 1], net->slopes[i - 1]);
+        if (net->zhats[i])
+            CALL(batchnorm_backward, previous, net->zhats[i], (T *)net->params + net->scales[i],
+                 net->inv_stds[i], shares, (T)(1.0 / (double)n), grads + net->biases[i - 1],
+                 grads + net->scales[i], n, fan_in);
         delta = previous;
     }
 }
@@ -193,10 +213,10 @@ static int NAME(net_epoch, SUFFIX)(const Net *net, const Batches *data, T *X_buf
             keys = keys ? key_buffer : NULL;
         }
         const uint64_t *salts = data->salts ? data->salts + b * (net->n_layers - 1) : NULL;
-        if (CALL(net_forward, net, X_batch, keys, salts) < 0) return -1;
+        if (CALL(net_forward, net, X_batch, NULL, keys, salts) < 0) return -1;
         Py_ssize_t correct = 0;
         double loss = CALL(net_loss, net, y_batch, &correct);
-        CALL(net_backward, net, X_batch, data->lrs[b], data->lr_ts[b], (double)n);
+        CALL(net_backward, net, X_batch, NULL, data->lrs[b], data->lr_ts[b], (double)n);
         CALL(net_update, net, data->lrs[b], data->lr_ts[b]);
         double metric = classes ? (double)correct / (double)n : 2.0 * loss / (double)k;
         sums[0] += loss * (double)n;

@@ -426,14 +426,20 @@ def step_compiled() -> bool:
 
 
 def make_step(
-    network_arrays: tuple, layers: tuple, codes: tuple[int, int], settings: tuple, dropout=None
+    network_arrays: tuple,
+    layers: tuple,
+    codes: tuple[int, int],
+    settings: tuple,
+    dropout=None,
+    batch_norm=None,
 ):
     """The compiled training step (``scratchnet.nn._kernels.Step``) over a network's arrays.
 
     ``network_arrays``: params, grads, the optimizer state (two arrays or None), the layers'
     outputs and the hidden layers' deltas (tuples of (rows, size) buffers); ``layers``: sizes,
-    activation codes and slopes; ``codes``: optimizer and loss; ``settings`` and ``dropout``:
-    see :mod:`scratchnet.nn.onestep`. Only call it when :func:`step_compiled` says so.
+    activation codes and slopes; ``codes``: optimizer and loss; ``settings``, ``dropout`` and
+    ``batch_norm``: see :mod:`scratchnet.nn.onestep`. Only call it when :func:`step_compiled`
+    says so.
     """
     sizes, activations = layers
     kinds = tuple(_kind(act) for act in activations)
@@ -441,7 +447,7 @@ def make_step(
     smooth = any(kind in (_KINDS["sigmoid"], _KINDS["tanh"]) for kind in kinds)
     tanh = np.tanh if smooth else None  # called by the step itself: no other tanh is NumPy's
     return _compiled.make_step(
-        *network_arrays, sizes, kinds, slopes, *codes, settings, tanh, dropout
+        *network_arrays, sizes, kinds, slopes, *codes, settings, tanh, dropout, batch_norm
     )
 
 

@@ -12,14 +12,16 @@ the same arguments), so its step is bitwise the NumPy path's (:meth:`Trainer.ste
 stays its reference.
 
 One predicate, :func:`fits`, decides. The compiled step covers networks of at most
-``kernels.STEP_MAX_LAYERS`` layers without batch normalization or custom activations
-(identity, relu, leaky_relu, sigmoid and tanh hidden layers), float32 or float64, dense input,
-SGD (with or without (Nesterov) momentum) or Adam, L2, weight decay and dropout (the masks
-drawn in C by the loop :meth:`Dropout.masks` calls, from the same keys and salts). Softmax
-cross-entropy and squared error without sample weights run in one call; any other objective,
-or sample weights, run as the forward pass in C, the objective's own ``step`` in Python, then
-the backward pass and update in C. Anything else takes the NumPy path, as does everything under
-:func:`numpy_path` or with ``SCRATCHNET_ONESTEP=0`` in the environment.
+``kernels.STEP_MAX_LAYERS`` layers without custom activations (identity, relu, leaky_relu,
+sigmoid and tanh hidden layers), float32 or float64, dense input, SGD (with or without
+(Nesterov) momentum) or Adam, L2, weight decay, dropout (the masks drawn in C by the loop
+:meth:`Dropout.masks` calls, from the same keys and salts) and batch normalization (the loops
+:mod:`~scratchnet.nn.batchnorm` calls; the running statistics updated after the forward
+pass). Softmax cross-entropy and squared error without sample weights run in one call; any
+other objective, or sample weights, run as the forward pass in C, the objective's own
+``step`` in Python, then the backward pass and update in C. Anything else takes the NumPy
+path, as does everything under :func:`numpy_path` or with ``SCRATCHNET_ONESTEP=0`` in the
+environment.
 
 An epoch without sample weights or augmentation takes every full batch in one call
 (:meth:`CompiledSteps.run_epoch`, ``Step.epoch``): the rows gathered in C, the learning rates
@@ -36,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from scratchnet.nn import kernels
+from scratchnet.nn import batchnorm, kernels
 from scratchnet.nn.activations import exp_floor
 from scratchnet.nn.network import MLP
 from scratchnet.nn.objectives import SoftmaxCrossEntropy, SquaredError
@@ -65,8 +67,8 @@ def fits(trainer, X_batch) -> bool:
     """True if the compiled step can take ``trainer``'s step on ``X_batch``: the one predicate.
 
     The compiled loops and NumPy's BLAS in use; the batch a C-contiguous 2-D ndarray of the
-    network's dtype; and :func:`_trainer_fits`: a plain :class:`MLP` (no batch
-    normalization) of at most ``kernels.STEP_MAX_LAYERS`` layers with built-in activations,
+    network's dtype (of at least 2 rows with batch normalization); and :func:`_trainer_fits`:
+    an :class:`MLP` of at most ``kernels.STEP_MAX_LAYERS`` layers with built-in activations,
     an :class:`SGD` or :class:`Adam` optimizer, dropout (if any) with a rate per hidden layer.
     """
     return _batch_fits(trainer, X_batch) and _trainer_fits(trainer)
@@ -80,6 +82,7 @@ def _batch_fits(trainer, X_batch) -> bool:
         and X_batch.dtype == trainer.network.dtype
         and X_batch.ndim == 2
         and X_batch.flags.c_contiguous
+        and (X_batch.shape[0] >= 2 or not trainer.network.normalizes)  # else the NumPy error
         and kernels.step_compiled()
     )
 
@@ -89,7 +92,6 @@ def _trainer_fits(trainer) -> bool:
     network = trainer.network
     return (
         type(network) is MLP
-        and not network.normalizes
         and network.n_layers <= kernels.STEP_MAX_LAYERS
         and network.dtype.char in "fd"
         and type(trainer.optimizer) in (SGD, Adam)
@@ -133,8 +135,9 @@ class CompiledSteps:
             return None  # the NumPy path raises before the optimizer begins a step
         keys, salts = _dropout_inputs(trainer, X_batch, keys, 1)
         salts = None if salts is None else salts[0]
+        shares = _shares(trainer, w_batch)
         if not single:
-            step.forward(X_batch, keys, salts)
+            step.forward(X_batch, shares, keys, salts)
             loss, metric, grad = objective.step(output, y_batch, w_batch)
             if grad is not output:
                 np.copyto(output, grad)
@@ -146,7 +149,7 @@ class CompiledSteps:
             metric = count / output.shape[0] if loss_code == 0 else 2.0 * loss / output.shape[1]
         else:
             norm = output.shape[0] if w_batch is None else float(w_batch.sum(dtype=np.float64))
-            step.backward(X_batch, lr, lr_t, norm)
+            step.backward(X_batch, shares, lr, lr_t, norm)
         trainer.steps_done += 1
         return loss, metric
 
@@ -203,6 +206,14 @@ def _labels_fit(trainer, y: np.ndarray) -> bool:
     return 0 <= y.min() and y.max() < trainer.network.layer_sizes[-1]
 
 
+def _shares(trainer, w_batch) -> np.ndarray | None:
+    """The rows' shares (n,) of batch normalization's statistics (as the NumPy path's forward
+    pass computes them), None for equal ones."""
+    if w_batch is None or not trainer.network.normalizes:
+        return None
+    return batchnorm.shares(w_batch, trainer.network.dtype).reshape(-1)
+
+
 def _dropout_inputs(trainer, X, keys, n_steps: int) -> tuple:
     """The rows' dropout keys (n,) and the salts (n_steps, n_hidden) of the trainer's next
     ``n_steps`` steps, both uint64; (None, None) without dropout."""
@@ -246,6 +257,9 @@ def _key(trainer) -> tuple:
         *map(id, network.hidden_activations),
         id(trainer.dropout),
         None if trainer.dropout is None else trainer.dropout.rates,
+        id(network.running),
+        network.epsilon,
+        trainer.batch_norm_momentum,
     )
 
 
@@ -286,7 +300,8 @@ def _build(trainer, rows: int) -> tuple[Any, np.ndarray]:
     code, *settings = _codes_and_settings(trainer)
     loss = _loss(trainer)
     codes = (code, 0 if loss is None else loss)
-    step = kernels.make_step(arrays, layers, codes, tuple(settings), _dropout(trainer, rows))
+    extras = (_dropout(trainer, rows), _batch_norm(trainer, workspace))
+    step = kernels.make_step(arrays, layers, codes, tuple(settings), *extras)
     return step, outputs[-1]
 
 
@@ -306,3 +321,18 @@ def _dropout(trainer, rows: int) -> tuple | None:
     dropped = tuple(map(buffer, sizes, rates))
     scales = tuple(1.0 / (1.0 - rate) for rate in rates)
     return masks, dropped, dropout.thresholds, scales
+
+
+def _batch_norm(trainer, workspace) -> tuple | None:
+    """The compiled step's batch normalization: per hidden layer, its statistics buffers
+    (zhat, mean, var, inv_std) or None; the running and the batch's moments; epsilon and the
+    running average's momentum. None without batch normalization."""
+    network = trainer.network
+    if not network.normalizes:
+        return None
+    stats = tuple(
+        None if s is None else (s.normalized, s.mean, s.var, s.inv_std)
+        for s in workspace.batch_stats[1:-1]
+    )
+    moments = (network.running, workspace.moments)
+    return stats, *moments, network.epsilon, float(trainer.batch_norm_momentum)
