@@ -470,6 +470,18 @@ def test_an_epoch_with_batch_normalization_in_one_call_is_bitwise_its_steps(
 
 
 @compiled_only
+def test_an_epoch_of_one_row_batches_with_batch_normalization_fails_as_on_the_numpy_path():
+    sizes = [4, 6, 3]
+    X, y = epoch_data(sizes, "softmax", np.float32, 5)
+    for path in (_nothing(), onestep.numpy_path()):
+        trainer = make_trainer(sizes, batch_norm=(True,))
+        trainer.batch_size = 1
+        with path, pytest.raises(ValueError, match="at least 2 rows"):
+            trainer.epoch(X, y)
+        assert trainer.steps_done == 0 and trainer._compiled.built == 0
+
+
+@compiled_only
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
 def test_a_large_network_steps_each_layer_in_one_call_as_on_the_numpy_path(optimizer):
     sizes = [300, 220, 3]  # 66,660 weights: updated layer by layer on both paths

@@ -161,7 +161,8 @@ class CompiledSteps:
         (what :meth:`Trainer.epoch` adds up). ``(0, 0.0, 0.0)``, having done nothing, where
         :func:`fits` or the one-call loss does not hold for the whole data."""
         n_batches = X.shape[0] // trainer.batch_size
-        if not (n_batches and _loss(trainer) is not None and _batch_fits(trainer, X)):
+        batch = X[: trainer.batch_size]
+        if not (n_batches and _loss(trainer) is not None and _batch_fits(trainer, batch)):
             return 0, 0.0, 0.0
         if not (_target_fits(trainer, y) and _labels_fit(trainer, y)):
             return 0, 0.0, 0.0
