@@ -263,20 +263,6 @@ def test_steps_with_dropout_are_bitwise_the_numpy_path(
 
 
 @compiled_only
-@pytest.mark.parametrize("objective", ["identity", "logistic"])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_dropout_with_any_objective_and_sample_weights(objective, weighted):
-    sizes = [5, 8, 6, 2]
-    data = batches(sizes, objective, np.float64, 11, 3)
-    weights = [np.random.default_rng(i).random(11) for i in range(3)] if weighted else None
-
-    def make():
-        return make_trainer(sizes, "tanh", np.float64, "adam", 1e-3, objective)
-
-    assert_same(*train_both(with_dropout(make, (0.25, 0.5)), data, weights))
-
-
-@compiled_only
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -297,16 +283,19 @@ def test_steps_with_batch_normalization_are_bitwise_the_numpy_path(
 
 
 @compiled_only
-@pytest.mark.parametrize("objective", ["softmax", "logistic"])
+@pytest.mark.parametrize("objective", ["softmax", "identity", "logistic"])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_batch_normalization_with_dropout_objectives_and_sample_weights(objective, weighted):
+@pytest.mark.parametrize("normalized", [(), (True, True)], ids=["dropout", "dropout and bn"])
+def test_dropout_and_batch_norm_with_any_objective_and_sample_weights(
+    objective, weighted, normalized
+):
     sizes = [5, 8, 6, 2]
     data = batches(sizes, objective, np.float64, 11, 3)
     weights = [np.random.default_rng(i).random(11) for i in range(3)] if weighted else None
 
     def make():
-        trainer = make_trainer(sizes, "relu", np.float64, "adamw", 1e-3, objective,
-                               batch_norm=(True, True))  # fmt: skip
+        trainer = make_trainer(sizes, "tanh", np.float64, "adamw", 1e-3, objective,
+                               batch_norm=normalized)  # fmt: skip
         trainer.batch_norm_momentum = 0.8
         return trainer
 
