@@ -156,8 +156,8 @@ class Trainer:
         """One forward pass, backward pass and update; returns the batch loss and metric.
 
         ``keys`` (n,) are the rows' dropout keys (:meth:`Dropout.row_keys`), computed here
-        if dropout needs them and they are not given. A plain network takes the whole
-        step in one compiled call where :func:`onestep.fits` (bitwise the same step).
+        if dropout needs them and they are not given. The whole step is one compiled call
+        where :func:`onestep.fits` (bitwise the same step).
         """
         compiled = self._compiled.run(self, X_batch, y_batch, w_batch, keys)
         if compiled is not None:
@@ -219,7 +219,7 @@ class Trainer:
         """One pass over the data; returns the (weighted) mean batch loss and metric.
 
         ``keys`` (n,): the rows' dropout keys, if dropout is on (else computed per batch).
-        A plain network takes every full batch in one compiled call where it can
+        Every full batch goes in one compiled call where it can
         (:meth:`onestep.CompiledSteps.run_epoch`: bitwise the same steps).
         """
         n_samples = X.shape[0]

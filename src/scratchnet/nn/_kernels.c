@@ -58,7 +58,7 @@ static int blasable2d(Py_ssize_t stride1, Py_ssize_t stride2, Py_ssize_t d1, Py_
 enum { PLAIN_SGD = 0, MOMENTUM = 1, NESTEROV = 2, ADAM = 3 };
 enum { SOFTMAX_CROSS_ENTROPY = 0, SQUARED_ERROR = 1 };
 
-/* A plain network with its training buffers, for the compiled step (_step.h). Offsets and
+/* A network with its training buffers, for the compiled step (_step.h). Offsets and
  * sizes in elements of the network's type: weights[i], biases[i] locate layer i's W (sizes[i],
  * sizes[i + 1]) and b in params and grads (MLP's layout); acts[i] (rows, sizes[i]) for i >= 1,
  * deltas[i] (rows, sizes[i]) for hidden layers i. */

@@ -217,7 +217,7 @@ static PyTypeObject StepType;
 PyDoc_STRVAR(make_step_doc,
              "make_step(params, grads, state1, state2, outputs, deltas, sizes, kinds, slopes,\n"
              "          optimizer, loss, settings, tanh, dropout, batch_norm) -> Step\n\n"
-             "The compiled training step of a plain network over its arrays, for batches of\n"
+             "The compiled training step of a network over its arrays, for batches of\n"
              "outputs[0].shape[0] rows (see scratchnet.nn.onestep).");
 
 static PyObject *make_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs)

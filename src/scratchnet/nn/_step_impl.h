@@ -1,4 +1,4 @@
-/* A whole training step of a plain network, for one floating type T.
+/* A whole training step of a network, for one floating type T.
  *
  * Included twice by _kernels.c, with T and SUFFIX defined, after _kernels_impl.h and
  * _blas_impl.h, whose loops and products it strings together in the order of the NumPy path

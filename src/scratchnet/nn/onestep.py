@@ -1,4 +1,4 @@
-"""The whole training step of a plain network in one compiled call.
+"""The whole training step of a network in one compiled call.
 
 A training step costs some sixty Python and NumPy calls besides its arithmetic: a matrix
 product, a bias and an activation per layer, the loss, the backward pass, the update. That is
