@@ -50,6 +50,11 @@ class Dropout:
         self.thresholds = tuple(int(np.ceil(rate * 2.0**53)) for rate in self.rates)
         self._buffers: dict[tuple, np.ndarray] = {}
 
+    @property
+    def keep_scales(self) -> tuple[float, ...]:
+        """Per layer, the output scale of a kept unit: ``1 / (1 - rate)``."""
+        return tuple(1.0 / (1.0 - rate) for rate in self.rates)
+
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_buffers": {}}  # scratch space: not worth pickling
 
@@ -68,6 +73,7 @@ class Dropout:
         """The masks (n, sizes[i]) of training step ``step`` for rows with ``keys`` (n,), per
         hidden layer; None where the rate is 0. Reused buffers: valid until the next call."""
         masks: list[np.ndarray | None] = []
+        scales = self.keep_scales
         for layer, (rate, size) in enumerate(zip(self.rates, sizes)):
             if not rate:
                 masks.append(None)
@@ -76,7 +82,7 @@ class Dropout:
             if mask is None:
                 mask = self._buffers[(layer, len(keys))] = np.empty((len(keys), size), dtype)
             salt = _salt(self.seed, step, layer)
-            kernels.dropout_mask(mask, keys, salt, self.thresholds[layer], 1.0 / (1.0 - rate))
+            kernels.dropout_mask(mask, keys, salt, self.thresholds[layer], scales[layer])
             masks.append(mask)
         return masks
 

@@ -320,8 +320,7 @@ def _dropout(trainer, rows: int) -> tuple | None:
 
     masks = tuple(map(buffer, sizes, rates))
     dropped = tuple(map(buffer, sizes, rates))
-    scales = tuple(1.0 / (1.0 - rate) for rate in rates)
-    return masks, dropped, dropout.thresholds, scales
+    return masks, dropped, dropout.thresholds, dropout.keep_scales
 
 
 def _batch_norm(trainer, workspace) -> tuple | None:
